@@ -1,0 +1,262 @@
+"""Instant checks for learners: readable verdicts for every test cell of the course.
+
+Every visible and hidden test cell checks answers through these helpers instead of bare ``assert`` or
+``np.allclose``. A failed check raises :class:`CheckFailed` whose message says what was called, what came
+back, what was expected and the likely mistake, in one readable block::
+
+    relu(np.array([-2.0, 0.0, 3.0])) returned the wrong values.
+      returned: array([-2.,  0.,  3.])
+      expected: array([0., 0., 3.])
+      largest difference: 2.0 at index (0,)
+      hint: Negative inputs become 0, positive inputs pass through unchanged.
+
+The helpers only accept real numbers: a plain ``numpy.ndarray`` of a numeric dtype, a Python ``int``/``float``
+or a numpy scalar. Anything else (an ndarray subclass, an object whose ``==`` always answers True, a list of
+strings) is rejected with a message naming its type, so an answer cannot pass by pretending to be a number.
+The numpy functions used here are captured when this module is imported; in the grader, that happens in a
+fresh process before any learner code runs (see ``nnlib.grading``), so rebinding ``numpy.allclose`` or
+``numpy.testing`` from a notebook cannot change a verdict.
+"""
+from __future__ import annotations
+
+import copy as _copy
+import math as _math
+
+import numpy as _np
+
+# Pristine references, captured at import time (see the module docstring).
+_ndarray = _np.ndarray
+_asarray = _np.asarray
+_array_equal = _np.array_equal
+_isfinite = _np.isfinite
+_isnan = _np.isnan
+_abs = _np.abs
+_argmax = _np.argmax
+_unravel_index = _np.unravel_index
+_array2string = _np.array2string
+_issubdtype = _np.issubdtype
+_number = _np.number
+_bool_ = _np.bool_
+_generic = _np.generic
+_float64 = _np.float64
+_isinstance = isinstance
+_type = type
+_float = float
+_int = int
+_bool = bool
+_tuple = tuple
+_list = list
+_repr = repr
+_len = len
+_zip = zip
+_max = max
+
+
+class CheckFailed(AssertionError):
+    """A check of a learner's answer failed; the message is written for the learner."""
+
+
+def _short(value, limit: int = 400) -> str:
+    """A compact, bounded text form of a value for messages."""
+    try:
+        if _type(value) is _ndarray:
+            text = _array2string(value, precision=6, threshold=20, edgeitems=3, max_line_width=100)
+            text = f"array({text})" if value.ndim else text
+            if value.ndim:
+                text += f"  (shape {value.shape}, dtype {value.dtype})"
+        else:
+            text = _repr(value)
+    except Exception as exc:  # a broken __repr__ must not hide the verdict
+        text = f"<{_type(value).__name__} object; repr failed: {_type(exc).__name__}>"
+    return text if _len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _fail(call: str, problem: str, got=None, expected=None, hint: str | None = None, extra: str = "",
+          show_values: bool = True) -> None:
+    lines = [f"{call} {problem}"]
+    if show_values:
+        lines.append(f"  returned: {_short(got)}")
+        lines.append(f"  expected: {_short(expected)}")
+    if extra:
+        lines.append(f"  {extra}")
+    if hint:
+        lines.append(f"  hint: {hint}")
+    raise CheckFailed("\n".join(lines))
+
+
+def as_number_array(value, call: str = "your function", hint: str | None = None):
+    """Return ``value`` as a float64 ndarray if it is an honest number or array of numbers, else fail.
+
+    Accepted: a plain ``numpy.ndarray`` (exact type) of a numeric or boolean dtype, a Python ``int``/
+    ``float``/``bool`` or a numpy scalar. Raises CheckFailed naming the type otherwise.
+    """
+    t = _type(value)
+    if t is _ndarray:
+        if not (_issubdtype(value.dtype, _number) or value.dtype == _bool_):
+            _fail(call, f"returned an array of dtype {value.dtype}, expected numbers.", value, None, hint,
+                  show_values=False)
+        return _asarray(value, dtype=_float64)
+    if t in (_float, _int, _bool) or (_isinstance(value, _generic) and t.__module__ == "numpy"):
+        if _isinstance(value, _generic) and not (_issubdtype(t, _number) or t is _bool_):
+            _fail(call, f"returned a {t.__name__}, expected a number.", value, None, hint, show_values=False)
+        return _asarray(_float(value), dtype=_float64)
+    _fail(call, f"returned a {t.__module__}.{t.__qualname__}, expected a numpy array or a number.",
+          value, None, hint, extra="Return a plain numpy array (np.ndarray) or a Python float.",
+          show_values=False)
+
+
+def expect_close(got, expected, *, call: str = "your function", rtol: float = 1e-7, atol: float = 1e-9,
+                 hint: str | None = None) -> None:
+    """Check that ``got`` equals ``expected`` within ``rtol``/``atol``, elementwise, with the same shape.
+
+    got, expected: arrays or numbers. NaN is never accepted where a number is expected, and infinities must
+    match exactly. Raises CheckFailed with the call, both values, the largest difference and the hint.
+    """
+    exp = as_number_array(expected, "the expected value")
+    g = as_number_array(got, call, hint)
+    if g.shape != exp.shape:
+        _fail(call, f"returned shape {g.shape}, expected shape {exp.shape}.", got, expected, hint)
+    if g.size == 0:
+        return
+    g_nan, e_nan = _isnan(g), _isnan(exp)
+    if _bool((g_nan & ~e_nan).any()):
+        _fail(call, "returned NaN where a number was expected.", got, expected, hint,
+              extra="NaN usually means an overflow (exp of a large number) or 0/0.")
+    g_fin, e_fin = _isfinite(g), _isfinite(exp)
+    if _bool((~g_fin & e_fin & ~g_nan).any()):
+        _fail(call, "returned an infinite value where a finite one was expected.", got, expected, hint,
+              extra="Infinity usually means an overflow: rewrite the formula so large inputs stay finite.")
+    both = g_fin & e_fin
+    if not _bool((g[~both] == exp[~both]).all() if _bool((~both).any()) else True):
+        _fail(call, "returned the wrong infinite values.", got, expected, hint)
+    diff = _abs(g - exp)
+    diff[~both] = 0.0
+    bad = diff > atol + rtol * _abs(exp)
+    if _bool(bad.any()):
+        worst = _int(_argmax(_asarray(diff, dtype=_float64).ravel()))
+        where = _unravel_index(worst, diff.shape) if diff.ndim else ()
+        _fail(call, "returned the wrong values.", got, expected, hint,
+              extra=f"largest difference: {_float(diff.ravel()[worst]):.6g} at index {_tuple(_int(i) for i in where)}"
+                    f" ({_int(bad.sum())} of {bad.size} values wrong)")
+
+
+def expect_equal(got, expected, *, call: str = "your function", hint: str | None = None) -> None:
+    """Check exact equality of integers, booleans, strings or integer arrays (e.g. class labels, counts).
+
+    Python ints, bools and strings are compared by type and value (``True`` is not accepted for ``1``
+    unless ``expected`` is a bool); arrays must be plain ndarrays of an integer or boolean dtype with the
+    same shape and values.
+    """
+    te, tg = _type(expected), _type(got)
+    if te in (_int, _bool, str):
+        ok_types = (_int,) if te is _int else (te,)
+        if te is _int and _isinstance(got, _generic) and _issubdtype(tg, _np.integer):
+            got_value = _int(got)
+        elif tg in ok_types:
+            got_value = got
+        else:
+            _fail(call, f"returned a {tg.__name__}, expected a {te.__name__}.", got, expected, hint)
+        if got_value != expected:
+            _fail(call, "returned the wrong value.", got, expected, hint)
+        return
+    exp = _asarray(expected)
+    if tg is not _ndarray:
+        _fail(call, f"returned a {tg.__name__}, expected a numpy array.", got, expected, hint)
+    if not (_issubdtype(got.dtype, _np.integer) or got.dtype == _bool_):
+        _fail(call, f"returned an array of dtype {got.dtype}, expected integers.", got, expected, hint)
+    if got.shape != exp.shape:
+        _fail(call, f"returned shape {got.shape}, expected shape {exp.shape}.", got, expected, hint)
+    if not _bool(_array_equal(_asarray(got, dtype=_np.int64), _asarray(exp, dtype=_np.int64))):
+        _fail(call, "returned the wrong values.", got, expected, hint)
+
+
+def expect_true(condition, message: str) -> None:
+    """Fail with ``message`` unless ``condition`` is the bool True (not merely truthy)."""
+    if _type(condition) not in (_bool, _bool_) or not _bool(condition):
+        raise CheckFailed(message)
+
+
+def expect_tuple(got, length: int, *, call: str = "your function", hint: str | None = None) -> tuple:
+    """Check that ``got`` is a tuple (or list) of ``length`` items and return it as a tuple."""
+    if _type(got) not in (_tuple, _list):
+        _fail(call, f"returned a {_type(got).__name__}, expected a tuple of {length} items.", got, None, hint,
+              show_values=False)
+    if _len(got) != length:
+        _fail(call, f"returned {_len(got)} items, expected {length}.", got, None, hint, show_values=False)
+    return _tuple(got)
+
+
+def _snapshot(value):
+    return _copy.deepcopy(value)
+
+
+def _same(a, b) -> bool:
+    if _type(a) is _ndarray and _type(b) is _ndarray:
+        return a.shape == b.shape and a.dtype == b.dtype and _bool(_array_equal(a, b, equal_nan=True))
+    if _type(a) in (_tuple, _list) and _type(b) is _type(a):
+        return _len(a) == _len(b) and all(_same(x, y) for x, y in _zip(a, b))
+    try:
+        return _bool(a == b) or (_isinstance(a, _float) and _math.isnan(a) and _math.isnan(b))
+    except Exception:
+        return False
+
+
+def _describe_args(args: tuple, kwargs: dict) -> str:
+    parts = [_short(a, 120) for a in args] + [f"{k}={_short(v, 120)}" for k, v in kwargs.items()]
+    return ", ".join(parts)
+
+
+def _compare_outputs(got, want, call, rtol, atol, hint) -> None:
+    if _type(want) in (_tuple, _list):
+        items = expect_tuple(got, _len(want), call=call, hint=hint)
+        for i, (g, w) in enumerate(_zip(items, want)):
+            _compare_outputs(g, w, f"{call}[{i}]", rtol, atol, hint)
+    elif _type(want) in (_int, _bool, str) or (_type(want) is _ndarray and _issubdtype(want.dtype, _np.integer)):
+        expect_equal(got, want, call=call, hint=hint)
+    else:
+        expect_close(got, want, call=call, rtol=rtol, atol=atol, hint=hint)
+
+
+def compare_with_reference(func, reference, cases, *, name: str | None = None, rtol: float = 1e-7,
+                           atol: float = 1e-9, hint: str | None = None, check_unchanged: bool = True) -> None:
+    """Call ``func`` and ``reference`` on every case and check the results agree and inputs stay unchanged.
+
+    cases: a list of argument tuples, or of ``(args_tuple, kwargs_dict)`` pairs. Each call gets its own deep
+    copy of the arguments. Results may be arrays, numbers, integer labels or tuples/lists of those; integer
+    results are compared exactly, floats within ``rtol``/``atol``.
+    """
+    if not callable(func):
+        raise CheckFailed(f"{name or 'your answer'} is a {_type(func).__name__}, expected a function.")
+    label = name or getattr(reference, "__name__", "your function")
+    for case in cases:
+        if _type(case) is _tuple and _len(case) == 2 and _type(case[0]) is _tuple and _type(case[1]) is dict:
+            args, kwargs = case
+        else:
+            args, kwargs = (case if _type(case) is _tuple else (case,)), {}
+        want = reference(*_snapshot(args), **_snapshot(kwargs))
+        mine_args, mine_kwargs = _snapshot(args), _snapshot(kwargs)
+        call = f"{label}({_describe_args(args, kwargs)})"
+        got = func(*mine_args, **mine_kwargs)
+        _compare_outputs(got, want, call, rtol, atol, hint)
+        if check_unchanged:
+            for i, (before, after) in enumerate(_zip(args, mine_args)):
+                if not _same(before, after):
+                    raise CheckFailed(f"{call} changed its argument number {i + 1} in place.\n"
+                                      f"  before: {_short(before)}\n  after:  {_short(after)}\n"
+                                      "  hint: work on a copy (x = x.copy()) or build a new array; "
+                                      "never modify the caller's inputs.")
+            for k in kwargs:
+                if not _same(kwargs[k], mine_kwargs[k]):
+                    raise CheckFailed(f"{call} changed its argument {k}= in place.")
+
+
+def expect_raises(func, args: tuple, exception=(ValueError, TypeError), *, call: str, hint: str | None = None):
+    """Check that ``func(*args)`` raises one of ``exception`` (e.g. a clear error on bad input)."""
+    try:
+        func(*args)
+    except exception:
+        return
+    except Exception as exc:  # the wrong kind of error
+        raise CheckFailed(f"{call} raised {_type(exc).__name__}: {exc}; expected "
+                          f"{getattr(exception, '__name__', exception)}." + (f"\n  hint: {hint}" if hint else ""))
+    raise CheckFailed(f"{call} returned normally; expected it to raise an error." + (f"\n  hint: {hint}" if hint else ""))

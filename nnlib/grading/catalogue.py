@@ -1,0 +1,87 @@
+"""The exercise catalogue: each graded exercise's name and where its nnlib reference lives.
+
+The name is the ``grade_id`` of the exercise's solution cell and the ``test_<name>`` prefix of its test
+cells (see CONTRIBUTING.md). The grader uses this table to guard the references while a learner's answer
+runs: an answer that calls the reference of an exercise of the notebook being graded scores zero.
+"""
+from __future__ import annotations
+
+import importlib
+
+REFERENCES: dict[str, dict[str, str]] = {
+    "00-start-here": {"add": "nnlib.practice:add"},
+    "01-neuron": {
+        "weighted_sum": "nnlib.neuron:weighted_sum",
+        "neuron": "nnlib.neuron:neuron",
+        "AND_PARAMS": "nnlib.neuron:AND_PARAMS",
+        "OR_PARAMS": "nnlib.neuron:OR_PARAMS",
+        "is_linearly_separable": "nnlib.neuron:is_linearly_separable",
+    },
+    "02-activations": {
+        "relu": "nnlib.activations:relu",
+        "relu_grad": "nnlib.activations:relu_grad",
+        "sigmoid": "nnlib.activations:sigmoid",
+        "sigmoid_grad": "nnlib.activations:sigmoid_grad",
+        "softmax": "nnlib.activations:softmax",
+        "gelu": "nnlib.activations:gelu",
+        "gelu_tanh": "nnlib.activations:gelu_tanh",
+        "collapse_linear": "nnlib.layers:collapse_linear",
+    },
+    "03-architecture": {
+        "dense_forward": "nnlib.layers:dense_forward",
+        "init_dense": "nnlib.layers:init_dense",
+        "count_parameters": "nnlib.layers:count_parameters",
+        "mlp_forward": "nnlib.layers:mlp_forward",
+        "predict_class": "nnlib.layers:predict_class",
+    },
+    "04-depth": {
+        "tent_params": "nnlib.depth:tent_params",
+        "sawtooth": "nnlib.depth:sawtooth",
+        "count_linear_pieces": "nnlib.depth:count_linear_pieces",
+        "layer_activations": "nnlib.layers:layer_activations",
+        "top_activating": "nnlib.depth:top_activating",
+    },
+    "05-training": {
+        "mse": "nnlib.losses:mse",
+        "mse_grad": "nnlib.losses:mse_grad",
+        "cross_entropy": "nnlib.losses:cross_entropy",
+        "cross_entropy_grad": "nnlib.losses:cross_entropy_grad",
+        "dense_backward": "nnlib.layers:dense_backward",
+        "relu_backward": "nnlib.layers:relu_backward",
+        "numerical_gradient": "nnlib.gradcheck:numerical_gradient",
+        "sgd_step": "nnlib.optim:sgd_step",
+        "train": "nnlib.train:train",
+    },
+    "06-security": {
+        "extract_linear_model": "nnlib.security.extraction:extract_linear_model",
+        "recover_input_from_gradients": "nnlib.security.leakage:recover_input_from_gradients",
+        "fgsm": "nnlib.security.adversarial:fgsm",
+        "maximize_neuron": "nnlib.security.adversarial:maximize_neuron",
+        "flip_labels": "nnlib.security.poisoning:flip_labels",
+        "poison_with_trigger": "nnlib.security.poisoning:poison_with_trigger",
+    },
+}
+
+LESSONS = tuple(REFERENCES)
+
+
+def exercise_of(grade_id: str) -> str | None:
+    """The exercise name a test cell's ``grade_id`` belongs to (``test_relu_hidden`` → ``relu``), or None.
+
+    The longest catalogue name that matches wins, so ``test_relu_grad`` is ``relu_grad``, not ``relu``.
+    """
+    if not grade_id.startswith("test_"):
+        return None
+    rest = grade_id[len("test_"):]
+    names = [n for lesson in REFERENCES.values() for n in lesson]
+    matches = [n for n in names if rest == n or rest.startswith(n + "_")]
+    return max(matches, key=len) if matches else None
+
+
+def reference(name: str):
+    """Import and return the nnlib reference of exercise ``name``; KeyError names the unknown exercise."""
+    for lesson in REFERENCES.values():
+        if name in lesson:
+            module, attr = lesson[name].split(":")
+            return getattr(importlib.import_module(module), attr)
+    raise KeyError(f"catalogue: no exercise named {name!r}; add it to nnlib.grading.catalogue.REFERENCES")
