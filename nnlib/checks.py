@@ -56,13 +56,14 @@ class CheckFailed(AssertionError):
     """A check of a learner's answer failed; the message is written for the learner."""
 
 
-def _short(value, limit: int = 400) -> str:
+def _short(value, limit: int = 400, with_shape: bool = True) -> str:
     """A compact, bounded text form of a value for messages."""
     try:
         if _type(value) is _ndarray:
-            text = _array2string(value, precision=6, threshold=20, edgeitems=3, max_line_width=100)
+            text = _array2string(value, precision=6, threshold=20, edgeitems=3, max_line_width=100,
+                                 separator=", ")
             text = f"array({text})" if value.ndim else text
-            if value.ndim:
+            if value.ndim and with_shape:
                 text += f"  (shape {value.shape}, dtype {value.dtype})"
         else:
             text = _repr(value)
@@ -118,6 +119,8 @@ def expect_close(got, expected, *, call: str = "your function", rtol: float = 1e
         _fail(call, f"returned shape {g.shape}, expected shape {exp.shape}.", got, expected, hint)
     if g.size == 0:
         return
+    shape = g.shape
+    g, exp = g.reshape(-1), exp.reshape(-1)
     g_nan, e_nan = _isnan(g), _isnan(exp)
     if _bool((g_nan & ~e_nan).any()):
         _fail(call, "returned NaN where a number was expected.", got, expected, hint,
@@ -127,16 +130,16 @@ def expect_close(got, expected, *, call: str = "your function", rtol: float = 1e
         _fail(call, "returned an infinite value where a finite one was expected.", got, expected, hint,
               extra="Infinity usually means an overflow: rewrite the formula so large inputs stay finite.")
     both = g_fin & e_fin
-    if not _bool((g[~both] == exp[~both]).all() if _bool((~both).any()) else True):
+    if _bool((~both).any()) and not _bool((g[~both] == exp[~both]).all()):
         _fail(call, "returned the wrong infinite values.", got, expected, hint)
     diff = _abs(g - exp)
     diff[~both] = 0.0
     bad = diff > atol + rtol * _abs(exp)
     if _bool(bad.any()):
-        worst = _int(_argmax(_asarray(diff, dtype=_float64).ravel()))
-        where = _unravel_index(worst, diff.shape) if diff.ndim else ()
+        worst = _int(_argmax(diff))
+        where = _tuple(_int(i) for i in _unravel_index(worst, shape)) if _len(shape) else ()
         _fail(call, "returned the wrong values.", got, expected, hint,
-              extra=f"largest difference: {_float(diff.ravel()[worst]):.6g} at index {_tuple(_int(i) for i in where)}"
+              extra=f"largest difference: {_float(diff[worst]):.6g} at index {where}"
                     f" ({_int(bad.sum())} of {bad.size} values wrong)")
 
 
@@ -202,7 +205,7 @@ def _same(a, b) -> bool:
 
 
 def _describe_args(args: tuple, kwargs: dict) -> str:
-    parts = [_short(a, 120) for a in args] + [f"{k}={_short(v, 120)}" for k, v in kwargs.items()]
+    parts = [_short(a, 120, False) for a in args] + [f"{k}={_short(v, 120, False)}" for k, v in kwargs.items()]
     return ", ".join(parts)
 
 
