@@ -58,6 +58,8 @@ class IsolatedExecute(Execute):
             self.execute_cell(probe, index, store_history=False)
         except Exception as exc:  # a dead or hung kernel
             self.log.warning("collecting answers after cell %s failed: %s", index, exc)
+        finally:
+            self.nb.cells[index] = cell  # nbclient stores the executed cell at its index: put the test back
         answers = None
         for out in probe.get("outputs", []):
             if out.get("output_type") == "display_data" and MIME in out.get("data", {}):

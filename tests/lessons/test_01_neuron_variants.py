@@ -1,0 +1,160 @@
+"""Lesson 01's graded tests against plausible wrong answers (must lose the points) and correct answers
+written differently from the solution (must keep them), through the course's isolated grader."""
+import pytest
+
+from nnlib.grading.catalogue import REFERENCES
+from tests.support.lesson_grading import exercise_passes
+
+LESSON = "01-neuron"
+
+WRONG = {
+    "weighted_sum": [
+        # sums over the whole batch instead of one sum per row
+        "def weighted_sum(x, w, b):\n    return np.sum(x * w) + b\n",
+        # forgets the bias
+        "def weighted_sum(x, w, b):\n    return x @ w\n",
+        # multiplies by the bias instead of adding it
+        "def weighted_sum(x, w, b):\n    return (x @ w) * b\n",
+        # adds the bias to every input before weighting
+        "def weighted_sum(x, w, b):\n    return (x + b) @ w\n",
+    ],
+    "neuron": [
+        # activation applied to the inputs instead of the sum
+        "def neuron(x, w, b, activation):\n    return activation(x) @ w + b\n",
+        # bias added after the activation
+        "def neuron(x, w, b, activation):\n    return activation(x @ w) + b\n",
+        # ignores the activation it was given (always a step)
+        "def neuron(x, w, b, activation):\n    return (x @ w + b > 0).astype(float)\n",
+    ],
+    "AND_PARAMS": [
+        # that is OR
+        "AND_PARAMS = (np.array([1.0, 1.0]), -0.5)\n",
+        # (0, 1) and (1, 0) lie exactly on the boundary
+        "AND_PARAMS = (np.array([1.0, 1.0]), -1.0)\n",
+        # never fires
+        "AND_PARAMS = (np.array([1.0, 1.0]), -2.5)\n",
+        # only looks at the first input
+        "AND_PARAMS = (np.array([1.0, 0.0]), -0.5)\n",
+        # three weights
+        "AND_PARAMS = (np.array([1.0, 1.0, 1.0]), -1.5)\n",
+        # weights and bias swapped
+        "AND_PARAMS = (-1.5, np.array([1.0, 1.0]))\n",
+    ],
+    "OR_PARAMS": [
+        # (0, 0) lies exactly on the boundary (step(0) = 0 hides it)
+        "OR_PARAMS = (np.array([1.0, 1.0]), 0.0)\n",
+        # that is AND
+        "OR_PARAMS = (np.array([1.0, 1.0]), -1.5)\n",
+        # only looks at the first input
+        "OR_PARAMS = (np.array([1.0, 0.0]), -0.5)\n",
+        # signs flipped: NOR
+        "OR_PARAMS = (np.array([-1.0, -1.0]), 0.5)\n",
+    ],
+    "is_linearly_separable": [
+        # forgets XNOR
+        "def is_linearly_separable(X, y):\n"
+        "    return not np.array_equal(np.asarray(y), [0, 1, 1, 0])\n",
+        # a lookup that only works for the canonical row order
+        "def is_linearly_separable(X, y):\n"
+        "    return list(np.asarray(y)) not in ([0, 1, 1, 0], [1, 0, 0, 1])\n",
+        # searches non-negative weights and biases only: misses NAND, NOR, ...
+        "def is_linearly_separable(X, y):\n"
+        "    grid = np.arange(0.0, 2.01, 0.5)\n"
+        "    for w1 in grid:\n"
+        "        for w2 in grid:\n"
+        "            for b in -grid:\n"
+        "                if np.array_equal(X @ np.array([w1, w2]) + b > 0, np.asarray(y) == 1):\n"
+        "                    return True\n"
+        "    return False\n",
+        # integer grid: the bias never lands between the corners' sums, points sit on the line
+        "def is_linearly_separable(X, y):\n"
+        "    grid = [-1.0, 0.0, 1.0]\n"
+        "    for w1 in grid:\n"
+        "        for w2 in grid:\n"
+        "            for b in grid:\n"
+        "                if np.array_equal(X @ np.array([w1, w2]) + b > 0, np.asarray(y) == 1):\n"
+        "                    return True\n"
+        "    return False\n",
+        # answers with a number, not a bool
+        "def is_linearly_separable(X, y):\n"
+        "    return 0 if list(np.asarray(y)) in ([0, 1, 1, 0], [1, 0, 0, 1]) else 1\n",
+    ],
+}
+
+RIGHT = {
+    "weighted_sum": [
+        "def weighted_sum(x, w, b):\n    return np.einsum('...d,d->...', x, w) + b\n",
+        "def weighted_sum(x, w, b):\n    return (np.asarray(x) * w).sum(axis=-1) + b\n",
+        "def weighted_sum(x, w, b):\n"
+        "    x = np.asarray(x, dtype=float)\n"
+        "    if x.ndim == 1:\n"
+        "        return float(sum(xi * wi for xi, wi in zip(x, w)) + b)\n"
+        "    return np.array([sum(xi * wi for xi, wi in zip(row, w)) + b for row in x])\n",
+    ],
+    "neuron": [
+        "def neuron(x, w, b, activation):\n    return activation(np.dot(x, w) + b)\n",
+        "def neuron(x, w, b, activation):\n    z = weighted_sum(x, w, b)\n    return activation(z)\n",
+    ],
+    "AND_PARAMS": [
+        "AND_PARAMS = ([2, 2], -3)\n",
+        "AND_PARAMS = (np.array([0.3, 0.7]), -0.9)\n",
+        "AND_PARAMS = (np.array([1.0, 1.0]), np.float64(-1.999))\n",
+        "AND_PARAMS = [np.array([10.0, 10.0]), np.array(-15.0)]\n",
+    ],
+    "OR_PARAMS": [
+        "OR_PARAMS = ([5, 5], -1)\n",
+        "OR_PARAMS = (np.array([0.5, 2.0]), -0.25)\n",
+    ],
+    "is_linearly_separable": [
+        # the perceptron learning rule (converges on separable data)
+        "def is_linearly_separable(X, y):\n"
+        "    X = np.asarray(X, dtype=float)\n"
+        "    t = np.asarray(y) == 1\n"
+        "    w, b = np.zeros(X.shape[1]), 0.0\n"
+        "    for _ in range(100):\n"
+        "        for xi, ti in zip(X, t):\n"
+        "            err = float(ti) - float(xi @ w + b > 0)\n"
+        "            w = w + err * xi\n"
+        "            b = b + err\n"
+        "    return bool(np.array_equal(X @ w + b > 0, t))\n",
+        # an exact linear program, written independently of the reference
+        "def is_linearly_separable(X, y):\n"
+        "    from scipy.optimize import linprog\n"
+        "    X = np.asarray(X, dtype=float)\n"
+        "    s = np.where(np.asarray(y) == 1, 1.0, -1.0)\n"
+        "    A = -s[:, None] * np.column_stack([X, np.ones(len(X))])\n"
+        "    res = linprog(np.zeros(3), A_ub=A, b_ub=-np.ones(len(X)), bounds=[(None, None)] * 3)\n"
+        "    return res.status == 0\n",
+        # a vectorised, finer grid returning a numpy bool
+        "def is_linearly_separable(X, y):\n"
+        "    g = np.linspace(-3, 3, 25)\n"
+        "    W1, W2, B = np.meshgrid(g, g, g, indexing='ij')\n"
+        "    P = np.stack([W1.ravel(), W2.ravel()])\n"
+        "    fires = np.asarray(X, dtype=float) @ P + B.ravel() > 0\n"
+        "    return (fires == (np.asarray(y) == 1)[:, None]).all(axis=0).any()\n",
+    ],
+}
+
+
+def test_every_exercise_has_wrong_and_right_variants():
+    exercises = set(REFERENCES[LESSON])
+    assert set(WRONG) == exercises, f"WRONG covers {sorted(WRONG)}, the catalogue lists {sorted(exercises)}"
+    assert set(RIGHT) == exercises, f"RIGHT covers {sorted(RIGHT)}, the catalogue lists {sorted(exercises)}"
+    for name in exercises:
+        assert len(WRONG[name]) >= 2, f"{name}: needs at least two wrong answers"
+        assert len(RIGHT[name]) >= 1, f"{name}: needs at least one other correct answer"
+
+
+def test_the_solution_passes_every_exercise():
+    for name in REFERENCES[LESSON]:
+        assert exercise_passes(LESSON, name), f"{name}: the solution notebook's own answer loses points"
+
+
+@pytest.mark.parametrize("name,source", [(n, s) for n, ss in WRONG.items() for s in ss])
+def test_wrong_answer_loses_the_points(name, source):
+    assert not exercise_passes(LESSON, name, source), f"{name}: this wrong answer still scores"
+
+
+@pytest.mark.parametrize("name,source", [(n, s) for n, ss in RIGHT.items() for s in ss])
+def test_other_correct_answer_keeps_the_points(name, source):
+    assert exercise_passes(LESSON, name, source), f"{name}: this correct answer loses points"
