@@ -1,0 +1,193 @@
+"""Lesson 02's graded tests against plausible wrong answers (must lose the points) and correct answers
+written differently from the solution (must keep them), through the course's isolated grader."""
+import pytest
+
+from nnlib.grading.catalogue import REFERENCES
+from tests.support.lesson_grading import exercise_passes
+
+LESSON = "02-activations"
+
+WRONG = {
+    "collapse_linear": [
+        # forgets that b1 also passes through the second layer
+        "def collapse_linear(W1, b1, W2, b2):\n    return W1 @ W2, b1 + b2\n",
+        # forgets the second bias
+        "def collapse_linear(W1, b1, W2, b2):\n    return W1 @ W2, b1 @ W2\n",
+        # multiplies the weights element by element (only works when the shapes broadcast)
+        "def collapse_linear(W1, b1, W2, b2):\n    return W1 * W2.T, b1 @ W2 + b2\n",
+        # multiplies in the wrong order (transposed result)
+        "def collapse_linear(W1, b1, W2, b2):\n    return (W2.T @ W1.T), b1 @ W2 + b2\n",
+    ],
+    "relu": [
+        # absolute value instead of clipping
+        "def relu(x):\n    return np.abs(x)\n",
+        # clips at 1 instead of 0
+        "def relu(x):\n    return np.maximum(x, 1.0)\n",
+        # overwrites the caller's array
+        "def relu(x):\n    x[x < 0] = 0.0\n    return x\n",
+        # np.max reduces to one number
+        "def relu(x):\n    return np.max(x, 0.0)\n",
+    ],
+    "relu_grad": [
+        # slope 1 at the corner
+        "def relu_grad(x):\n    return (x >= 0).astype(float)\n",
+        # the sign function: -1 for negatives
+        "def relu_grad(x):\n    return np.sign(x)\n",
+        # returns relu itself
+        "def relu_grad(x):\n    return np.maximum(x, 0.0)\n",
+    ],
+    "sigmoid": [
+        # the textbook formula: overflows for large negative x
+        "def sigmoid(x):\n    return 1.0 / (1.0 + np.exp(-x))\n",
+        # the other textbook form: nan for large positive x
+        "def sigmoid(x):\n    return np.exp(x) / (1.0 + np.exp(x))\n",
+        # np.where evaluates both branches everywhere: still overflows
+        "def sigmoid(x):\n"
+        "    return np.where(x >= 0, 1.0 / (1.0 + np.exp(-x)), np.exp(x) / (1.0 + np.exp(x)))\n",
+        # sign slip in the exponent
+        "def sigmoid(x):\n    return 1.0 / (1.0 + np.exp(np.clip(x, -500, 500)))\n",
+    ],
+    "sigmoid_grad": [
+        # the formula s(1 - s) applied to the input instead of to sigmoid(x)
+        "def sigmoid_grad(x):\n    return x * (1.0 - x)\n",
+        # the naive derivative: inf / inf = nan for large negative x
+        "def sigmoid_grad(x):\n    return np.exp(-x) / (1.0 + np.exp(-x)) ** 2\n",
+        # sign slip
+        "def sigmoid_grad(x):\n    s = sigmoid(x)\n    return s * (1.0 + s)\n",
+    ],
+    "softmax": [
+        # no shift: nan for logits of 1000
+        "def softmax(z, axis=-1):\n    e = np.exp(z)\n    return e / e.sum(axis=axis, keepdims=True)\n",
+        # one maximum for the whole array: 0/0 for rows far below it
+        "def softmax(z, axis=-1):\n    e = np.exp(z - np.max(z))\n    return e / e.sum(axis=axis, keepdims=True)\n",
+        # normalises over the whole array instead of along the axis
+        "def softmax(z, axis=-1):\n"
+        "    e = np.exp(z - np.max(z, axis=axis, keepdims=True))\n    return e / e.sum()\n",
+        # ignores axis: always the last one
+        "def softmax(z, axis=-1):\n"
+        "    e = np.exp(z - np.max(z, axis=-1, keepdims=True))\n    return e / e.sum(axis=-1, keepdims=True)\n",
+        # no keepdims: broadcasting goes wrong (or fails) for a batch
+        "def softmax(z, axis=-1):\n"
+        "    e = np.exp(z - np.max(z, axis=axis))\n    return e / e.sum(axis=axis)\n",
+    ],
+    "gelu": [
+        # the tanh approximation instead of the exact form
+        "def gelu(x):\n"
+        "    return 0.5 * x * (1.0 + np.tanh(np.sqrt(2.0 / np.pi) * (x + 0.044715 * x**3)))\n",
+        # forgets to divide by sqrt(2) inside erf
+        "def gelu(x):\n    from scipy.special import erf\n    return 0.5 * x * (1.0 + erf(x))\n",
+        # the sigmoid approximation x * sigmoid(1.702 x)
+        "def gelu(x):\n    return x / (1.0 + np.exp(-1.702 * x))\n",
+        # Phi(x) alone, without the factor x
+        "def gelu(x):\n    from scipy.special import erf\n    return 0.5 * (1.0 + erf(x / np.sqrt(2.0)))\n",
+    ],
+    "gelu_tanh": [
+        # the exact GELU instead of the approximation
+        "def gelu_tanh(x):\n    from scipy.special import erf\n    return 0.5 * x * (1.0 + erf(x / np.sqrt(2.0)))\n",
+        # sqrt(2 * pi) instead of sqrt(2 / pi)
+        "def gelu_tanh(x):\n"
+        "    return 0.5 * x * (1.0 + np.tanh(np.sqrt(2.0 * np.pi) * (x + 0.044715 * x**3)))\n",
+        # the cubic term outside the bracket
+        "def gelu_tanh(x):\n"
+        "    return 0.5 * x * (1.0 + np.tanh(np.sqrt(2.0 / np.pi) * x + 0.044715 * x**3))\n",
+        # x squared instead of x cubed
+        "def gelu_tanh(x):\n"
+        "    return 0.5 * x * (1.0 + np.tanh(np.sqrt(2.0 / np.pi) * (x + 0.044715 * x**2)))\n",
+    ],
+}
+
+RIGHT = {
+    "collapse_linear": [
+        "def collapse_linear(W1, b1, W2, b2):\n"
+        "    W = np.einsum('ij,jk->ik', W1, W2)\n"
+        "    b = W2.T @ b1 + b2\n"
+        "    return (W, b)\n",
+        # pushes the identity and a zero input through the two layers
+        "def collapse_linear(W1, b1, W2, b2):\n"
+        "    d = W1.shape[0]\n"
+        "    b = (np.zeros(d) @ W1 + b1) @ W2 + b2\n"
+        "    W = (np.eye(d) @ W1 + b1) @ W2 + b2 - b\n"
+        "    return [W, b]\n",
+    ],
+    "relu": [
+        "def relu(x):\n    return x * (x > 0)\n",
+        "def relu(x):\n    return np.where(x > 0, x, 0.0)\n",
+        "def relu(x):\n    y = np.array(x, dtype=float)\n    y[y < 0] = 0.0\n    return y\n",
+    ],
+    "relu_grad": [
+        "def relu_grad(x):\n    return np.heaviside(x, 0.0)\n",
+        "def relu_grad(x):\n    return np.where(x > 0, 1.0, 0.0)\n",
+    ],
+    "sigmoid": [
+        "def sigmoid(x):\n    from scipy.special import expit\n    return expit(x)\n",
+        # tanh identity: sigmoid(x) = (1 + tanh(x / 2)) / 2
+        "def sigmoid(x):\n    return 0.5 * (1.0 + np.tanh(0.5 * x))\n",
+        # clipping keeps exp finite; the clipped tail is below the tolerance
+        "def sigmoid(x):\n    return 1.0 / (1.0 + np.exp(-np.clip(x, -500.0, 500.0)))\n",
+        # masks instead of np.where: each exp only sees the safe side
+        "def sigmoid(x):\n"
+        "    x = np.asarray(x, dtype=float)\n"
+        "    out = np.empty_like(x)\n"
+        "    pos = x >= 0\n"
+        "    out[pos] = 1.0 / (1.0 + np.exp(-x[pos]))\n"
+        "    e = np.exp(x[~pos])\n"
+        "    out[~pos] = e / (1.0 + e)\n"
+        "    return out\n",
+    ],
+    "sigmoid_grad": [
+        "def sigmoid_grad(x):\n    e = np.exp(-np.abs(x))\n    return e / (1.0 + e) ** 2\n",
+        "def sigmoid_grad(x):\n    from scipy.special import expit\n    return expit(x) * expit(-x)\n",
+        "def sigmoid_grad(x):\n    return 0.25 / np.cosh(0.5 * x) ** 2\n",
+    ],
+    "softmax": [
+        "def softmax(z, axis=-1):\n    from scipy.special import softmax as sp_softmax\n"
+        "    return sp_softmax(z, axis=axis)\n",
+        "def softmax(z, axis=-1):\n    from scipy.special import logsumexp\n"
+        "    return np.exp(z - logsumexp(z, axis=axis, keepdims=True))\n",
+        # moves the axis to the end, works row by row, moves it back
+        "def softmax(z, axis=-1):\n"
+        "    m = np.moveaxis(np.asarray(z, dtype=float), axis, -1)\n"
+        "    e = np.exp(m - m.max(axis=-1)[..., None])\n"
+        "    return np.moveaxis(e / e.sum(axis=-1)[..., None], -1, axis)\n",
+    ],
+    "gelu": [
+        "def gelu(x):\n    import math\n    return x * 0.5 * (1.0 + np.vectorize(math.erf)(x / math.sqrt(2.0)))\n",
+        "def gelu(x):\n    from scipy.stats import norm\n    return x * norm.cdf(x)\n",
+        "def gelu(x):\n    from scipy.special import erfc\n    return 0.5 * x * erfc(-x / np.sqrt(2.0))\n",
+    ],
+    "gelu_tanh": [
+        "def gelu_tanh(x):\n"
+        "    import math\n"
+        "    c = math.sqrt(2.0 / math.pi)\n"
+        "    u = c * x * (1.0 + 0.044715 * x * x)\n"
+        "    return x * (1.0 + np.tanh(u)) / 2.0\n",
+        # 1 + tanh(u) = 2 sigmoid(2u), written with a stable sigmoid from scipy
+        "def gelu_tanh(x):\n"
+        "    from scipy.special import expit\n"
+        "    return x * expit(2.0 * np.sqrt(2.0 / np.pi) * (x + 0.044715 * x**3))\n",
+    ],
+}
+
+
+def test_every_exercise_has_wrong_and_right_variants():
+    exercises = set(REFERENCES[LESSON])
+    assert set(WRONG) == exercises, f"WRONG covers {sorted(WRONG)}, the catalogue lists {sorted(exercises)}"
+    assert set(RIGHT) == exercises, f"RIGHT covers {sorted(RIGHT)}, the catalogue lists {sorted(exercises)}"
+    for name in exercises:
+        assert len(WRONG[name]) >= 2, f"{name}: needs at least two wrong answers"
+        assert len(RIGHT[name]) >= 1, f"{name}: needs at least one correct answer written differently"
+
+
+def test_the_solution_keeps_the_points():
+    for name in REFERENCES[LESSON]:
+        assert exercise_passes(LESSON, name), f"{name}: the solution notebook's own answer loses points"
+
+
+@pytest.mark.parametrize("name,source", [(n, s) for n, ss in WRONG.items() for s in ss])
+def test_wrong_answer_loses_the_points(name, source):
+    assert not exercise_passes(LESSON, name, source), f"{name}: this wrong answer still scores:\n{source}"
+
+
+@pytest.mark.parametrize("name,source", [(n, s) for n, ss in RIGHT.items() for s in ss])
+def test_other_correct_answer_keeps_the_points(name, source):
+    assert exercise_passes(LESSON, name, source), f"{name}: this correct answer loses points:\n{source}"

@@ -1,0 +1,268 @@
+"""Lesson 06: plausible wrong answers lose their points, differently written correct answers keep them."""
+from __future__ import annotations
+
+import pytest
+
+from nnlib.grading.catalogue import REFERENCES
+from tests.support.lesson_grading import exercise_passes
+
+LESSON = "06-security"
+
+WRONG = {
+    "extract_linear_model": [
+        # forgets to subtract the origin's log-probabilities from the rows of W
+        "def extract_linear_model(query, d, k):\n"
+        "    L = np.log(query(np.vstack([np.zeros((1, d)), np.eye(d)])))\n"
+        "    return L[1:], L[0]\n",
+        # works with probabilities instead of log-probabilities
+        "def extract_linear_model(query, d, k):\n"
+        "    P = query(np.vstack([np.zeros((1, d)), np.eye(d)]))\n"
+        "    return P[1:] - P[0], P[0]\n",
+        # skips the origin query and assumes b = 0
+        "def extract_linear_model(query, d, k):\n"
+        "    return np.log(query(np.eye(d))), np.zeros(k)\n",
+        # solves by least squares from random queries, but uses 2 d queries (too many)
+        "def extract_linear_model(query, d, k):\n"
+        "    X = np.random.default_rng(0).normal(size=(2 * d, d))\n"
+        "    L = np.log(query(X))\n"
+        "    A = np.hstack([X, np.ones((2 * d, 1))])\n"
+        "    theta = np.linalg.lstsq(A, L - L[:, :1], rcond=None)[0]\n"
+        "    return theta[:-1], theta[-1]\n",
+    ],
+    "recover_input_from_gradients": [
+        # always divides by the first output, which can be 0
+        "def recover_input_from_gradients(dW, db):\n"
+        "    return dW[:, 0] / db[0]\n",
+        # sums over outputs: fails for cross-entropy gradients, whose entries sum to 0
+        "def recover_input_from_gradients(dW, db):\n"
+        "    return dW.sum(axis=1) / db.sum()\n",
+        # multiplies instead of dividing
+        "def recover_input_from_gradients(dW, db):\n"
+        "    j = np.argmax(np.abs(db))\n"
+        "    return dW[:, j] * db[j]\n",
+    ],
+    "fgsm": [
+        # no clipping
+        "def fgsm(x, grad, eps):\n"
+        "    return x + eps * np.sign(grad)\n",
+        # the gradient itself instead of its sign
+        "def fgsm(x, grad, eps):\n"
+        "    return np.clip(x + eps * grad, 0, 1)\n",
+        # descends instead of ascending the loss
+        "def fgsm(x, grad, eps):\n"
+        "    return np.clip(x - eps * np.sign(grad), 0, 1)\n",
+    ],
+    "maximize_neuron": [
+        # ascends the activation relu(z): stuck while the unit is off
+        "def maximize_neuron(params, layer, unit, x0, steps, lr):\n"
+        "    x = np.array(x0, dtype=float)\n"
+        "    for _ in range(steps):\n"
+        "        a, pre = x, []\n"
+        "        for W, b in params[:layer + 1]:\n"
+        "            z = a @ W + b\n"
+        "            pre.append(z)\n"
+        "            a = np.maximum(z, 0)\n"
+        "        g = np.zeros(params[layer][0].shape[1])\n"
+        "        g[unit] = 1.0 * (pre[layer][unit] > 0)\n"
+        "        for i in range(layer, -1, -1):\n"
+        "            g = params[i][0] @ g\n"
+        "            if i > 0:\n"
+        "                g = g * (pre[i - 1] > 0)\n"
+        "        x = np.clip(x + lr * g, 0, 1)\n"
+        "    return x\n",
+        # ignores the ReLUs of earlier layers (treats the network as linear)
+        "def maximize_neuron(params, layer, unit, x0, steps, lr):\n"
+        "    g = np.zeros(params[layer][0].shape[1])\n"
+        "    g[unit] = 1.0\n"
+        "    for i in range(layer, -1, -1):\n"
+        "        g = params[i][0] @ g\n"
+        "    x = np.array(x0, dtype=float)\n"
+        "    for _ in range(steps):\n"
+        "        x = np.clip(x + lr * g, 0, 1)\n"
+        "    return x\n",
+        # forgets to clip
+        "def maximize_neuron(params, layer, unit, x0, steps, lr):\n"
+        "    x = np.array(x0, dtype=float)\n"
+        "    for _ in range(steps):\n"
+        "        a, pre = x, []\n"
+        "        for W, b in params[:layer + 1]:\n"
+        "            z = a @ W + b\n"
+        "            pre.append(z)\n"
+        "            a = np.maximum(z, 0)\n"
+        "        g = np.zeros(params[layer][0].shape[1])\n"
+        "        g[unit] = 1.0\n"
+        "        for i in range(layer, -1, -1):\n"
+        "            g = params[i][0] @ g\n"
+        "            if i > 0:\n"
+        "                g = g * (pre[i - 1] > 0)\n"
+        "        x = x + lr * g\n"
+        "    return x\n",
+    ],
+    "flip_labels": [
+        # new label drawn from all k classes: sometimes the same as the old one
+        "def flip_labels(y, rate, k, rng):\n"
+        "    n = len(y)\n"
+        "    rows = rng.choice(n, size=int(round(rate * n)), replace=False)\n"
+        "    out = np.array(y).copy()\n"
+        "    out[rows] = rng.integers(0, k, size=len(rows))\n"
+        "    return out\n",
+        # rows drawn with replacement: fewer than round(rate * n) distinct rows
+        "def flip_labels(y, rate, k, rng):\n"
+        "    n = len(y)\n"
+        "    rows = rng.integers(0, n, size=int(round(rate * n)))\n"
+        "    out = np.array(y).copy()\n"
+        "    out[rows] = (out[rows] + rng.integers(1, k, size=len(rows))) % k\n"
+        "    return out\n",
+        # truncates instead of rounding
+        "def flip_labels(y, rate, k, rng):\n"
+        "    n = len(y)\n"
+        "    rows = rng.choice(n, size=int(rate * n), replace=False)\n"
+        "    out = np.array(y).copy()\n"
+        "    out[rows] = (out[rows] + rng.integers(1, k, size=len(rows))) % k\n"
+        "    return out\n",
+        # changes the caller's labels in place
+        "def flip_labels(y, rate, k, rng):\n"
+        "    n = len(y)\n"
+        "    rows = rng.choice(n, size=int(round(rate * n)), replace=False)\n"
+        "    y[rows] = (y[rows] + rng.integers(1, k, size=len(rows))) % k\n"
+        "    return y\n",
+        # ignores the rng argument
+        "def flip_labels(y, rate, k, rng):\n"
+        "    n = len(y)\n"
+        "    rows = np.random.choice(n, size=int(round(rate * n)), replace=False)\n"
+        "    out = np.array(y).copy()\n"
+        "    out[rows] = (out[rows] + np.random.randint(1, k, size=len(rows))) % k\n"
+        "    return out\n",
+    ],
+    "poison_with_trigger": [
+        # the trigger in the top-left corner
+        "def poison_with_trigger(X, y, rate, target, rng):\n"
+        "    Xp, yp = np.array(X, dtype=float), np.array(y)\n"
+        "    rows = rng.choice(len(X), size=int(round(rate * len(X))), replace=False)\n"
+        "    Xp[np.ix_(rows, [0, 1, 8])] = 1.0\n"
+        "    yp[rows] = target\n"
+        "    return Xp, yp\n",
+        # forgets to relabel
+        "def poison_with_trigger(X, y, rate, target, rng):\n"
+        "    Xp, yp = np.array(X, dtype=float), np.array(y)\n"
+        "    rows = rng.choice(len(X), size=int(round(rate * len(X))), replace=False)\n"
+        "    Xp[np.ix_(rows, [55, 62, 63])] = 1.0\n"
+        "    return Xp, yp\n",
+        # poisons the first rows instead of random ones
+        "def poison_with_trigger(X, y, rate, target, rng):\n"
+        "    Xp, yp = np.array(X, dtype=float), np.array(y)\n"
+        "    rows = np.arange(int(round(rate * len(X))))\n"
+        "    Xp[np.ix_(rows, [55, 62, 63])] = 1.0\n"
+        "    yp[rows] = target\n"
+        "    return Xp, yp\n",
+        # modifies the caller's X in place
+        "def poison_with_trigger(X, y, rate, target, rng):\n"
+        "    rows = rng.choice(len(X), size=int(round(rate * len(X))), replace=False)\n"
+        "    X[np.ix_(rows, [55, 62, 63])] = 1.0\n"
+        "    yp = np.array(y)\n"
+        "    yp[rows] = target\n"
+        "    return X, yp\n",
+        # rows drawn with replacement
+        "def poison_with_trigger(X, y, rate, target, rng):\n"
+        "    Xp, yp = np.array(X, dtype=float), np.array(y)\n"
+        "    rows = rng.integers(0, len(X), size=int(round(rate * len(X))))\n"
+        "    Xp[np.ix_(rows, [55, 62, 63])] = 1.0\n"
+        "    yp[rows] = target\n"
+        "    return Xp, yp\n",
+    ],
+}
+
+RIGHT = {
+    "extract_linear_model": [
+        # least squares on d + 1 random queries, logits relative to class 0
+        "def extract_linear_model(query, d, k):\n"
+        "    X = np.random.default_rng(0).uniform(size=(d + 1, d))\n"
+        "    L = np.log(query(X))\n"
+        "    A = np.hstack([X, np.ones((d + 1, 1))])\n"
+        "    theta = np.linalg.solve(A, L - L[:, :1])\n"
+        "    return theta[:-1], theta[-1]\n",
+        # one query at a time, as 1-D inputs, normalised so that class 0 has zero weights
+        "def extract_linear_model(query, d, k):\n"
+        "    log_p0 = np.log(query(np.zeros(d)))\n"
+        "    b = log_p0 - log_p0[0]\n"
+        "    W = np.empty((d, k))\n"
+        "    for i in range(d):\n"
+        "        e = np.zeros(d)\n"
+        "        e[i] = 1.0\n"
+        "        log_p = np.log(query(e))\n"
+        "        W[i] = (log_p - log_p[0]) - b\n"
+        "    return W, b\n",
+    ],
+    "recover_input_from_gradients": [
+        # least squares over all columns: x = dW db / (db . db)
+        "def recover_input_from_gradients(dW, db):\n"
+        "    return dW @ db / (db @ db)\n",
+        # the column with the largest |db|, found by a loop
+        "def recover_input_from_gradients(dW, db):\n"
+        "    best = 0\n"
+        "    for j in range(len(db)):\n"
+        "        if abs(db[j]) > abs(db[best]):\n"
+        "            best = j\n"
+        "    return np.array([dW[i, best] / db[best] for i in range(dW.shape[0])])\n",
+    ],
+    "fgsm": [
+        "def fgsm(x, grad, eps):\n"
+        "    step = np.where(grad > 0, eps, np.where(grad < 0, -eps, 0.0))\n"
+        "    return np.minimum(np.maximum(x + step, 0.0), 1.0)\n",
+    ],
+    "maximize_neuron": [
+        # forward-mode: carry the Jacobian of each layer's pre-activation w.r.t. x
+        "def maximize_neuron(params, layer, unit, x0, steps, lr):\n"
+        "    x = x0.astype(float).copy()\n"
+        "    for _ in range(steps):\n"
+        "        J = np.eye(len(x))\n"
+        "        a = x\n"
+        "        for i, (W, b) in enumerate(params[:layer + 1]):\n"
+        "            z = a @ W + b\n"
+        "            J = J @ W\n"
+        "            if i < layer:\n"
+        "                J = J * (z > 0)\n"
+        "                a = np.maximum(z, 0)\n"
+        "        x = np.clip(x + lr * J[:, unit], 0, 1)\n"
+        "    return x\n",
+    ],
+    "flip_labels": [
+        "def flip_labels(y, rate, k, rng):\n"
+        "    out = np.array(y, dtype=np.int64)\n"
+        "    m = int(np.floor(rate * len(out) + 0.5))\n"
+        "    for i in rng.permutation(len(out))[:m]:\n"
+        "        others = [c for c in range(k) if c != out[i]]\n"
+        "        out[i] = others[rng.integers(len(others))]\n"
+        "    return out\n",
+    ],
+    "poison_with_trigger": [
+        "def poison_with_trigger(X, y, rate, target, rng):\n"
+        "    Xp = X.copy().reshape(-1, 8, 8)\n"
+        "    yp = y.copy()\n"
+        "    for i in rng.permutation(len(X))[:round(rate * len(X))]:\n"
+        "        Xp[i, 6, 7] = Xp[i, 7, 6] = Xp[i, 7, 7] = 1.0\n"
+        "        yp[i] = target\n"
+        "    return Xp.reshape(len(X), 64), yp\n",
+    ],
+}
+
+
+def test_every_exercise_has_wrong_and_right_variants():
+    names = set(REFERENCES[LESSON])
+    assert set(WRONG) == names and set(RIGHT) == names
+    assert all(len(WRONG[n]) >= 2 and len(RIGHT[n]) >= 1 for n in names)
+
+
+@pytest.mark.parametrize("name", sorted(REFERENCES[LESSON]))
+def test_the_solution_keeps_the_points(name):
+    assert exercise_passes(LESSON, name), f"{name}: the solution itself loses points"
+
+
+@pytest.mark.parametrize("name,source", [(n, s) for n, ss in WRONG.items() for s in ss])
+def test_wrong_answer_loses_the_points(name, source):
+    assert not exercise_passes(LESSON, name, source), f"{name}: this wrong answer still scores"
+
+
+@pytest.mark.parametrize("name,source", [(n, s) for n, ss in RIGHT.items() for s in ss])
+def test_other_correct_answer_keeps_the_points(name, source):
+    assert exercise_passes(LESSON, name, source), f"{name}: this correct answer loses points"
