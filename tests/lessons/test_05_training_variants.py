@@ -1,0 +1,257 @@
+"""Lesson 05 (the training loop): plausible wrong answers lose their points, other correct answers keep them.
+
+Each source below replaces the solution's answer in the lesson's graded namespace (numpy as `np` and the other
+solution answers, e.g. the solution's `dense_backward` for a variant of `train`), and the exercise's test
+cells then run through the course's isolated grader (see tests/support/lesson_grading.py).
+"""
+import pytest
+
+from nnlib.grading.catalogue import REFERENCES
+from tests.support.lesson_grading import exercise_passes
+
+LESSON = "05-training"
+
+# A training loop written from scratch, differently from the solution: He-uniform initial weights, an index
+# array shuffled in place, the whole network in lists of W and b, and its own softmax. The fields let the
+# wrong variants below change one line each. (Forgetting the ReLU gate in the backward pass is not among them:
+# that wrong gradient still trains a network to 95 % on digits; the checks of relu_backward catch it.)
+_TRAIN_TEMPLATE = '''
+def train(X, y, hidden_sizes, rng, *, epochs=40, lr=0.1, batch_size=32):
+    sizes = [X.shape[1], *hidden_sizes, int(y.max()) + 1]
+    Ws = [rng.uniform(-1.0, 1.0, size=(a, c)) * np.sqrt(6.0 / a) for a, c in zip(sizes, sizes[1:])]
+    bs = [np.zeros(c) for c in sizes[1:]]
+    order = np.arange(len(X))
+    for _ in range(epochs):
+        rng.shuffle(order)
+        for s in range({batch_starts}):
+            rows = order[s:s + batch_size]
+            acts = [X[rows]]
+            for l in range(len(Ws)):
+                z = acts[-1] @ Ws[l] + bs[l]
+                acts.append(np.maximum(z, 0.0) if l < len(Ws) - 1 else z)
+            z = acts[-1]
+            e = np.exp(z - z.max(axis=1, keepdims=True))
+            g = e / e.sum(axis=1, keepdims=True)
+            g[np.arange(len(rows)), y[rows]] -= 1.0
+            {scale}
+            for l in reversed(range(len(Ws))):
+                gW, gb = acts[l].T @ g, g.sum(axis=0)
+                if l > 0:
+                    g = {gate}
+                if {trained}:
+                    Ws[l] = Ws[l] {update} lr * gW
+                    bs[l] = bs[l] {update} lr * gb
+    return list(zip(Ws, bs))
+'''
+_RIGHT_SETTINGS = dict(batch_starts="0, len(X), batch_size", gate="(g @ Ws[l].T) * (acts[l] > 0)",
+                       update="-", trained="True", scale="g /= len(rows)")
+
+
+def _train_variant(**changes):
+    return _TRAIN_TEMPLATE.format(**{**_RIGHT_SETTINGS, **changes})
+
+
+WRONG = {
+    "mse": [
+        "def mse(pred, target):\n    return float(np.sum((pred - target) ** 2))\n",              # sum, not mean
+        "def mse(pred, target):\n    return float(np.sum((pred - target) ** 2) / len(pred))\n",  # divides by rows
+        "def mse(pred, target):\n    return float(np.mean(np.abs(pred - target)))\n",            # absolute error
+    ],
+    "mse_grad": [
+        "def mse_grad(pred, target):\n    return 2.0 * (pred - target)\n",                       # forgets 1/N
+        "def mse_grad(pred, target):\n    return 2.0 * (pred - target) / len(pred)\n",           # N = rows
+        "def mse_grad(pred, target):\n    return 2.0 * (target - pred) / pred.size\n",           # wrong sign
+        "def mse_grad(pred, target):\n    return (pred - target) / pred.size\n",                 # forgets the 2
+    ],
+    "cross_entropy": [
+        # softmax first, log second: overflows for logits of 1000
+        "def cross_entropy(logits, y):\n"
+        "    p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)\n"
+        "    return float(-np.mean(np.log(p[np.arange(len(y)), y])))\n",
+        # a stable softmax, but the log of an underflowed 0 is -inf
+        "def cross_entropy(logits, y):\n"
+        "    e = np.exp(logits - logits.max(axis=1, keepdims=True))\n"
+        "    p = e / e.sum(axis=1, keepdims=True)\n"
+        "    return float(-np.mean(np.log(p[np.arange(len(y)), y])))\n",
+        # stable, but summed over the batch instead of averaged
+        "def cross_entropy(logits, y):\n"
+        "    s = logits - logits.max(axis=1, keepdims=True)\n"
+        "    logp = s - np.log(np.exp(s).sum(axis=1, keepdims=True))\n"
+        "    return float(-np.sum(logp[np.arange(len(y)), y]))\n",
+    ],
+    "cross_entropy_grad": [
+        # forgets the 1/n of the mean
+        "def cross_entropy_grad(logits, y):\n"
+        "    e = np.exp(logits - logits.max(axis=1, keepdims=True))\n"
+        "    return e / e.sum(axis=1, keepdims=True) - np.eye(logits.shape[1])[y]\n",
+        # one-hot minus softmax: the wrong sign
+        "def cross_entropy_grad(logits, y):\n"
+        "    e = np.exp(logits - logits.max(axis=1, keepdims=True))\n"
+        "    return (np.eye(logits.shape[1])[y] - e / e.sum(axis=1, keepdims=True)) / len(y)\n",
+        # unstable softmax: nan for logits of 1000
+        "def cross_entropy_grad(logits, y):\n"
+        "    e = np.exp(logits)\n"
+        "    return (e / e.sum(axis=1, keepdims=True) - np.eye(logits.shape[1])[y]) / len(y)\n",
+    ],
+    "dense_backward": [
+        # db averaged instead of summed
+        "def dense_backward(dZ, X, W):\n    return dZ @ W.T, X.T @ dZ, dZ.mean(axis=0)\n",
+        # dW averaged over the batch (the 1/n is already inside dZ)
+        "def dense_backward(dZ, X, W):\n    return dZ @ W.T, X.T @ dZ / len(X), dZ.sum(axis=0)\n",
+        # transposes in the wrong place: dW has the shape of W.T
+        "def dense_backward(dZ, X, W):\n    return dZ @ W.T, dZ.T @ X, dZ.sum(axis=0)\n",
+        # the results in the wrong order
+        "def dense_backward(dZ, X, W):\n    return X.T @ dZ, dZ @ W.T, dZ.sum(axis=0)\n",
+    ],
+    "relu_backward": [
+        "def relu_backward(dA, Z):\n    return np.where(dA > 0, dA, 0.0)\n",                      # gates on dA
+        "def relu_backward(dA, Z):\n    return np.where(Z >= 0, dA, 0.0)\n",                      # lets Z = 0 through
+        "def relu_backward(dA, Z):\n    return dA * np.maximum(Z, 0.0)\n",                        # multiplies by relu(Z)
+    ],
+    "numerical_gradient": [
+        # forward differences
+        "def numerical_gradient(f, x, eps=1e-6):\n"
+        "    x = np.array(x, dtype=float)\n"
+        "    g = np.zeros_like(x)\n"
+        "    f0 = f(x)\n"
+        "    for i in np.ndindex(x.shape):\n"
+        "        xp = x.copy(); xp[i] += eps\n"
+        "        g[i] = (f(xp) - f0) / eps\n"
+        "    return g\n",
+        # central differences divided by eps instead of 2 eps
+        "def numerical_gradient(f, x, eps=1e-6):\n"
+        "    x = np.array(x, dtype=float)\n"
+        "    g = np.zeros_like(x)\n"
+        "    for i in np.ndindex(x.shape):\n"
+        "        xp = x.copy(); xp[i] += eps\n"
+        "        xm = x.copy(); xm[i] -= eps\n"
+        "        g[i] = (f(xp) - f(xm)) / eps\n"
+        "    return g\n",
+        # nudges the caller's x in place and never puts it back
+        "def numerical_gradient(f, x, eps=1e-6):\n"
+        "    g = np.zeros(x.shape)\n"
+        "    flat = x.reshape(-1)\n"
+        "    for i in range(flat.size):\n"
+        "        flat[i] += eps\n"
+        "        fp = f(x)\n"
+        "        flat[i] -= 2 * eps\n"
+        "        fm = f(x)\n"
+        "        g.reshape(-1)[i] = (fp - fm) / (2 * eps)\n"
+        "    return g\n",
+    ],
+    "sgd_step": [
+        "def sgd_step(params, grads, lr):\n"                                                     # climbs the loss
+        "    return [(W + lr * dW, b + lr * db) for (W, b), (dW, db) in zip(params, grads)]\n",
+        "def sgd_step(params, grads, lr):\n"                                                     # in place
+        "    for (W, b), (dW, db) in zip(params, grads):\n"
+        "        W -= lr * dW\n"
+        "        b -= lr * db\n"
+        "    return params\n",
+        "def sgd_step(params, grads, lr):\n"                                                     # forgets the biases
+        "    return [(W - lr * dW, b) for (W, b), (dW, db) in zip(params, grads)]\n",
+    ],
+    "train": [
+        _train_variant(update="+"),                                    # gradient ascent
+        _train_variant(batch_starts="1"),                              # one minibatch per epoch only
+        _train_variant(scale="pass"),                                  # a summed loss: steps n times too big
+        _train_variant(trained="l == len(Ws) - 1"),                    # trains only the output layer
+    ],
+}
+
+RIGHT = {
+    "mse": [
+        "def mse(pred, target):\n    d = np.ravel(pred - target)\n    return float(d @ d / d.size)\n",
+    ],
+    "mse_grad": [
+        "def mse_grad(pred, target):\n    return (np.asarray(pred, float) - target) * (2.0 / np.size(pred))\n",
+    ],
+    "cross_entropy": [
+        "from scipy.special import logsumexp\n"
+        "def cross_entropy(logits, y):\n"
+        "    z = np.asarray(logits, dtype=float)\n"
+        "    return float(np.mean(logsumexp(z, axis=1) - z[np.arange(len(y)), y]))\n",
+    ],
+    "cross_entropy_grad": [
+        "def cross_entropy_grad(logits, y):\n"
+        "    z = logits - logits.max(axis=1, keepdims=True)\n"
+        "    p = np.exp(z)\n"
+        "    p /= p.sum(axis=1, keepdims=True)\n"
+        "    return (p - np.eye(logits.shape[1])[y]) / len(y)\n",
+    ],
+    "dense_backward": [
+        "def dense_backward(dZ, X, W):\n"
+        "    return (np.einsum('ij,kj->ik', dZ, W), np.einsum('ik,ij->kj', X, dZ), np.einsum('ij->j', dZ))\n",
+    ],
+    "relu_backward": [
+        "def relu_backward(dA, Z):\n    return dA * (Z > 0)\n",
+    ],
+    "numerical_gradient": [
+        "def numerical_gradient(f, x, eps=1e-6):\n"
+        "    x = np.asarray(x, dtype=float)\n"
+        "    grad = np.empty(x.shape)\n"
+        "    for idx in np.ndindex(x.shape):\n"
+        "        e = np.zeros(x.shape)\n"
+        "        e[idx] = eps\n"
+        "        grad[idx] = (f(x + e) - f(x - e)) / (2 * eps)\n"
+        "    return grad\n",
+    ],
+    "sgd_step": [
+        "def sgd_step(params, grads, lr):\n"
+        "    new = []\n"
+        "    for (W, b), (dW, db) in zip(params, grads):\n"
+        "        new.append([W - dW * lr, b - db * lr])\n"
+        "    return new\n",
+    ],
+    "train": [
+        _train_variant(),
+        # the lesson's own building blocks (the learner's answers), in a different arrangement: init_dense from
+        # lesson 03, an explicit two-pass structure with caches in a dict
+        "from nnlib.activations import relu\n"
+        "from nnlib.layers import init_dense\n"
+        "def train(X, y, hidden_sizes, rng, *, epochs=40, lr=0.1, batch_size=32):\n"
+        "    sizes = [X.shape[1]] + list(hidden_sizes) + [int(y.max()) + 1]\n"
+        "    params = [init_dense(a, c, rng, 'he') for a, c in zip(sizes[:-1], sizes[1:])]\n"
+        "    for epoch in range(epochs):\n"
+        "        perm = rng.permutation(len(X))\n"
+        "        for batch in np.array_split(perm, int(np.ceil(len(X) / batch_size))):\n"
+        "            cache = {'A0': X[batch]}\n"
+        "            A = X[batch]\n"
+        "            for l, (W, b) in enumerate(params, start=1):\n"
+        "                cache[f'Z{l}'] = A @ W + b\n"
+        "                A = relu(cache[f'Z{l}']) if l < len(params) else cache[f'Z{l}']\n"
+        "                cache[f'A{l}'] = A\n"
+        "            dZ = cross_entropy_grad(A, y[batch])\n"
+        "            grads = []\n"
+        "            for l in range(len(params), 0, -1):\n"
+        "                dA, dW, db = dense_backward(dZ, cache[f'A{l - 1}'], params[l - 1][0])\n"
+        "                grads.insert(0, (dW, db))\n"
+        "                if l > 1:\n"
+        "                    dZ = relu_backward(dA, cache[f'Z{l - 1}'])\n"
+        "            params = sgd_step(params, grads, lr)\n"
+        "    return params\n",
+    ],
+}
+
+
+@pytest.mark.parametrize("name,source", [(n, s) for n, ss in WRONG.items() for s in ss])
+def test_wrong_answer_loses_the_points(name, source):
+    assert not exercise_passes(LESSON, name, source), f"{name}: this wrong answer still scores:\n{source}"
+
+
+@pytest.mark.parametrize("name,source", [(n, s) for n, ss in RIGHT.items() for s in ss])
+def test_other_correct_answer_keeps_the_points(name, source):
+    assert exercise_passes(LESSON, name, source), f"{name}: this correct answer loses points:\n{source}"
+
+
+def test_the_solution_scores_every_exercise():
+    for name in REFERENCES[LESSON]:
+        assert exercise_passes(LESSON, name), f"{name}: the solution's own answer fails its checks"
+
+
+def test_every_exercise_has_wrong_and_right_variants():
+    names = set(REFERENCES[LESSON])
+    assert set(WRONG) == names, f"WRONG variants missing for {sorted(names - set(WRONG))}"
+    assert set(RIGHT) == names, f"RIGHT variants missing for {sorted(names - set(RIGHT))}"
+    for name in names:
+        assert len(WRONG[name]) >= 2, f"{name}: at least two wrong variants are needed"
+        assert len(RIGHT[name]) >= 1, f"{name}: at least one other correct variant is needed"
