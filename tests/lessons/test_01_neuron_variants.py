@@ -1,9 +1,9 @@
 """Lesson 01's graded tests against plausible wrong answers (must lose the points) and correct answers
 written differently from the solution (must keep them), through the course's isolated grader."""
-import pytest
 
-from nnlib.grading.catalogue import REFERENCES
-from tests.support.lesson_grading import exercise_passes
+from tests.support.lesson_grading import (  # noqa: F401 - the shared tests, run on WRONG and RIGHT below
+    test_every_exercise_has_wrong_and_right_variants, test_other_correct_answer_keeps_the_points,
+    test_the_solution_keeps_every_point, test_wrong_answer_loses_the_points)
 
 LESSON = "01-neuron"
 
@@ -134,27 +134,3 @@ RIGHT = {
         "    return (fires == (np.asarray(y) == 1)[:, None]).all(axis=0).any()\n",
     ],
 }
-
-
-def test_every_exercise_has_wrong_and_right_variants():
-    exercises = set(REFERENCES[LESSON])
-    assert set(WRONG) == exercises, f"WRONG covers {sorted(WRONG)}, the catalogue lists {sorted(exercises)}"
-    assert set(RIGHT) == exercises, f"RIGHT covers {sorted(RIGHT)}, the catalogue lists {sorted(exercises)}"
-    for name in exercises:
-        assert len(WRONG[name]) >= 2, f"{name}: needs at least two wrong answers"
-        assert len(RIGHT[name]) >= 1, f"{name}: needs at least one other correct answer"
-
-
-def test_the_solution_passes_every_exercise():
-    for name in REFERENCES[LESSON]:
-        assert exercise_passes(LESSON, name), f"{name}: the solution notebook's own answer loses points"
-
-
-@pytest.mark.parametrize("name,source", [(n, s) for n, ss in WRONG.items() for s in ss])
-def test_wrong_answer_loses_the_points(name, source):
-    assert not exercise_passes(LESSON, name, source), f"{name}: this wrong answer still scores"
-
-
-@pytest.mark.parametrize("name,source", [(n, s) for n, ss in RIGHT.items() for s in ss])
-def test_other_correct_answer_keeps_the_points(name, source):
-    assert exercise_passes(LESSON, name, source), f"{name}: this correct answer loses points"

@@ -7,10 +7,10 @@ large layer within 3 %, normal tails, use of the rng argument) and never exact v
 drawing the normal numbers passes, e.g. drawing (d_out, d_in) and transposing, which gives different numbers
 from nnlib's reference for the same seed. The RIGHT list holds such a variant on purpose.
 """
-import pytest
 
-from nnlib.grading.catalogue import REFERENCES
-from tests.support.lesson_grading import exercise_passes
+from tests.support.lesson_grading import (  # noqa: F401 - the shared tests, run on WRONG and RIGHT below
+    test_every_exercise_has_wrong_and_right_variants, test_other_correct_answer_keeps_the_points,
+    test_the_solution_keeps_every_point, test_wrong_answer_loses_the_points)
 
 LESSON = "03-architecture"
 
@@ -183,25 +183,3 @@ RIGHT = {
         "    return np.array([max(range(row.size), key=lambda k: row[k]) for row in probs], dtype=np.int64)\n",
     ],
 }
-
-
-def test_every_exercise_has_wrong_and_right_variants():
-    exercises = set(REFERENCES[LESSON])
-    assert set(WRONG) == exercises, f"WRONG covers {sorted(WRONG)}, the lesson has {sorted(exercises)}"
-    assert set(RIGHT) == exercises, f"RIGHT covers {sorted(RIGHT)}, the lesson has {sorted(exercises)}"
-    assert all(len(WRONG[n]) >= 2 and len(RIGHT[n]) >= 1 for n in exercises)
-
-
-def test_the_solution_keeps_every_point():
-    for name in REFERENCES[LESSON]:
-        assert exercise_passes(LESSON, name), f"{name}: the solution itself does not pass its test cells"
-
-
-@pytest.mark.parametrize("name,source", [(n, s) for n, ss in WRONG.items() for s in ss])
-def test_wrong_answer_loses_the_points(name, source):
-    assert not exercise_passes(LESSON, name, source), f"{name}: this wrong answer still scores:\n{source}"
-
-
-@pytest.mark.parametrize("name,source", [(n, s) for n, ss in RIGHT.items() for s in ss])
-def test_other_correct_answer_keeps_the_points(name, source):
-    assert exercise_passes(LESSON, name, source), f"{name}: this correct answer loses points:\n{source}"

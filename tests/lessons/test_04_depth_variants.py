@@ -1,10 +1,10 @@
 """Lesson 04: plausible wrong answers lose their points, differently written correct answers keep them."""
 from __future__ import annotations
 
-import pytest
 
-from nnlib.grading.catalogue import REFERENCES
-from tests.support.lesson_grading import exercise_passes
+from tests.support.lesson_grading import (  # noqa: F401 - the shared tests, run on WRONG and RIGHT below
+    test_every_exercise_has_wrong_and_right_variants, test_other_correct_answer_keeps_the_points,
+    test_the_solution_keeps_every_point, test_wrong_answer_loses_the_points)
 
 LESSON = "04-depth"
 
@@ -221,27 +221,3 @@ RIGHT = {
         "    return np.array(sorted(range(len(col)), key=lambda i: -col[i])[:k])\n",
     ],
 }
-
-
-def test_every_exercise_has_wrong_and_right_variants():
-    exercises = set(REFERENCES[LESSON])
-    assert set(WRONG) == exercises, f"WRONG covers {sorted(WRONG)}, the lesson has {sorted(exercises)}"
-    assert set(RIGHT) == exercises, f"RIGHT covers {sorted(RIGHT)}, the lesson has {sorted(exercises)}"
-    for name in exercises:
-        assert len(WRONG[name]) >= 2, f"{name}: needs at least two wrong variants"
-        assert len(RIGHT[name]) >= 1, f"{name}: needs at least one right variant"
-
-
-def test_the_solution_scores_every_exercise():
-    for name in REFERENCES[LESSON]:
-        assert exercise_passes(LESSON, name), f"{name}: the solution notebook's own answer loses points"
-
-
-@pytest.mark.parametrize("name,source", [(n, s) for n, ss in WRONG.items() for s in ss])
-def test_wrong_answer_loses_the_points(name, source):
-    assert not exercise_passes(LESSON, name, source), f"{name}: this wrong answer still scores:\n{source}"
-
-
-@pytest.mark.parametrize("name,source", [(n, s) for n, ss in RIGHT.items() for s in ss])
-def test_other_correct_answer_keeps_the_points(name, source):
-    assert exercise_passes(LESSON, name, source), f"{name}: this correct answer loses points:\n{source}"

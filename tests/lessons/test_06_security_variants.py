@@ -1,10 +1,10 @@
 """Lesson 06: plausible wrong answers lose their points, differently written correct answers keep them."""
 from __future__ import annotations
 
-import pytest
 
-from nnlib.grading.catalogue import REFERENCES
-from tests.support.lesson_grading import exercise_passes
+from tests.support.lesson_grading import (  # noqa: F401 - the shared tests, run on WRONG and RIGHT below
+    test_every_exercise_has_wrong_and_right_variants, test_other_correct_answer_keeps_the_points,
+    test_the_solution_keeps_every_point, test_wrong_answer_loses_the_points)
 
 LESSON = "06-security"
 
@@ -245,24 +245,3 @@ RIGHT = {
         "    return Xp.reshape(len(X), 64), yp\n",
     ],
 }
-
-
-def test_every_exercise_has_wrong_and_right_variants():
-    names = set(REFERENCES[LESSON])
-    assert set(WRONG) == names and set(RIGHT) == names
-    assert all(len(WRONG[n]) >= 2 and len(RIGHT[n]) >= 1 for n in names)
-
-
-@pytest.mark.parametrize("name", sorted(REFERENCES[LESSON]))
-def test_the_solution_keeps_the_points(name):
-    assert exercise_passes(LESSON, name), f"{name}: the solution itself loses points"
-
-
-@pytest.mark.parametrize("name,source", [(n, s) for n, ss in WRONG.items() for s in ss])
-def test_wrong_answer_loses_the_points(name, source):
-    assert not exercise_passes(LESSON, name, source), f"{name}: this wrong answer still scores"
-
-
-@pytest.mark.parametrize("name,source", [(n, s) for n, ss in RIGHT.items() for s in ss])
-def test_other_correct_answer_keeps_the_points(name, source):
-    assert exercise_passes(LESSON, name, source), f"{name}: this correct answer loses points"

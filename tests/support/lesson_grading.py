@@ -63,3 +63,36 @@ def verdicts(lesson: str, name: str, source: str | None = None) -> list:
 def exercise_passes(lesson: str, name: str, source: str | None = None) -> bool:
     """True when every test cell of exercise ``name`` passes with ``source`` as the learner's answer."""
     return all(v.passed for v in verdicts(lesson, name, source))
+
+
+# ----------------------------------------------------------------------------------------------------
+# The four tests every lesson's variants file runs. A file `tests/lessons/test_<lesson>_variants.py`
+# defines LESSON, WRONG and RIGHT and imports these; tests/lessons/conftest.py parametrizes
+# `wrong_variant` and `right_variant` from that module's WRONG and RIGHT.
+# ----------------------------------------------------------------------------------------------------
+def test_every_exercise_has_wrong_and_right_variants(request):
+    lesson, wrong, right = request.module.LESSON, request.module.WRONG, request.module.RIGHT
+    exercises = set(REFERENCES[lesson])
+    assert set(wrong) == exercises, f"WRONG covers {sorted(wrong)}, the catalogue lists {sorted(exercises)}"
+    assert set(right) == exercises, f"RIGHT covers {sorted(right)}, the catalogue lists {sorted(exercises)}"
+    for name in exercises:
+        assert len(wrong[name]) >= 2, f"{name}: needs at least two wrong answers"
+        assert len(right[name]) >= 1, f"{name}: needs at least one other correct answer"
+
+
+def test_the_solution_keeps_every_point(request):
+    lesson = request.module.LESSON
+    for name in REFERENCES[lesson]:
+        failed = [v.message for v in verdicts(lesson, name) if not v.passed]
+        assert not failed, f"{name}: the solution notebook's own answer loses points: {failed[0]}"
+
+
+def test_wrong_answer_loses_the_points(request, wrong_variant):
+    name, source = wrong_variant
+    assert not exercise_passes(request.module.LESSON, name, source), f"{name}: this wrong answer still scores"
+
+
+def test_other_correct_answer_keeps_the_points(request, right_variant):
+    name, source = right_variant
+    failed = [v.message for v in verdicts(request.module.LESSON, name, source) if not v.passed]
+    assert not failed, f"{name}: this correct answer loses points: {failed[0]}"
