@@ -1,0 +1,42 @@
+"""Lesson-specific figures (nnlib.plot_training, nnlib.plot_depth): they draw, and they pass the
+accessibility rules every course figure follows."""
+import numpy as np
+import pytest
+
+from nnlib.plot import accessibility_problems
+from nnlib.plot_depth import plot_sawtooths, plot_units_needed
+from nnlib.plot_training import LiveLossCurve, plot_lr_sweep, plot_step_size_errors
+
+
+def test_step_size_errors_plot_is_accessible():
+    eps = np.logspace(-10, -1, 10)
+    fig = plot_step_size_errors(eps, {"forward": eps, "central": eps ** 2 + 1e-12}, slopes=[1, 2])
+    assert accessibility_problems(fig) == []
+
+
+def test_step_size_errors_rejects_mismatched_slopes():
+    with pytest.raises(ValueError, match="plot_step_size_errors"):
+        plot_step_size_errors([1e-3, 1e-2], {"forward": [1, 2]}, slopes=[1, 2])
+
+
+def test_lr_sweep_marks_diverged_runs_and_is_accessible():
+    lrs = np.array([1e-3, 1e-1, 10.0])
+    fig = plot_lr_sweep(lrs, [2.0, 0.1, np.nan], [0.3, 0.95, np.nan], initial_loss=2.3,
+                        curves={"lr=0.1": [2.0, 1.0, 0.1]})
+    assert accessibility_problems(fig) == []
+    assert len(fig.axes) == 3
+
+
+def test_live_loss_curve_records_each_epoch():
+    live = LiveLossCurve(3, title="Loss")
+    for loss in (2.0, 1.0, 0.5):
+        live.add(loss, val_loss=loss * 1.1)
+    assert live.loss == [2.0, 1.0, 0.5] and len(live.val_loss) == 3
+    assert accessibility_problems(live.figure) == []
+
+
+def test_depth_figures_are_accessible():
+    x = np.linspace(0, 1, 65)
+    curves = [np.abs(((x * 2 ** k) % 2) - 1) for k in (1, 2)]
+    assert accessibility_problems(plot_sawtooths(x, curves, [1, 2], pieces=[2, 4])) == []
+    assert accessibility_problems(plot_units_needed([2, 4, 8], [[0.1, 0.01, 0.001]], [1])) == []
