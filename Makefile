@@ -29,6 +29,7 @@ release: install
 
 benchmark: install
 	$(BIN)/python benchmarks/train_digits.py
+	$(BIN)/python benchmarks/lesson_times.py
 
 clean:
 	rm -rf $(VENV) grading .pytest_cache
