@@ -11,7 +11,6 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Clea
                                     IgnorePattern, LimitOutput, SaveAutoGrades)
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 
-from nnlib.grading.catalogue import LESSONS
 from nnlib.grading.preprocessors import IsolatedExecute, RedactTestTracebacks
 
 c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
@@ -27,7 +26,10 @@ c.CourseDirectory.feedback_directory = os.path.join("grading", "feedback")
 c.CourseDirectory.solution_directory = os.path.join("grading", "solution")
 os.makedirs(os.path.join(here, "grading"), exist_ok=True)
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(here, "grading", "gradebook.db")
-c.CourseDirectory.db_assignments = [{"name": lesson} for lesson in LESSONS]
+# The exchange learners fetch from and submit to. This default suits one machine; on a shared server set it
+# to a folder all learners can reach (nbgrader's docs: "Exchange").
+c.Exchange.root = os.path.join(here, "grading", "exchange")
+os.makedirs(c.Exchange.root, exist_ok=True)
 
 # Release: the stub learners see in place of a solution.
 c.ClearSolutions.code_stub = {

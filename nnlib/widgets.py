@@ -53,6 +53,7 @@ class Explorer:
         self.widget = widgets.VBox(children)
         self.figure: Figure | None = None
         for control in controls.values():
+            control.style.description_width = "initial"  # a long description ("learning rate") is never cut off
             control.observe(self._on_change, names="value")
         self.update()
 
@@ -167,8 +168,8 @@ class NeuronExplorer(Explorer):
         if self.status is not None:
             self.status.value = f"<b>{gate}</b>: {self.message}"
 
-        fig = Figure(figsize=(5, 4.6))
-        fig.subplots_adjust(left=0.14, right=0.97, bottom=0.11, top=0.88)
+        fig = Figure(figsize=(6.6, 4.6))
+        fig.subplots_adjust(left=0.14, right=0.72, bottom=0.11, top=0.88)
         ax = fig.subplots()
         grid = np.linspace(*_VIEW, 101)
         xx, yy = np.meshgrid(grid, grid)
@@ -192,7 +193,7 @@ class NeuronExplorer(Explorer):
         ax.set_title(f"{gate} with a step neuron: {self.message}\n(shaded: the neuron outputs 1)")
         ax.set_xlabel("x1 (first input)")
         ax.set_ylabel("x2 (second input)")
-        ax.legend(loc="upper left", fontsize=8, framealpha=0.9)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8, framealpha=0.9)  # outside: never hides a point
         return fig
 
 
