@@ -7,7 +7,7 @@ import numpy as np
 
 from .._validate import as_float_array
 
-__all__ = ["check_rate", "check_params", "check_finite"]
+__all__ = ["check_rate", "check_params", "check_finite", "check_training_inputs"]
 
 
 def check_rate(rate, func: str, name: str = "rate") -> float:
@@ -28,25 +28,27 @@ def check_finite(arr: np.ndarray, func: str, name: str) -> np.ndarray:
 
 
 def check_params(params, func: str):
-    """Validate a ReLU MLP given as a list of (W, b) pairs that chain; return float64 copies."""
-    if isinstance(params, tuple) and len(params) == 2 and isinstance(params[0], np.ndarray) and params[0].ndim == 2:
-        raise TypeError(f"{func}: params must be a list of (W, b) pairs, got a single (W, b); wrap it: [(W, b)]")
-    try:
-        pairs = list(params)
-    except TypeError:
-        raise TypeError(f"{func}: params must be a list of (W, b) pairs, got {type(params).__name__}") from None
-    if not pairs:
-        raise ValueError(f"{func}: params must contain at least one (W, b) pair, got an empty list")
-    checked = []
-    for i, pair in enumerate(pairs):
-        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
-            raise TypeError(f"{func}: params[{i}] must be a (W, b) pair, got {type(pair).__name__}")
-        W = as_float_array(pair[0], func, f"params[{i}] W", ndim=2)
-        b = as_float_array(pair[1], func, f"params[{i}] b", ndim=1)
-        if b.shape[0] != W.shape[1]:
-            raise ValueError(f"{func}: params[{i}] has b.shape={b.shape} but W.shape={W.shape}")
-        if checked and checked[-1][0].shape[1] != W.shape[0]:
-            raise ValueError(f"{func}: params[{i}] W.shape={W.shape} does not follow params[{i - 1}] "
-                             f"W.shape={checked[-1][0].shape}")
-        checked.append((W, b))
-    return checked
+    """Validate a ReLU MLP given as a list of (W, b) pairs that chain; return float64 copies.
+
+    The checks are nnlib.layers' own (one place for the rules and their messages); the copies keep the
+    attacks from ever touching the caller's weights.
+    """
+    from ..layers import _check_params
+
+    return [(W.copy(), b.copy()) for W, b in _check_params(params, func)]
+
+
+def check_training_inputs(X, y, layer_sizes, rng, func: str):
+    """Validate the data and architecture a defence trains on; return (X, y, sizes, rng).
+
+    X: `(n, d)` finite floats; y: `(n,)` labels in [0, sizes[-1]); layer_sizes: ints starting with d.
+    """
+    from .._validate import check_int, check_labels, check_rng
+
+    X = as_float_array(X, func, "X", ndim=2)
+    check_finite(X, func, "X")
+    sizes = [check_int(s, func, "each layer size", minimum=1) for s in layer_sizes]
+    if len(sizes) < 2 or sizes[0] != X.shape[1]:
+        raise ValueError(f"{func}: layer_sizes must start with the {X.shape[1]} input features, got {sizes}")
+    y = check_labels(y, func, sizes[-1], name="y", n=X.shape[0])
+    return X, y, sizes, check_rng(rng, func)

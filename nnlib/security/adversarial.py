@@ -18,7 +18,7 @@ import numpy as np
 from .._validate import (as_float_array, check_int, check_labels, check_nonnegative, check_positive, check_rng,
                          check_same_shape)
 from . import _mlp
-from ._checks import check_finite, check_params
+from ._checks import check_finite, check_params, check_training_inputs
 
 __all__ = ["fgsm", "input_gradient", "fgsm_attack", "pgd_attack", "maximize_neuron", "adversarial_training",
            "accuracy"]
@@ -159,13 +159,7 @@ def adversarial_training(X, y, layer_sizes, rng, eps, *, epochs=60, lr=0.1, batc
     Raises: TypeError/ValueError for bad inputs.
     """
     func = "adversarial_training"
-    X = as_float_array(X, func, "X", ndim=2)
-    check_finite(X, func, "X")
-    sizes = [check_int(s, func, "each layer size", minimum=1) for s in layer_sizes]
-    if len(sizes) < 2 or sizes[0] != X.shape[1]:
-        raise ValueError(f"{func}: layer_sizes must start with the {X.shape[1]} input features, got {sizes}")
-    y = check_labels(y, func, sizes[-1], name="y", n=X.shape[0])
-    rng = check_rng(rng, func)
+    X, y, sizes, rng = check_training_inputs(X, y, layer_sizes, rng, func)
     eps = check_nonnegative(eps, func, "eps")
 
     def with_adversarial(params, Xb, Tb):

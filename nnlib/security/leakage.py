@@ -14,7 +14,7 @@ import numpy as np
 
 from .._validate import (as_float_array, check_int, check_labels, check_nonnegative, check_positive, check_rng)
 from . import _mlp
-from ._checks import check_finite, check_params
+from ._checks import check_finite, check_params, check_training_inputs
 
 __all__ = ["recover_input_from_gradients", "parameter_gradients", "clip_and_noise", "dp_sgd_training",
            "dlg_reconstruct", "softmax_regression_gradients"]
@@ -90,13 +90,7 @@ def dp_sgd_training(X, y, layer_sizes, rng, *, clip=1.0, sigma=1.0, epochs=30, l
     Raises: TypeError/ValueError for bad inputs.
     """
     func = "dp_sgd_training"
-    X = as_float_array(X, func, "X", ndim=2)
-    check_finite(X, func, "X")
-    sizes = [check_int(s, func, "each layer size", minimum=1) for s in layer_sizes]
-    if len(sizes) < 2 or sizes[0] != X.shape[1]:
-        raise ValueError(f"{func}: layer_sizes must start with the {X.shape[1]} input features, got {sizes}")
-    y = check_labels(y, func, sizes[-1], name="y", n=X.shape[0])
-    rng = check_rng(rng, func)
+    X, y, sizes, rng = check_training_inputs(X, y, layer_sizes, rng, func)
     clip = check_positive(clip, func, "clip")
     sigma = check_nonnegative(sigma, func, "sigma")
 
