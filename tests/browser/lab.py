@@ -126,10 +126,12 @@ def copy_course(dest: Path) -> Path:
 
 
 def write_lab_settings(settings: Path) -> None:
-    """User settings of the test server: every cell attached to the DOM, and no news pop-up."""
+    """User settings of the test server: every cell attached to the DOM, no news pop-up, and the notebook's own
+    kernel started without asking (on a loaded machine JupyterLab otherwise may ask "Select Kernel")."""
     notebook = settings / "@jupyterlab" / "notebook-extension"
     notebook.mkdir(parents=True, exist_ok=True)
-    (notebook / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
+    (notebook / "tracker.jupyterlab-settings").write_text(
+        json.dumps({"windowingMode": "none", "autoStartDefaultKernel": True}))
     apputils = settings / "@jupyterlab" / "apputils-extension"
     apputils.mkdir(parents=True, exist_ok=True)
     (apputils / "notification.jupyterlab-settings").write_text(
@@ -253,11 +255,24 @@ def open_notebook(page, server: LabServer, relpath: str, timeout: float = 90_000
     page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell", timeout=timeout)
     name = relpath.rsplit("/", 1)[-1]
     page.wait_for_selector(f".lm-TabBar-tab.jp-mod-current .lm-TabBar-tabLabel:text-is('{name}')", timeout=timeout)
+    page.wait_for_timeout(500)
+    accept_kernel_dialog(page)
     page.wait_for_selector(".jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=timeout)
+
+
+def accept_kernel_dialog(page) -> bool:
+    """If JupyterLab asks which kernel to use, accept its proposal (the notebook's kernel), as a learner would."""
+    dialog = page.locator(".jp-Dialog:has-text('Select Kernel')")
+    if dialog.count() and dialog.first.is_visible():
+        dialog.first.locator("button.jp-mod-accept").click()
+        page.wait_for_selector(".jp-Dialog", state="detached", timeout=10_000)
+        return True
+    return False
 
 
 def menu(page, top: str, item: str) -> None:
     """Click a main-menu entry once it is enabled, e.g. menu(page, "Run", "Run All Cells")."""
+    accept_kernel_dialog(page)
     page.click(f".lm-MenuBar-itemLabel:text-is('{top}')")
     page.click(f".lm-Menu-content .lm-Menu-item:not(.lm-mod-disabled) .lm-Menu-itemLabel:text-is('{item}')")
 
@@ -290,6 +305,7 @@ def wait_idle(page, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     calm = 0
     while calm < 2:
+        accept_kernel_dialog(page)
         status = page.eval_on_selector(".jp-NotebookPanel .jp-Notebook-ExecutionIndicator", "e => e.dataset.status")
         busy = [i for i, p in enumerate(prompts(page)) if "*" in p]
         calm = calm + 1 if status == "idle" and not busy else 0
@@ -307,6 +323,7 @@ def select_cell(page, index: int, attempts: int = 5) -> None:
     """Make cell `index` the active cell (in command mode), checking it really is (outputs may move the layout)."""
     cell = page.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell").nth(index)
     for _ in range(attempts):
+        accept_kernel_dialog(page)
         cell.scroll_into_view_if_needed()
         page.wait_for_timeout(100)
         cell.locator(".jp-InputPrompt").click()
