@@ -25,7 +25,7 @@ test: install
 	$(BIN)/python -m pytest
 
 release: install
-	$(BIN)/python -m nnlib.grading.release
+	$(BIN)/python -m autograder.release
 
 benchmark: install
 	$(BIN)/python benchmarks/train_digits.py

@@ -11,7 +11,7 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Clea
                                     IgnorePattern, LimitOutput, SaveAutoGrades)
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 
-from nnlib.grading.preprocessors import IsolatedExecute, RedactTestTracebacks
+from autograder.preprocessors import IsolatedExecute, RedactTestTracebacks
 
 c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
 
@@ -38,7 +38,7 @@ c.ClearSolutions.code_stub = {
 
 # Autograding: a cell may run 60 s at most (a lesson runs in seconds; this only stops infinite loops);
 # a deleted test cell comes back from the gradebook instead of scoring zero silently; and every test cell
-# is re-run in an isolated process whose verdict is the grade (nnlib.grading.preprocessors).
+# is re-run in an isolated process whose verdict is the grade (autograder.preprocessors).
 c.Execute.timeout = 60
 c.IsolatedExecute.timeout = 60
 c.OverwriteCells.add_missing_cells = True

@@ -18,7 +18,7 @@ from nbclient import NotebookClient
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from nnlib.grading.catalogue import LESSONS  # noqa: E402
+from autograder.catalogue import LESSONS  # noqa: E402
 
 TRAIN_PROBE = """
 import time as _t

@@ -14,7 +14,7 @@ The helpers only accept real numbers: a plain ``numpy.ndarray`` of a numeric dty
 or a numpy scalar. Anything else (an ndarray subclass, an object whose ``==`` always answers True, a list of
 strings) is rejected with a message naming its type, so an answer cannot pass by pretending to be a number.
 The numpy functions used here are captured when this module is imported; in the grader, that happens in a
-fresh process before any learner code runs (see ``nnlib.grading``), so rebinding ``numpy.allclose`` or
+fresh process before any learner code runs (see ``autograder``), so rebinding ``numpy.allclose`` or
 ``numpy.testing`` from a notebook cannot change a verdict.
 """
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from nnlib.grading.catalogue import REFERENCES, exercise_of
+from autograder.catalogue import REFERENCES, exercise_of
 from tests.support.notebooks import (ROOT, is_solution_cell, is_test_cell, nbgrader_meta, release_path,
                                      solution_path, written_lessons)
 

@@ -1,9 +1,9 @@
 """Grade one exercise's answer the way the course's grader does, without a whole nbgrader run.
 
 ``exercise_passes(lesson, name, source)`` executes the lesson's solution notebook once per test session,
-collects its answers exactly as the autograder does (``nnlib.grading.capture``), replaces the answer
+collects its answers exactly as the autograder does (``autograder.capture``), replaces the answer
 ``name`` with what ``source`` defines, and runs every test cell of that exercise through the isolated
-verifier (``nnlib.grading.verifier``) that decides real grades. The lesson tests use it to show that
+verifier (``autograder.verifier``) that decides real grades. The lesson tests use it to show that
 plausible wrong answers lose their points and differently-written correct answers keep them.
 """
 from __future__ import annotations
@@ -15,9 +15,9 @@ import functools
 import nbformat
 import numpy as np
 
-from nnlib.grading.capture import pack
-from nnlib.grading.catalogue import REFERENCES
-from nnlib.grading.verifier import Verifier, free_names
+from autograder.capture import pack
+from autograder.catalogue import REFERENCES
+from autograder.verifier import Verifier, free_names
 
 from .notebooks import (capture_cell, captured_answers, execute, solution_path, test_cells, test_names,
                         unpack)

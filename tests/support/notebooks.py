@@ -10,9 +10,9 @@ import cloudpickle
 import nbformat
 from nbclient import NotebookClient
 
-from nnlib.grading.capture import MIME
-from nnlib.grading.catalogue import LESSONS, exercise_of
-from nnlib.grading.verifier import free_names
+from autograder.capture import MIME
+from autograder.catalogue import LESSONS, exercise_of
+from autograder.verifier import free_names
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(os.environ.get("VIRTUAL_ENV", ROOT / ".venv")) / "bin"
@@ -68,7 +68,7 @@ def execute(nb, cwd: Path, timeout: int = 120, extra_cells: list[str] = ()) -> t
 
 
 def capture_cell(names: list[str]) -> str:
-    return f"__import__('nnlib.grading.capture', fromlist=['emit']).emit({sorted(names)!r})"
+    return f"__import__('autograder.capture', fromlist=['emit']).emit({sorted(names)!r})"
 
 
 def captured_answers(cell) -> dict:
@@ -79,7 +79,7 @@ def captured_answers(cell) -> dict:
 
 
 def unpack(answers: dict) -> dict:
-    """Rebuild packed answers (see nnlib.grading.capture.pack) into a namespace dict."""
+    """Rebuild packed answers (see autograder.capture.pack) into a namespace dict."""
     ns = {}
     for name, (kind, data) in answers.items():
         if kind == "module":

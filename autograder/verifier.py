@@ -5,7 +5,7 @@ change what the tests see (rebind ``numpy.allclose``, silence errors, rewrite la
 transformer, ...). Here the test cell's *original source* (nbgrader restores it from the gradebook) runs in
 a process that learner code has never touched; only the answers the cell names travel there.
 
-How: ``Verifier`` starts one server process per graded notebook (``python -m nnlib.grading.verifier``)
+How: ``Verifier`` starts one server process per graded notebook (``python -m autograder.verifier``)
 that imports numpy and every nnlib module once; for each test cell it forks a child, which
 
 1. snapshots the module dictionaries of numpy, nnlib, builtins and friends,
@@ -96,12 +96,12 @@ class Verifier:
 
     def _start(self) -> subprocess.Popen:
         env = dict(os.environ, PYTHONHASHSEED="0", MPLBACKEND="Agg")
-        self._proc = subprocess.Popen([sys.executable, "-m", "nnlib.grading.verifier"], stdin=subprocess.PIPE,
+        self._proc = subprocess.Popen([sys.executable, "-m", "autograder.verifier"], stdin=subprocess.PIPE,
                                       stdout=subprocess.PIPE, env=env)
         return self._proc
 
     def verify(self, source: str, answers: dict[str, list[str]], timeout: float | None = None) -> Verdict:
-        """Run test ``source`` on ``answers`` (as packed by ``nnlib.grading.capture.pack``) and return the verdict."""
+        """Run test ``source`` on ``answers`` (as packed by ``autograder.capture.pack``) and return the verdict."""
         timeout = cell_timeout(source) if timeout is None else timeout
         nonce = secrets.token_hex(16)
         request = {"source": source, "answers": answers, "watched": self.watched, "timeout": timeout,
@@ -143,7 +143,7 @@ class Verifier:
 
 
 # ----------------------------------------------------------------------------------------------------
-# Server side (a fresh process: python -m nnlib.grading.verifier)
+# Server side (a fresh process: python -m autograder.verifier)
 # ----------------------------------------------------------------------------------------------------
 def _import_everything() -> None:
     """Import numpy, cloudpickle, nnlib and all its submodules once, before any learner code exists here."""
@@ -158,7 +158,7 @@ def _import_everything() -> None:
 
     for info in pkgutil.walk_packages(nnlib.__path__, "nnlib."):
         last = info.name.rsplit(".", 1)[-1]
-        if info.name in ("nnlib.grading.preprocessors", "nnlib.grading.release") or \
+        if info.name in ("autograder.preprocessors", "autograder.release") or \
                 last == "widgets" or last.startswith("plot"):
             continue  # nbgrader, ipywidgets and matplotlib: slow to import, and test cells never need them
         try:
@@ -254,7 +254,7 @@ def _run_test(request: dict) -> dict:
 
     import cloudpickle
 
-    from nnlib.grading import catalogue
+    from autograder import catalogue
 
     watched = set()
     for name in request["watched"]:

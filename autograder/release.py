@@ -1,6 +1,6 @@
 """Regenerate the student release (notebooks/) from the instructor's source (solutions/) with nbgrader.
 
-    python -m nnlib.grading.release [LESSON ...] [--root DIR]
+    python -m autograder.release [LESSON ...] [--root DIR]
 
 Runs ``nbgrader generate_assignment LESSON --force`` in the course root (where nbgrader_config.py is) for
 every lesson that has a source notebook, or only those named. The release is never edited by hand.

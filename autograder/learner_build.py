@@ -1,18 +1,18 @@
 """Build a copy of nnlib for learners' machines in which the graded reference answers cannot be read.
 
-    python -m nnlib.grading.learner_build DEST
+    python -m autograder.learner_build DEST
 
 nnlib holds the reference answer to every exercise (the grader compares learners' functions with it), so a
 learner who reads its source can copy the answers. Lessons also *use* nnlib (networks, data, plots, the
 references under other names in demonstrations), so it cannot simply be left out. This command writes
-``DEST/nnlib``: every module that holds a graded reference (see ``nnlib.grading.catalogue``) is shipped as
+``DEST/nnlib``: every module that holds a graded reference (see ``autograder.catalogue``) is shipped as
 bytecode only, with its source removed, while all other modules keep their source. Everything still runs;
 ``inspect.getsource`` and ``??`` show nothing for the references. Put ``DEST`` first on the learners'
 ``PYTHONPATH`` (or copy ``DEST/nnlib`` over the installed package in the learners' image) and keep the full
 nnlib in the grading environment.
 
 This removes the copy-and-paste path, not a determined reader: bytecode can be disassembled. A learner
-whose answer *calls* a reference scores zero anyway (see the grader's guard in ``nnlib.grading.verifier``).
+whose answer *calls* a reference scores zero anyway (see the grader's guard in ``autograder.verifier``).
 The bytecode matches the Python version that builds it, so build with the learners' Python.
 """
 from __future__ import annotations
@@ -25,7 +25,7 @@ from pathlib import Path
 
 from .catalogue import REFERENCES
 
-PACKAGE = Path(__file__).resolve().parents[1]
+PACKAGE = Path(__import__("nnlib").__file__).resolve().parent
 
 
 def reference_modules() -> set[str]:

@@ -84,4 +84,4 @@ def reference(name: str):
         if name in lesson:
             module, attr = lesson[name].split(":")
             return getattr(importlib.import_module(module), attr)
-    raise KeyError(f"catalogue: no exercise named {name!r}; add it to nnlib.grading.catalogue.REFERENCES")
+    raise KeyError(f"catalogue: no exercise named {name!r}; add it to autograder.catalogue.REFERENCES")

@@ -1,4 +1,4 @@
-"""Grading machinery for the course: nbgrader integration that learners' code cannot talk its way past.
+"""The instructor's grading machinery for the course (not part of nnlib, which learners import).
 
 - ``catalogue``: every graded exercise's name and its reference in nnlib.
 - ``capture``: runs inside the learner's kernel after a test cell and ships the answers that cell uses.

@@ -1,6 +1,6 @@
 """Runs in the learner's kernel after each graded test cell: ships the answers that cell uses to the grader.
 
-The grader (``nnlib.grading.preprocessors.IsolatedExecute``) executes ``emit([...names...])`` in the kernel
+The grader (``autograder.preprocessors.IsolatedExecute``) executes ``emit([...names...])`` in the kernel
 right after a test cell. It publishes one display output of MIME type ``MIME`` holding, for each name, how
 to rebuild it in the grader's isolated process: a module name, a cloudpickle of the value (functions defined
 in the notebook travel by value), or why it could not be sent. The output never reaches the notebook.

@@ -2,8 +2,8 @@
 
 - ``IsolatedExecute`` replaces nbgrader's ``Execute`` in autograding: it executes the notebook as usual, and
   after every autograded test cell it collects the answers that cell names from the kernel
-  (``nnlib.grading.capture``) and re-runs the cell's original source on them in the isolated verifier
-  (``nnlib.grading.verifier``). That verdict decides the cell's grade: on a pass, error and stderr outputs
+  (``autograder.capture``) and re-runs the cell's original source on them in the isolated verifier
+  (``autograder.verifier``). That verdict decides the cell's grade: on a pass, error and stderr outputs
   (a library's DeprecationWarning, say) are kept as plain text so they cost nothing; on a failure, the
   verifier's message is added as the cell's error. Outputs that would give partial credit are dropped.
 - ``RedactTestTracebacks`` runs when feedback is generated (after nbgrader's ``ClearHiddenTests``, which
@@ -53,7 +53,7 @@ class IsolatedExecute(Execute):
         except SyntaxError as exc:
             return False, f"The test cell's code does not parse ({exc}); ask your instructor."
         probe = NotebookNode(cell_type="code", metadata={}, outputs=[], execution_count=None,
-                             source=f"__import__('nnlib.grading.capture', fromlist=['emit']).emit({names!r})")
+                             source=f"__import__('autograder.capture', fromlist=['emit']).emit({names!r})")
         try:
             self.execute_cell(probe, index, store_history=False)
         except Exception as exc:  # a dead or hung kernel
