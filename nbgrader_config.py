@@ -7,11 +7,12 @@ grading/              submitted, autograded and feedback folders and the gradebo
 import os
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor
-from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, GetGrades,
-                                    IgnorePattern, LimitOutput, SaveAutoGrades)
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, ClearOutput,
+                                    DeduplicateIds, GetGrades, IgnorePattern, LimitOutput, OverwriteCells,
+                                    OverwriteKernelspec, SaveAutoGrades)
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 
-from autograder.preprocessors import IsolatedExecute, RedactTestTracebacks
+from autograder.preprocessors import RedactTestTracebacks, RepairGradedCells, SandboxedExecute
 
 c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
 
@@ -36,15 +37,21 @@ c.ClearSolutions.code_stub = {
     "python": "# YOUR CODE HERE\nraise NotImplementedError(\"Not done yet: replace this line with your answer.\")"
 }
 
-# Autograding: a cell may run 60 s at most (a lesson runs in seconds; this only stops infinite loops);
-# a deleted test cell comes back from the gradebook instead of scoring zero silently; and every test cell
-# is re-run in an isolated process whose verdict is the grade (autograder.preprocessors).
+# Autograding (autograder/preprocessors.py): every learner's kernel runs in a bubblewrap sandbox, and the graded
+# test cells run only in the judge, a trusted process that reaches the learner's answers as data. A cell may
+# run 60 s (a lesson runs in seconds; this only stops infinite loops) and a test cell 20 s unless it declares
+# more; a whole notebook 15 minutes. A deleted test cell comes back from the gradebook, and a duplicated or
+# unknown graded cell costs only itself.
 c.Execute.timeout = 60
-c.IsolatedExecute.timeout = 60
+c.SandboxedExecute.timeout = 60
+c.SandboxedExecute.sandbox = "bwrap"       # "none" grades without a sandbox: learner code runs with your rights
 c.OverwriteCells.add_missing_cells = True
 c.LimitOutput.max_lines = 1000
+c.Autograde.sanitize_preprocessors = [
+    ClearOutput, DeduplicateIds, RepairGradedCells, OverwriteKernelspec, OverwriteCells, CheckCellMetadata,
+]
 c.Autograde.autograde_preprocessors = [
-    IsolatedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
+    SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
     AssignLatePenalties, CheckCellMetadata,
 ]
 

@@ -1,26 +1,40 @@
-"""nbgrader preprocessors of the course (configured in ``nbgrader_config.py``).
+"""nbgrader preprocessors of the course (configured in ``nbgrader_config.py``); the only module that imports nbgrader's.
 
-- ``IsolatedExecute`` replaces nbgrader's ``Execute`` in autograding: it executes the notebook as usual, and
-  after every autograded test cell it collects the answers that cell names from the kernel
-  (``autograder.capture``) and re-runs the cell's original source on them in the isolated verifier
-  (``autograder.verifier``). That verdict decides the cell's grade: on a pass, error and stderr outputs
-  (a library's DeprecationWarning, say) are kept as plain text so they cost nothing; on a failure, the
-  verifier's message is added as the cell's error. Outputs that would give partial credit are dropped.
-- ``RedactTestTracebacks`` runs when feedback is generated (after nbgrader's ``ClearHiddenTests``, which
-  removes the hidden tests' source): in test cells, error outputs keep their name and message but lose the
-  traceback, which would quote the hidden tests.
+- ``SandboxedExecute`` replaces nbgrader's ``Execute`` in autograding. The notebook's kernel runs inside the
+  learner's sandbox (``autograder.sandbox``). Every cell runs there *except* the graded test cells: those only
+  the judge runs (``autograder.judge``), a trusted process outside the sandbox, on the instructor's source,
+  reaching the learner's answers through the agent (``autograder.agent``) over the data-only channel. The
+  judge's verdict is the grade: a pass leaves a plain note, a failure an error with the judge's message. A cell
+  that hangs or kills the kernel costs that cell: the sandbox is restarted and the cells before it replayed,
+  so later exercises are still graded. The whole notebook has a wall-clock budget.
+- ``RepairGradedCells`` runs while nbgrader sanitizes a submission: a duplicated graded cell (a copy-paste in
+  JupyterLab), a cell whose grade id the gradebook does not know, or nbgrader metadata without an id would
+  make nbgrader raise for the whole notebook; such cells become ordinary cells, so they cost only themselves.
+- ``RedactTestTracebacks`` runs when feedback is generated (after ``ClearHiddenTests``): test cells keep the
+  verdict's name and message, never a traceback.
 """
 from __future__ import annotations
 
+import json
+import os
+import select
+import subprocess
+import sys
+import time
+
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
+from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
+from nbclient import NotebookClient
+from traitlets import Enum, Float, Integer
 
-from .capture import MIME
-from .catalogue import exercise_of
-from .verifier import Verifier, free_names
+from .probe import agent_code
+from .judge import cell_timeout
+from .sandbox import Limits, Sandbox, kernel_manager, require
 
-PASSED_NOTE = "[grader] This check was re-run on your answers in a fresh Python process: passed.\n"
+PASSED_NOTE = "[grader] Checked by the grader's judge, outside your notebook: passed.\n"
 
 
 def is_autograded_test(cell) -> bool:
@@ -28,77 +42,243 @@ def is_autograded_test(cell) -> bool:
     return cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell)
 
 
-class IsolatedExecute(Execute):
-    """nbgrader's Execute, plus an isolated re-run of every autograded test cell whose verdict is the grade."""
+class Judge:
+    """The judge process of one notebook (``python -m autograder.judge``), and its request/verdict lines."""
 
+    def __init__(self, socket_path: str):
+        env = dict(os.environ, PYTHONHASHSEED="0", MPLBACKEND="Agg")
+        self.proc = subprocess.Popen([sys.executable, "-m", "autograder.judge", socket_path], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, env=env, text=True, bufsize=1)
+        ready = self._read_line(60)
+        if not ready or not json.loads(ready).get("ready"):
+            raise RuntimeError("the judge process did not start")
+
+    def _read_line(self, timeout: float) -> str | None:
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        return self.proc.stdout.readline() if ready else None
+
+    def ask(self, source: str, timeout: float) -> None:
+        self.proc.stdin.write(json.dumps({"source": source, "timeout": timeout}) + "\n")
+        self.proc.stdin.flush()
+
+    def verdict(self, timeout: float) -> dict:
+        line = self._read_line(timeout)
+        if not line:
+            self.close()
+            raise RuntimeError("the judge gave no verdict in time")
+        return json.loads(line)
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.close()
+                self.proc.wait(timeout=5)
+            except Exception:
+                self.proc.kill()
+                self.proc.wait()
+
+
+class SandboxedExecute(Execute):
+    """nbgrader's Execute with the kernel in a sandbox and the graded test cells run only by the judge."""
+
+    sandbox = Enum(["bwrap", "none"], "bwrap", help="'bwrap': every learner kernel runs in bubblewrap; 'none': "
+                   "no sandbox (learner code runs with your rights; only for a machine you do not mind losing)."
+                   ).tag(config=True)
+    test_timeout = Float(20.0, help="Seconds a test cell may take in the judge (a cell may declare "
+                         "`# verifier-timeout: N`).").tag(config=True)
+    notebook_timeout = Float(900.0, help="Seconds the whole notebook may take; then the sandbox is killed."
+                             ).tag(config=True)
+    memory_limit = Integer(6 << 30, help="Bytes of address space per learner process.").tag(config=True)
+    max_processes = Integer(256, help="Processes and threads per sandbox (cgroup pids.max).").tag(config=True)
+    blas_threads = Integer(0, help="BLAS threads in the sandbox (0: the machine's cores).").tag(config=True)
+    max_replays = Integer(3, help="How often a hung or crashed kernel is restarted before the rest of the "
+                          "notebook is given up.").tag(config=True)
+
+    # ------------------------------------------------------------------------------------------------
     def preprocess(self, nb, resources=None, km=None):
-        watched = sorted({exercise_of(c.metadata["nbgrader"].get("grade_id", "")) for c in nb.cells
-                          if is_autograded_test(c)} - {None})
-        self._verifier = Verifier(watched)
+        NotebookClient.__init__(self, nb, km)
+        self.reset_execution_trackers()
+        self._check_assign_resources(resources)
+        lesson = resources["nbgrader"]["assignment"]
+        self.open(lesson, resources.get("metadata", {}).get("path"))
         try:
-            return super().preprocess(nb, resources, km)
+            for index, cell in enumerate(self.nb.cells):
+                self.preprocess_cell(cell, resources, index)
         finally:
-            self._verifier.close()
+            self.close()
+        self.set_widgets_metadata()
+        return self.nb, self.resources
 
+    def open(self, lesson: str, folder: str | None) -> None:
+        """Make the sandbox and the judge, and start the kernel inside the sandbox."""
+        if self.sandbox == "bwrap":
+            require()
+        limits = Limits(memory=self.memory_limit, processes=self.max_processes, blas_threads=self.blas_threads,
+                        wall_seconds=self.notebook_timeout)
+        self.box = Sandbox(lesson, folder, limits, isolate=self.sandbox == "bwrap")
+        for skipped in self.box.skipped:
+            self.log.warning("not copied into the sandbox: %s", skipped)
+        self.judge = Judge(self.box.judge_socket)
+        self.deadline = time.monotonic() + self.notebook_timeout
+        self.replayable: list[int] = []
+        self.replays = 0
+        self.given_up = False
+        self.interrupt_on_timeout = False
+        self.raise_on_iopub_timeout = False
+        self._start_kernel()
+
+    def close(self) -> None:
+        try:
+            if getattr(self, "km", None) is not None:
+                self._cleanup_kernel()
+        finally:
+            self.judge.close()
+            self.box.close()
+
+    def _start_kernel(self) -> None:
+        self.km = kernel_manager(self.box, self.kernel_name or
+                                 self.nb.metadata.get("kernelspec", {}).get("name") or "python3")
+        self.start_new_kernel(cwd=str(self.box.root))
+        self.kc = self.start_new_kernel_client()
+        info = self.wait_for_reply(self.kc.kernel_info())
+        if info:
+            self.nb.metadata["language_info"] = info["content"]["language_info"]
+
+    def _restart(self, upto: int) -> None:
+        """A new sandboxed kernel with the cells before ``upto`` replayed (their outputs are not kept)."""
+        self.replays += 1
+        if self.replays > self.max_replays or time.monotonic() > self.deadline:
+            self.given_up = True
+            return
+        self.log.warning("restarting the learner's kernel and replaying %d cells", len(self.replayable))
+        try:
+            self._cleanup_kernel()
+        except Exception as exc:  # noqa: BLE001 - a dead kernel may fail to stop cleanly
+            self.log.warning("stopping the kernel: %s", exc)
+        self.box.kill_all()
+        self._start_kernel()
+        for index in self.replayable:
+            if index >= upto:
+                break
+            replay = NotebookNode(cell_type="code", metadata={}, outputs=[], execution_count=None,
+                                  source=self.nb.cells[index].source)
+            try:
+                self._run_in_kernel(replay, index)
+            except (CellTimeoutError, DeadKernelError):
+                self.given_up = True
+                return
+
+    def _run_in_kernel(self, cell, index: int, timeout: float | None = None):
+        """Execute ``cell`` in the kernel without storing it in the notebook; return the executed cell."""
+        keep = self.nb.cells[index]
+        old = self.timeout
+        left = max(1.0, self.deadline - time.monotonic())
+        self.timeout = int(min(timeout or self.timeout or left, left)) or 1
+        try:
+            return self.execute_cell(cell, index, store_history=False)
+        finally:
+            self.timeout = old
+            self.nb.cells[index] = keep
+
+    # ------------------------------------------------------------------------------------------------
     def preprocess_cell(self, cell, resources, index):
-        cell, resources = super().preprocess_cell(cell, resources, index)
         if is_autograded_test(cell):
-            passed, message = self._verify(cell, index)
-            apply_verdict(cell, passed, message)
+            passed, message, output = self.judge_cell(cell.source, index)
+            apply_verdict(cell, passed, message, output)
+            return cell, resources
+        if cell.cell_type != "code" or not cell.source.strip():
+            return cell, resources
+        if self.given_up or time.monotonic() > self.deadline:
+            cell.outputs = [_error("GradingStopped", "Not run: the notebook used up its time budget or its kernel "
+                                   "could not be restarted.")]
+            return cell, resources
+        try:
+            cell = self.execute_cell(cell, index, store_history=True)
+            self.replayable.append(index)
+        except CellTimeoutError:
+            cell.outputs = list(cell.get("outputs", [])) + [_error(
+                "CellTimeoutError", f"This cell did not finish within {self.timeout} s, so it was stopped; "
+                "the cells after it were still run.")]
+            self.nb.cells[index] = cell
+            self._restart(index)
+        except DeadKernelError:
+            cell.outputs = list(cell.get("outputs", [])) + [_error(
+                "DeadKernelError", "The kernel died while running this cell (an exit, a crash or too much "
+                "memory); the cells after it were still run.")]
+            self.nb.cells[index] = cell
+            self._restart(index)
         return cell, resources
 
-    def _verify(self, cell, index) -> tuple[bool, str]:
-        try:
-            names = free_names(cell.source)
-        except SyntaxError as exc:
-            return False, f"The test cell's code does not parse ({exc}); ask your instructor."
+    def judge_cell(self, source: str, index: int) -> tuple[bool, str, str]:
+        """The judge's verdict on test ``source``, asking the agent in the kernel for the learner's answers."""
+        if self.given_up or time.monotonic() > self.deadline:
+            return False, "Not checked: the notebook used up its time budget.", ""
+        budget = cell_timeout(source, self.test_timeout)
+        self.judge.ask(source, budget)
         probe = NotebookNode(cell_type="code", metadata={}, outputs=[], execution_count=None,
-                             source=f"__import__('autograder.capture', fromlist=['emit']).emit({names!r})")
+                             source=agent_code(self.box.judge_socket))
+        hung = False
         try:
-            self.execute_cell(probe, index, store_history=False)
-        except Exception as exc:  # a dead or hung kernel
-            self.log.warning("collecting answers after cell %s failed: %s", index, exc)
-        finally:
-            self.nb.cells[index] = cell  # nbclient stores the executed cell at its index: put the test back
-        answers = None
-        for out in probe.get("outputs", []):
-            if out.get("output_type") == "display_data" and MIME in out.get("data", {}):
-                answers = out["data"][MIME]
-        if not isinstance(answers, dict) or set(answers) != set(names):
-            return False, ("The grader could not collect your answers from the notebook after this cell "
-                           "(did a cell stop the kernel, loop forever, or change how cells run?).")
-        verdict = self._verifier.verify(cell.source, answers)
-        self.log.info("isolated check of %s: %s (%.2f s)", cell.metadata["nbgrader"].get("grade_id"),
-                      "passed" if verdict.passed else "failed", verdict.seconds)
-        return verdict.passed, verdict.message
+            self._run_in_kernel(probe, index, timeout=budget + 10)
+        except (CellTimeoutError, DeadKernelError) as exc:
+            self.log.warning("the kernel did not come back from check %d: %s", index, type(exc).__name__)
+            hung = True
+        try:
+            verdict = self.judge.verdict(budget + 15)
+        except RuntimeError as exc:
+            self.judge = Judge(self.box.judge_socket) if not os.path.exists(self.box.judge_socket) else self.judge
+            verdict = {"passed": False, "message": f"The grader could not check this cell ({exc}).", "output": ""}
+        if hung:
+            self._restart(index)
+        self.log.info("judge: cell %d %s (%.2f s)", index, "passed" if verdict.get("passed") else "failed",
+                      verdict.get("seconds", 0.0))
+        return verdict.get("passed") is True, str(verdict.get("message", "")), str(verdict.get("output", ""))
 
 
-def apply_verdict(cell, passed: bool, message: str) -> None:
-    """Rewrite a test cell's outputs so that nbgrader's grading reads the isolated verdict.
+def _error(name: str, message: str) -> NotebookNode:
+    return NotebookNode(output_type="error", ename=name, evalue=message,
+                        traceback=[f"{name}: {line}" for line in message.splitlines()] or [name])
 
-    nbgrader gives zero to a cell with an error or stderr output and partial credit to a numeric result;
-    a passed cell therefore keeps its errors and stderr only as stdout text, and no cell keeps a result.
-    """
-    kept = []
-    for out in cell.get("outputs", []):
-        kind = out.get("output_type")
-        if kind == "execute_result":
-            continue
-        if passed and kind == "error":
-            kept.append(NotebookNode(output_type="stream", name="stdout",
-                                     text=f"[in your kernel] {out.get('ename')}: {out.get('evalue')}\n"))
-            continue
-        if passed and kind == "stream" and out.get("name") == "stderr":
-            kept.append(NotebookNode(output_type="stream", name="stdout", text=out.get("text", "")))
-            continue
-        kept.append(out)
+
+def apply_verdict(cell, passed: bool, message: str, output: str = "") -> None:
+    """Set a test cell's outputs from the judge's verdict (nbgrader grades an error as zero, else full marks)."""
+    outputs = []
+    if output.strip():
+        outputs.append(NotebookNode(output_type="stream", name="stdout", text=output))
     if passed:
-        kept.append(NotebookNode(output_type="stream", name="stdout", text=PASSED_NOTE))
+        outputs.append(NotebookNode(output_type="stream", name="stdout", text=PASSED_NOTE))
     else:
-        kept.append(NotebookNode(output_type="error", ename="GradingFailure", evalue=message,
-                                 traceback=["GradingFailure: " + line for line in message.splitlines()] or
-                                 ["GradingFailure"]))
-    cell.outputs = kept
+        outputs.append(_error("GradingFailure", message or "failed"))
+    cell.outputs = outputs
+    cell.execution_count = None
+
+
+class RepairGradedCells(NbGraderPreprocessor):
+    """Turn graded cells nbgrader would choke on (duplicates, unknown ids, no id) into ordinary cells."""
+
+    def preprocess(self, nb, resources):
+        known: set[str] = set()
+        try:
+            with Gradebook(resources["nbgrader"]["db_url"]) as gb:
+                source = gb.find_notebook(resources["nbgrader"]["notebook"], resources["nbgrader"]["assignment"])
+                known = {c.name for c in source.source_cells} | {c.name for c in source.grade_cells} \
+                    | {c.name for c in source.solution_cells} | {c.name for c in source.task_cells}
+        except MissingEntry:
+            return nb, resources
+        seen: set[str] = set()
+        for cell in nb.cells:
+            meta = cell.get("metadata", {})
+            if "nbgrader" not in meta:
+                continue
+            grade_id = meta["nbgrader"].get("grade_id") if isinstance(meta["nbgrader"], dict) else None
+            if grade_id is None or grade_id not in known or grade_id in seen:
+                reason = ("without an id" if grade_id is None else
+                          "with an unknown id" if grade_id not in known else "duplicated")
+                self.log.warning("graded cell %s %s: graded as an ordinary cell", grade_id or "", reason)
+                del meta["nbgrader"]
+                continue
+            seen.add(grade_id)
+        return nb, resources
 
 
 class RedactTestTracebacks(NbGraderPreprocessor):

@@ -30,7 +30,7 @@ class Course:
         with open(self.root / "nbgrader_config.py", "a") as f:
             f.write(f"\nc.Exchange.root = {str(self.exchange)!r}\n")
             if execute_timeout:
-                f.write(f"c.Execute.timeout = {execute_timeout}\nc.IsolatedExecute.timeout = {execute_timeout}\n")
+                f.write(f"c.Execute.timeout = {execute_timeout}\nc.SandboxedExecute.timeout = {execute_timeout}\n")
         for lesson in lessons:
             shutil.copytree(ROOT / "solutions" / lesson, self.root / "solutions" / lesson)
         self.lessons = lessons

@@ -1,0 +1,392 @@
+"""The judge: runs the instructor's test cells in a trusted process that no learner code ever touches.
+
+    python -m autograder.judge SOCKET      (started by the grader; one per graded notebook)
+
+The grader writes one JSON request per line on the judge's stdin, ``{"source": ..., "timeout": ...}``: the
+instructor's original test cell (from the gradebook, never from the submission). The judge then accepts one
+connection on the Unix socket ``SOCKET``, from the agent that the grader starts inside the learner's sandboxed
+kernel (``autograder.agent``), runs the test cell with the learner's answers as *proxies*, and writes one JSON
+verdict line, ``{"passed": bool, "message": str, "output": str, "seconds": float}``, on stdout.
+
+A proxy (``RemoteFunction``) keeps Python's call semantics over the data-only channel (``autograder.wire``):
+calling ``relu(x)`` sends ``x`` as data, the learner's function runs in the sandbox, and the result comes back
+as data. An argument the learner changed in place changes here too; a ``numpy.random.Generator`` advances as
+if called here; a function the test passes in stays here and is called back; the learner's exceptions arrive
+as exceptions of the same built-in kind (a ``ValueError`` is still a ``ValueError``). Constants such as
+``AND_PARAMS`` are fetched as data. Nothing the learner sends is ever executed, unpickled or imported.
+
+Every read from the agent has the cell's deadline; running out of time, or a message that breaks the wire
+rules, ends the cell with a failed verdict (as an exception the test code cannot catch).
+"""
+from __future__ import annotations
+
+import builtins
+import contextlib
+import io
+import json
+import os
+import re
+import socket
+import sys
+import symtable
+import time
+import traceback
+
+import numpy as np
+
+from .wire import Decoder, Encoder, Scope, WireError, recv_frame, send_frame
+
+TEST_FILENAME = "<instructor test cell>"
+DEFAULT_TIMEOUT = 20.0
+MESSAGE_LIMIT = 4000
+_TIMEOUT_RE = re.compile(r"^\s*#\s*(?:verifier|judge)-timeout:\s*([0-9.]+)\s*$", re.MULTILINE)
+# Built-in exceptions a learner's exception may arrive as (the first of its classes found in this list).
+_EXCEPTIONS = {cls.__name__: cls for cls in (
+    ZeroDivisionError, OverflowError, FloatingPointError, ArithmeticError, IndexError, KeyError, LookupError,
+    UnicodeError, ValueError, TypeError, AttributeError, NotImplementedError, RecursionError, RuntimeError,
+    AssertionError, NameError, MemoryError, OSError, StopIteration)}
+
+
+class JudgeStop(BaseException):
+    """Ends a test cell from inside a proxy call: deadline passed, or the agent broke the protocol."""
+
+
+def free_names(source: str) -> list[str]:
+    """Names a test cell reads from the notebook: referenced, not bound in the cell, and not builtins.
+
+    >>> free_names("import numpy as np\\nx = np.ones(2)\\nprint(relu(x), [g(v) for v in x])")
+    ['g', 'relu']
+    """
+    table = symtable.symtable(source, TEST_FILENAME, "exec")
+    bound = {s.get_name() for s in table.get_symbols() if s.is_assigned() or s.is_imported()}
+    names: set[str] = set()
+
+    def visit(tab, top: bool) -> None:
+        for sym in tab.get_symbols():
+            name = sym.get_name()
+            if top:
+                if sym.is_referenced() and name not in bound:
+                    names.add(name)
+            elif sym.is_referenced() and sym.is_global() and not sym.is_declared_global() and name not in bound:
+                names.add(name)
+        for child in tab.get_children():
+            visit(child, False)
+
+    visit(table, True)
+    return sorted(n for n in names if not hasattr(builtins, n))
+
+
+def cell_timeout(source: str, default: float = DEFAULT_TIMEOUT) -> float:
+    """The time budget a test cell declares with ``# verifier-timeout: N``, else ``default``."""
+    m = _TIMEOUT_RE.search(source)
+    return float(m.group(1)) if m else default
+
+
+def _remote_exception(types: list, message: str):
+    for name in types if type(types) is list else []:
+        cls = _EXCEPTIONS.get(name) if type(name) is str else None
+        if cls is not None:
+            remote = type(cls.__name__, (cls,), {"__module__": "learner"})
+            return remote(message)
+    return RuntimeError(message)
+
+
+class Session:
+    """One test cell's conversation with the agent: lookups and calls, each read bounded by the deadline."""
+
+    def __init__(self, sock: socket.socket, deadline: float):
+        self.sock = sock
+        self.deadline = deadline
+        self.callbacks: dict[int, object] = {}
+        self._callback_ids: dict[int, int] = {}
+        self.remotes: dict[int, RemoteFunction] = {}
+
+    # --- reading with the deadline -------------------------------------------------------------------
+    def recv(self) -> tuple[dict, memoryview]:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise JudgeStop("timeout")
+        self.sock.settimeout(left)
+        try:
+            return recv_frame(self.sock)
+        except socket.timeout:
+            raise JudgeStop("timeout") from None
+        except (EOFError, OSError) as exc:
+            raise JudgeStop(f"closed: {exc}") from None
+        except WireError as exc:
+            raise JudgeStop(f"protocol: {exc}") from None
+
+    def send(self, header: dict, payload: list[bytes]) -> None:
+        try:
+            send_frame(self.sock, header, payload)
+        except OSError as exc:
+            raise JudgeStop(f"closed: {exc}") from None
+
+    # --- handles --------------------------------------------------------------------------------------
+    def _encode_handle(self, obj):
+        if isinstance(obj, (RemoteFunction, RemoteObject)):
+            return {"O": obj._handle}
+        if callable(obj):
+            key = self._callback_ids.get(id(obj))
+            if key is None:
+                key = len(self.callbacks) + 1
+                self.callbacks[key] = obj
+                self._callback_ids[id(obj)] = key
+            return {"F": key, "n": str(getattr(obj, "__name__", "callback"))[:80]}
+        raise WireError(f"the test passed a {type(obj).__name__}, which cannot travel to the learner's code")
+
+    def _decode_handle(self, node):
+        if type(node.get("O")) is int:
+            key = node["O"]
+            if key not in self.remotes:
+                name = node.get("n") if type(node.get("n")) is str else "answer"
+                kind = node.get("t") if type(node.get("t")) is str else "object"
+                cls = RemoteFunction if node.get("c") is True else RemoteObject
+                self.remotes[key] = cls(self, key, name[:80], kind[:80])
+            return self.remotes[key]
+        if type(node.get("F")) is int and node["F"] in self.callbacks:
+            return self.callbacks[node["F"]]
+        raise WireError("bad handle")
+
+    # --- requests ---------------------------------------------------------------------------------------
+    def lookup(self, names: list[str]) -> dict:
+        self.send({"op": "lookup", "names": names}, [])
+        header, payload = self.recv()
+        values = header.get("values")
+        if header.get("op") != "values" or type(values) is not dict:
+            raise JudgeStop("protocol: bad reply to lookup")
+        found = {}
+        for name in names:
+            entry = values.get(name)
+            if type(entry) is not dict or entry.get("missing") is True:
+                continue  # the test's NameError says so
+            if "module" in entry:
+                found[name] = _NotAnAnswer(name, "a module; a test cell imports the modules it uses itself")
+            elif "error" in entry:
+                found[name] = _NotAnAnswer(name, f"not something the grader can use ({str(entry['error'])[:200]})")
+            else:
+                try:
+                    found[name] = Decoder(Scope("l"), payload, handle=self._decode_handle).decode(entry.get("value"))
+                except WireError as exc:
+                    raise JudgeStop(f"protocol: {exc}") from None
+        return found
+
+    def call(self, remote: "RemoteFunction", args: tuple, kwargs: dict):
+        scope = Scope("j")
+        enc = Encoder(scope, handle=self._encode_handle)
+        try:
+            header = {"op": "call", "f": {"O": remote._handle}, "args": enc.encode(tuple(args)),
+                      "kwargs": enc.encode(dict(kwargs))}
+        except WireError as exc:
+            raise TypeError(f"{remote.__name__}: {exc}") from None
+        self.send(header, enc.payload)
+        while True:
+            reply, payload = self.recv()
+            op = reply.get("op")
+            if op == "callback":
+                self._run_callback(reply, payload)
+                continue
+            if op not in ("return", "raise"):
+                raise JudgeStop(f"protocol: unexpected {op!r} during a call")
+            try:
+                dec = Decoder(scope, payload, handle=self._decode_handle)
+                self._apply_changes(scope, dec, reply.get("changed"))
+                if op == "return":
+                    return dec.decode(reply.get("value"))
+            except WireError as exc:
+                raise JudgeStop(f"protocol: {exc}") from None
+            message = reply.get("msg") if type(reply.get("msg")) is str else ""
+            raise _remote_exception(reply.get("types"), message[:MESSAGE_LIMIT])
+
+    @staticmethod
+    def _apply_changes(scope: Scope, dec: Decoder, changed) -> None:
+        """Write the learner's in-place changes of the call's inputs into the test's own objects."""
+        if changed is None:
+            return
+        if type(changed) is not list:
+            raise WireError("bad change list")
+        for item in changed:
+            if type(item) is not list or len(item) != 2 or type(item[0]) is not str:
+                raise WireError("bad change")
+            key, node = item
+            target = scope.objects.get(key)
+            if target is None or not key.startswith("j") or type(node) is not dict:
+                raise WireError("change of an unknown input")
+            if type(target) is np.random.Generator and "G" in node:
+                fresh = dec.decode({"G": node["G"]})
+                if type(fresh.bit_generator) is not type(target.bit_generator):
+                    raise WireError("the generator changed its kind")
+                target.bit_generator.state = fresh.bit_generator.state
+            elif type(target) is np.ndarray and "A" in node:
+                value = dec.decode(node)
+                if value.shape != target.shape or value.dtype != target.dtype:
+                    raise WireError("an input array changed its shape or dtype")
+                target[...] = value
+            elif type(target) is list and "L" in node:
+                target[:] = dec.decode(node)
+            elif type(target) is dict and "D" in node:
+                value = dec.decode(node)
+                target.clear()
+                target.update(value)
+            else:
+                raise WireError("bad change")
+
+    def _run_callback(self, header: dict, payload: memoryview) -> None:
+        func = self.callbacks.get(header.get("f")) if type(header.get("f")) is int else None
+        if func is None:
+            raise JudgeStop("protocol: unknown callback")
+        try:
+            dec = Decoder(Scope("c"), payload, handle=self._decode_handle)
+            args, kwargs = dec.decode(header.get("args")), dec.decode(header.get("kwargs"))
+            if type(args) is not tuple or type(kwargs) is not dict:
+                raise WireError("bad callback arguments")
+        except WireError as exc:
+            raise JudgeStop(f"protocol: {exc}") from None
+        try:
+            result = func(*args, **kwargs)
+            enc = Encoder(Scope("b"), handle=self._encode_handle)
+            node = enc.encode(result)
+        except (JudgeStop, KeyboardInterrupt):
+            raise
+        except BaseException as exc:  # the callback failed on what the learner passed: tell the learner's code
+            self.send({"op": "raise", "msg": f"{type(exc).__name__}: {exc}"[:MESSAGE_LIMIT]}, [])
+            return
+        self.send({"op": "return", "value": node}, enc.payload)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            send_frame(self.sock, {"op": "bye"}, [])
+        with contextlib.suppress(OSError):
+            self.sock.close()
+
+
+class RemoteFunction:
+    """The judge's stand-in for a learner's function (or other object) that lives in the sandbox."""
+
+    def __init__(self, session: Session, handle: int, name: str, kind: str):
+        self._session, self._handle, self.__name__, self._kind = session, handle, name, kind
+        self.__qualname__ = name
+        self.__doc__ = None
+
+    def __call__(self, *args, **kwargs):
+        return self._session.call(self, args, kwargs)
+
+    def __repr__(self) -> str:
+        return f"<learner's {self._kind} {self.__name__}>"
+
+
+class RemoteObject:
+    """The judge's stand-in for a learner's object that is neither data nor a function: no test can use it."""
+
+    def __init__(self, session: Session, handle: int, name: str, kind: str):
+        self._handle, self._kind = handle, kind
+
+    def __repr__(self) -> str:
+        return f"<learner's {self._kind} object, which is not a number, array, list, tuple or dict>"
+
+
+class _NotAnAnswer:
+    """Stands for a notebook name that holds something no test can use (a module, an object that cannot travel)."""
+
+    def __init__(self, name: str, why: str):
+        self._text = f"{name} is {why}."
+
+    def __call__(self, *args, **kwargs):
+        raise TypeError(self._text)
+
+    def __getattr__(self, attr):
+        raise TypeError(self._text)
+
+    def __repr__(self) -> str:
+        return f"<{self._text}>"
+
+
+def run_cell(source: str, sock: socket.socket, timeout: float) -> dict:
+    """Run one test cell against the agent on ``sock``; return the verdict dict (see the module docstring)."""
+    start = time.monotonic()
+    session = Session(sock, start + timeout)
+    out = io.StringIO()
+    try:
+        names = free_names(source)
+        namespace: dict = {"__name__": "__main__", "__builtins__": builtins}
+        header, _ = session.recv()
+        if header.get("op") != "hello":
+            raise JudgeStop("protocol: no hello")
+        namespace.update(session.lookup(names))
+        code = compile(source, TEST_FILENAME, "exec")
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+            exec(code, namespace)
+        verdict = {"passed": True, "message": ""}
+    except JudgeStop as stop:
+        verdict = {"passed": False, "message": _stop_message(str(stop), timeout)}
+    except SyntaxError as exc:
+        verdict = {"passed": False, "message": f"The test cell does not parse ({exc}); ask your instructor."}
+    except BaseException as exc:  # noqa: BLE001 - every failure of the test is a verdict
+        verdict = {"passed": False, "message": describe(exc)}
+    finally:
+        session.close()
+    verdict["output"] = out.getvalue()[-MESSAGE_LIMIT:]
+    verdict["seconds"] = round(time.monotonic() - start, 4)
+    return verdict
+
+
+def _stop_message(reason: str, timeout: float) -> str:
+    if reason == "timeout":
+        return (f"The check did not finish within {timeout:g} s (an infinite loop, or a very slow answer), "
+                "so it was stopped.")
+    if reason.startswith("protocol"):
+        return ("Your notebook sent the grader something that is not a plain answer "
+                f"({reason.split(': ', 1)[-1]}), so this check scores zero.")
+    return ("The grader lost contact with your notebook's kernel during this check (did your code exit, "
+            "crash the kernel, or change how cells run?).")
+
+
+def describe(error: BaseException) -> str:
+    """A learner-readable message for an exception raised by a test cell (no traceback of the test)."""
+    kind = type(error).__name__
+    text = str(error)
+    if type(error).__name__ == "CheckFailed":
+        return text[:MESSAGE_LIMIT]
+    if type(error).__module__ == "learner":
+        text = f"your code raised {kind}: {text}"
+        return text[:MESSAGE_LIMIT]
+    if isinstance(error, NameError):
+        text += " (run the cell with your answer before this check, and keep the exercise's name)"
+    return (f"{kind}: {text}" if text else kind)[:MESSAGE_LIMIT]
+
+
+def serve(path: str) -> None:
+    """Listen on ``path``; for each request line on stdin, accept the agent, judge, and answer on stdout."""
+    proto = os.fdopen(os.dup(1), "w", buffering=1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)  # nothing a test prints at the C level can corrupt the verdict stream
+    import nnlib.checks  # noqa: F401 - warm the imports the test cells use
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    os.chmod(path, 0o666)
+    listener.listen(4)
+    proto.write(json.dumps({"ready": True}) + "\n")
+    for line in sys.stdin:
+        try:
+            request = json.loads(line)
+            source, timeout = str(request["source"]), float(request.get("timeout") or cell_timeout(request["source"]))
+        except (ValueError, KeyError, TypeError) as exc:
+            proto.write(json.dumps({"passed": False, "message": f"bad judge request: {exc}", "output": "",
+                                    "seconds": 0.0}) + "\n")
+            continue
+        listener.settimeout(timeout)
+        try:
+            sock, _ = listener.accept()
+        except socket.timeout:
+            verdict = {"passed": False, "message": _stop_message("closed", timeout), "output": "", "seconds": timeout}
+        else:
+            try:
+                verdict = run_cell(source, sock, timeout)
+            except Exception:  # a bug in the judge must still give a verdict, and say where
+                verdict = {"passed": False, "message": "The grader failed on this check:\n" +
+                           traceback.format_exc(limit=3)[-MESSAGE_LIMIT:], "output": "", "seconds": 0.0}
+        proto.write(json.dumps(verdict) + "\n")
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1])

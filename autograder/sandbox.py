@@ -1,0 +1,272 @@
+"""The OS sandbox that every learner process runs in during grading (bubblewrap, rlimits, cgroups).
+
+One ``Sandbox`` per learner and notebook. Its kernel runs under ``bwrap`` with:
+
+- every namespace unshared (user, PID, network, IPC, UTS, cgroup): no network at all, its own PID 1 (it can
+  neither see nor signal the grader), ``--die-with-parent`` and ``--new-session``, all capabilities dropped;
+- a read-only view of only what it needs: ``/usr``, the Python installation and environment, and nnlib with
+  the graded lesson's references withheld (``autograder.withheld``) bound where the grader's nnlib lives;
+  a private, writable copy of the learner's own files (regular files only, no notebooks, size-capped) as its
+  working folder; a private ``/tmp`` and home; the kernel's connection folder (ZMQ over IPC); and, read-only,
+  the folder of the judge's socket. No gradebook, source notebooks, exchange or other learners exist in it;
+- rlimits on address space, CPU time, file size and open files (``prlimit``), a cgroup (v1, when the grader
+  may create one) capping processes and memory, and a wall-clock kill of the whole sandbox.
+
+``bwrap_command`` builds the command line; ``SandboxKernelManager`` starts the notebook's kernel through it.
+Where bubblewrap is missing, ``require()`` raises ``SandboxUnavailable`` saying what to install.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+from traitlets import Any
+
+from .withheld import nnlib_source, withheld_nnlib
+
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+HOME = "/home/learner"
+INSTALL_HINT = ("Grading runs every learner's code in a bubblewrap sandbox, and `bwrap` was not found or does not "
+                "work here. Install it (Debian/Ubuntu: `apt-get install bubblewrap`; Fedora: `dnf install "
+                "bubblewrap`) on a kernel that allows unprivileged user namespaces. To grade without a sandbox "
+                "anyway (learner code then runs with your rights), set "
+                "`c.SandboxedExecute.sandbox = \"none\"` in nbgrader_config.py.")
+
+
+class SandboxUnavailable(RuntimeError):
+    """bubblewrap is missing or cannot create namespaces here."""
+
+
+_checked: dict[str, str | None] = {}
+
+
+def find_bwrap() -> str | None:
+    """The path of a working ``bwrap`` (tried once per process), or None."""
+    if "bwrap" not in _checked:
+        path = shutil.which("bwrap")
+        ok = None
+        if path:
+            try:
+                done = subprocess.run([path, "--unshare-all", "--die-with-parent", "--ro-bind", "/", "/", "true"],
+                                      capture_output=True, timeout=20)
+                ok = path if done.returncode == 0 else None
+            except (OSError, subprocess.TimeoutExpired):
+                ok = None
+        _checked["bwrap"] = ok
+    return _checked["bwrap"]
+
+
+def require() -> str:
+    path = find_bwrap()
+    if path is None:
+        raise SandboxUnavailable(INSTALL_HINT)
+    return path
+
+
+@dataclass
+class Limits:
+    """Resource limits of one sandbox (bytes and seconds)."""
+    memory: int = 6 << 30          # address space of each process, and the cgroup's memory
+    cpu_seconds: int = 900         # CPU time of each process
+    file_size: int = 256 << 20     # largest file a learner process may write
+    open_files: int = 1024
+    processes: int = 256           # the cgroup's pids.max (processes and threads)
+    wall_seconds: float = 900.0    # the whole notebook; then the sandbox is killed
+    blas_threads: int = 0          # 0: as many as the machine has cores
+
+
+def _copy_learner_files(src: Path, dest: Path, max_bytes: int = 200 << 20) -> list[str]:
+    """Copy regular files (never links, devices or notebooks) from ``src`` to ``dest``; return what was skipped."""
+    skipped, total = [], 0
+    if not src.is_dir():
+        return skipped
+    for root, dirs, files in os.walk(src, followlinks=False):
+        rel = Path(root).relative_to(src)
+        for d in list(dirs):
+            if os.path.islink(os.path.join(root, d)):
+                skipped.append(str(rel / d) + " (a link)")
+                dirs.remove(d)
+        (dest / rel).mkdir(parents=True, exist_ok=True)
+        for name in files:
+            path = Path(root) / name
+            st = os.lstat(path)
+            if not stat.S_ISREG(st.st_mode):
+                skipped.append(f"{rel / name} (not a regular file)")
+                continue
+            if name.endswith(".ipynb"):
+                continue  # the notebook under grading holds the hidden tests: never inside the sandbox
+            total += st.st_size
+            if total > max_bytes:
+                skipped.append(f"{rel / name} (over the size limit)")
+                continue
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+            with os.fdopen(fd, "rb") as f_in, open(dest / rel / name, "wb") as f_out:
+                shutil.copyfileobj(f_in, f_out)
+    return skipped
+
+
+@dataclass
+class Sandbox:
+    """The folders and limits of one learner's sandbox; ``with Sandbox(...) as box`` cleans everything up."""
+    lesson: str
+    learner_folder: Path | None = None
+    limits: Limits = field(default_factory=Limits)
+    isolate: bool = True                     # False: no bubblewrap (the instructor opted out)
+
+    def __post_init__(self):
+        self.root = Path(tempfile.mkdtemp(prefix="autograder-"))
+        os.chmod(self.root, 0o700)
+        self.conn = self.root / "kernel"             # connection file and IPC sockets (writable inside)
+        self.judge_dir = self.root / "judge"         # the judge's socket (read-only inside)
+        self.work = self.root / "work"               # the learner's files (writable inside, thrown away)
+        self.lib = self.root / "lib"                 # nnlib with the lesson's references withheld
+        for d in (self.conn, self.judge_dir, self.work, self.lib):
+            d.mkdir(mode=0o700)
+        self.skipped = _copy_learner_files(Path(self.learner_folder), self.work) if self.learner_folder else []
+        self.nnlib = withheld_nnlib(self.lesson, self.lib)
+        self.cgroups: list[Path] = []
+        self.name = f"ag-{uuid.uuid4().hex[:12]}"
+        self.workdir = f"{HOME}/{self.lesson}" if self.isolate else str(self.work)
+
+    @property
+    def judge_socket(self) -> str:
+        return str(self.judge_dir / "judge.sock")
+
+    # --- cgroups (v1): processes and memory, when the grader may create them --------------------------
+    def make_cgroups(self) -> list[Path]:
+        made = []
+        for controller, settings in (("pids", {"pids.max": str(self.limits.processes)}),
+                                     ("memory", {"memory.limit_in_bytes": str(self.limits.memory)})):
+            base = CGROUP_ROOT / controller
+            if not os.access(base, os.W_OK):
+                continue
+            path = base / self.name
+            try:
+                path.mkdir()
+                for key, value in settings.items():
+                    (path / key).write_text(value)
+            except OSError:
+                continue
+            made.append(path)
+        self.cgroups = made
+        return made
+
+    def kill_all(self) -> None:
+        """Kill every process of the sandbox (cgroup members), then remove the cgroups."""
+        for path in self.cgroups:
+            for _ in range(20):
+                try:
+                    pids = [int(p) for p in (path / "cgroup.procs").read_text().split()]
+                except OSError:
+                    break
+                if not pids:
+                    break
+                for pid in pids:
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+                import time
+                time.sleep(0.05)
+            try:
+                path.rmdir()
+            except OSError:
+                pass
+        self.cgroups = []
+
+    # --- the command -----------------------------------------------------------------------------------
+    def env(self) -> dict[str, str]:
+        threads = str(self.limits.blas_threads or os.cpu_count() or 1)
+        env = {"PATH": os.path.dirname(sys.executable) + ":/usr/local/bin:/usr/bin:/bin",
+               "HOME": HOME if self.isolate else str(self.root), "LANG": "C.UTF-8", "MPLBACKEND": "Agg",
+               "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "MPLCONFIGDIR": "/tmp/matplotlib",
+               "OPENBLAS_NUM_THREADS": threads, "OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads,
+               "NNLIB_GRADING": "1", "NBGRADER_EXECUTION": "autograde", "JUPYTER_PLATFORM_DIRS": "1"}
+        if not self.isolate:
+            env["MPLCONFIGDIR"] = str(self.root / "mpl")
+        for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # machine-specific BLAS fixes stay in force
+            if key in os.environ:
+                env[key] = os.environ[key]
+        return env
+
+    def wrap(self, cmd: list[str]) -> list[str]:
+        """``cmd`` (the kernel's command) wrapped in limits, cgroups and, when isolating, bubblewrap."""
+        lim = self.limits
+        prefix = ["prlimit", f"--as={lim.memory}", f"--cpu={lim.cpu_seconds}", f"--fsize={lim.file_size}",
+                  f"--nofile={lim.open_files}", "--core=0", "--"] if shutil.which("prlimit") else []
+        inner = prefix + (self.bwrap(cmd) if self.isolate else cmd)
+        if self.cgroups:
+            joins = " && ".join(f"echo $$ > {p / 'cgroup.procs'}" for p in self.cgroups)
+            return ["/bin/sh", "-c", f'{joins} && exec "$@"', "sandbox", *inner]
+        return inner
+
+    def bwrap(self, cmd: list[str]) -> list[str]:
+        base, prefix = os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix)
+        args = [require(), "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
+                "--uid", "1000", "--gid", "1000", "--hostname", "sandbox", "--clearenv",
+                "--ro-bind", "/usr", "/usr", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+        for link in ("bin", "lib", "lib64", "sbin", "lib32", "libx32"):
+            target = Path("/") / link
+            if target.is_symlink():
+                args += ["--symlink", os.readlink(target), str(target)]
+            elif target.is_dir():
+                args += ["--ro-bind", str(target), str(target)]
+        for etc in ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "fonts", "mime.types"):
+            if os.path.exists(f"/etc/{etc}"):
+                args += ["--ro-bind", f"/etc/{etc}", f"/etc/{etc}"]
+        for path in dict.fromkeys([base, prefix]):
+            args += ["--ro-bind", path, path]
+        real_nnlib = str(nnlib_source())
+        args += ["--ro-bind", str(self.nnlib), real_nnlib,
+                 "--tmpfs", HOME, "--bind", str(self.work), self.workdir,
+                 "--bind", str(self.conn), str(self.conn), "--ro-bind", str(self.judge_dir), str(self.judge_dir),
+                 "--chdir", self.workdir]
+        for key, value in self.env().items():
+            args += ["--setenv", key, value]
+        return args + ["--", *cmd]
+
+    def close(self) -> None:
+        self.kill_all()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def __enter__(self) -> "Sandbox":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class SandboxKernelManager(AsyncKernelManager):
+    """A kernel manager that starts the kernel inside a ``Sandbox`` and talks to it over ZMQ IPC."""
+
+    sandbox = Any(None, allow_none=True)
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        cmd = super().format_kernel_cmd(extra_arguments)
+        return self.sandbox.wrap(cmd)
+
+    async def _async_pre_start_kernel(self, **kw):
+        kw["env"] = self.sandbox.env() if not self.sandbox.isolate else {"PATH": "/usr/bin:/bin"}
+        kw["cwd"] = str(self.sandbox.work) if not self.sandbox.isolate else str(self.sandbox.root)
+        self.sandbox.make_cgroups()
+        return await super()._async_pre_start_kernel(**kw)
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart)
+        if not restart:
+            self.sandbox.kill_all()
+
+
+def kernel_manager(sandbox: Sandbox, kernel_name: str = "python3") -> SandboxKernelManager:
+    """A kernel manager for ``sandbox``: IPC sockets and the connection file in its private folder."""
+    return SandboxKernelManager(kernel_name=kernel_name, sandbox=sandbox, transport="ipc",
+                                ip=str(sandbox.conn / "k"), connection_file=str(sandbox.conn / "kernel.json"))
