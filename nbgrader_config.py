@@ -12,6 +12,7 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Clea
                                     OverwriteKernelspec, SaveAutoGrades)
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 
+import autograder.hygiene
 from autograder.preprocessors import RedactTestTracebacks, RepairGradedCells, SandboxedExecute
 
 c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
@@ -54,6 +55,12 @@ c.Autograde.autograde_preprocessors = [
     SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
     AssignLatePenalties, CheckCellMetadata,
 ]
+
+# Submissions are hostile input: no link is followed, bad learner ids are refused and skipped, and collect
+# refuses inbound entries that are links or are not owned by the learner they name (autograder/hygiene.py).
+autograder.hygiene.install()
+c.ExchangeFactory.collect = "autograder.hygiene.SafeExchangeCollect"
+c.ExchangeCollect.check_owner = True
 
 # Feedback: no hidden-test source and no tracebacks that quote it.
 c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, RedactTestTracebacks, CSSHTMLHeaderPreprocessor]

@@ -1,11 +1,14 @@
 """The instructor's grading machinery for the course (not part of nnlib, which learners import).
 
 - ``catalogue``: every graded exercise's name and its reference in nnlib.
-- ``capture``: runs inside the learner's kernel after a test cell and ships the answers that cell uses.
-- ``verifier``: re-runs the instructor's test source in a fresh, forked process on the shipped answers,
-  with the references guarded and numpy/nnlib checked for tampering; its verdict is the grade.
-- ``preprocessors``: nbgrader preprocessors (``IsolatedExecute`` for autograde, ``RedactHiddenTests`` for
-  feedback); the only module here that imports nbgrader.
-- ``release``: regenerates ``notebooks/`` from ``solutions/`` with nbgrader.
-The core of nnlib never imports this package.
+- ``sandbox``: the bubblewrap sandbox every learner process runs in during grading; ``withheld``: the copy of
+  nnlib inside it, with the graded lesson's references withheld.
+- ``wire``: the data-only format between the judge and the sandbox; ``agent`` (run inside the learner's
+  kernel, inlined by ``probe``) serves the learner's answers over it.
+- ``judge``: the trusted process that runs the instructor's test cells on proxies of the learner's answers;
+  its verdict is the grade.
+- ``preprocessors``: nbgrader preprocessors (``SandboxedExecute`` for autograde, ``RepairGradedCells`` for
+  sanitizing, ``RedactTestTracebacks`` for feedback); ``hygiene``: submissions and the exchange treated as hostile.
+- ``release``, ``validate``, ``learner_build``: the instructor's tools.
+nnlib never imports this package.
 """

@@ -101,8 +101,13 @@ class _Agent:
         before = {key: snapshot(obj) for key, obj in inputs.items()}
         states = {key: obj.bit_generator.state for key, obj in inputs.items()
                   if type(obj) is np.random.Generator}
+        errstate = header.get("errstate")
+        if type(errstate) is not dict or not all(k in ("divide", "over", "under", "invalid") and
+                                                 v in ("ignore", "warn", "raise", "print") for k, v in errstate.items()):
+            errstate = {}
         try:
-            result = func(*args, **kwargs)
+            with np.errstate(**errstate):
+                result = func(*args, **kwargs)
         except Exception as exc:  # the learner's exception travels as its type names and message
             names = [c.__name__ for c in type(exc).__mro__][:12]
             text = f"{exc}"[:MESSAGE_LIMIT]

@@ -8,7 +8,8 @@ connection on the Unix socket ``SOCKET``, from the agent that the grader starts 
 kernel (``autograder.agent``), runs the test cell with the learner's answers as *proxies*, and writes one JSON
 verdict line, ``{"passed": bool, "message": str, "output": str, "seconds": float}``, on stdout.
 
-A proxy (``RemoteFunction``) keeps Python's call semantics over the data-only channel (``autograder.wire``):
+A proxy (``RemoteFunction``) keeps Python's call semantics over the data-only channel (``autograder.wire``),
+numpy's floating-point error state (``np.errstate``) included:
 calling ``relu(x)`` sends ``x`` as data, the learner's function runs in the sandbox, and the result comes back
 as data. An argument the learner changed in place changes here too; a ``numpy.random.Generator`` advances as
 if called here; a function the test passes in stays here and is called back; the learner's exceptions arrive
@@ -176,7 +177,7 @@ class Session:
         enc = Encoder(scope, handle=self._encode_handle)
         try:
             header = {"op": "call", "f": {"O": remote._handle}, "args": enc.encode(tuple(args)),
-                      "kwargs": enc.encode(dict(kwargs))}
+                      "kwargs": enc.encode(dict(kwargs)), "errstate": np.geterr()}
         except WireError as exc:
             raise TypeError(f"{remote.__name__}: {exc}") from None
         self.send(header, enc.payload)

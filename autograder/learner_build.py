@@ -12,7 +12,8 @@ bytecode only, with its source removed, while all other modules keep their sourc
 nnlib in the grading environment.
 
 This removes the copy-and-paste path, not a determined reader: bytecode can be disassembled. A learner
-whose answer *calls* a reference scores zero anyway (see the grader's guard in ``autograder.verifier``).
+whose answer *calls* a reference scores zero anyway: inside the grading sandbox the references are withheld
+(``autograder.withheld``).
 The bytecode matches the Python version that builds it, so build with the learners' Python.
 """
 from __future__ import annotations

@@ -20,7 +20,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import stat
 import subprocess
 import sys
 import tempfile
@@ -31,6 +30,7 @@ from pathlib import Path
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Any
 
+from .hygiene import copy_regular_files
 from .withheld import nnlib_source, withheld_nnlib
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
@@ -84,36 +84,6 @@ class Limits:
     blas_threads: int = 0          # 0: as many as the machine has cores
 
 
-def _copy_learner_files(src: Path, dest: Path, max_bytes: int = 200 << 20) -> list[str]:
-    """Copy regular files (never links, devices or notebooks) from ``src`` to ``dest``; return what was skipped."""
-    skipped, total = [], 0
-    if not src.is_dir():
-        return skipped
-    for root, dirs, files in os.walk(src, followlinks=False):
-        rel = Path(root).relative_to(src)
-        for d in list(dirs):
-            if os.path.islink(os.path.join(root, d)):
-                skipped.append(str(rel / d) + " (a link)")
-                dirs.remove(d)
-        (dest / rel).mkdir(parents=True, exist_ok=True)
-        for name in files:
-            path = Path(root) / name
-            st = os.lstat(path)
-            if not stat.S_ISREG(st.st_mode):
-                skipped.append(f"{rel / name} (not a regular file)")
-                continue
-            if name.endswith(".ipynb"):
-                continue  # the notebook under grading holds the hidden tests: never inside the sandbox
-            total += st.st_size
-            if total > max_bytes:
-                skipped.append(f"{rel / name} (over the size limit)")
-                continue
-            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-            with os.fdopen(fd, "rb") as f_in, open(dest / rel / name, "wb") as f_out:
-                shutil.copyfileobj(f_in, f_out)
-    return skipped
-
-
 @dataclass
 class Sandbox:
     """The folders and limits of one learner's sandbox; ``with Sandbox(...) as box`` cleans everything up."""
@@ -131,7 +101,8 @@ class Sandbox:
         self.lib = self.root / "lib"                 # nnlib with the lesson's references withheld
         for d in (self.conn, self.judge_dir, self.work, self.lib):
             d.mkdir(mode=0o700)
-        self.skipped = _copy_learner_files(Path(self.learner_folder), self.work) if self.learner_folder else []
+        self.skipped = (copy_regular_files(self.learner_folder, self.work, skip_notebooks=True, max_bytes=200 << 20)
+                        if self.learner_folder else [])
         self.nnlib = withheld_nnlib(self.lesson, self.lib)
         self.cgroups: list[Path] = []
         self.name = f"ag-{uuid.uuid4().hex[:12]}"

@@ -1,63 +1,92 @@
 """Grade one exercise's answer the way the course's grader does, without a whole nbgrader run.
 
-``exercise_passes(lesson, name, source)`` executes the lesson's solution notebook once per test session,
-collects its answers exactly as the autograder does (``autograder.capture``), replaces the answer
-``name`` with what ``source`` defines, and runs every test cell of that exercise through the isolated
-verifier (``autograder.verifier``) that decides real grades. The lesson tests use it to show that
-plausible wrong answers lose their points and differently-written correct answers keep them.
+``exercise_passes(lesson, name, source)`` uses the real grading engine (``autograder.preprocessors.
+SandboxedExecute``): once per test session and lesson, the solution notebook's cells (all but the graded test
+cells) run in a sandboxed kernel with the lesson's references withheld; then ``source`` is executed in that
+kernel in place of the answer ``name``, every test cell of that exercise is judged by the real judge over the
+data-only channel, and the solution's own answer is put back. The lesson tests use it to show that plausible
+wrong answers lose their points and differently-written correct answers keep them.
 """
 from __future__ import annotations
 
 import atexit
 import copy
-import functools
+from dataclasses import dataclass
 
 import nbformat
-import numpy as np
+from nbformat.notebooknode import NotebookNode
+from nbclient import NotebookClient
 
-from autograder.capture import pack
 from autograder.catalogue import REFERENCES
-from autograder.verifier import Verifier, free_names
+from autograder.preprocessors import SandboxedExecute
 
-from .notebooks import (capture_cell, captured_answers, execute, solution_path, test_cells, test_names,
-                        unpack)
-
-_verifiers: dict[str, Verifier] = {}
+from .notebooks import is_solution_cell, nbgrader_meta, solution_path, test_cells
 
 
-@functools.lru_cache(maxsize=None)
-def solution_answers(lesson: str) -> tuple:
-    """Execute the solution notebook once; return (notebook, packed answers of every test cell's names)."""
-    path = solution_path(lesson)
-    nb = nbformat.read(path, as_version=4)
-    names = test_names(nb)
-    nb, (probe,) = execute(copy.deepcopy(nb), path.parent, extra_cells=[capture_cell(names)])
-    return nb, captured_answers(probe)
+@dataclass(frozen=True)
+class Verdict:
+    passed: bool
+    message: str
 
 
-def _verifier(lesson: str) -> Verifier:
-    if lesson not in _verifiers:
-        _verifiers[lesson] = Verifier(sorted(REFERENCES[lesson]))
-    return _verifiers[lesson]
+class LessonSession:
+    """A sandboxed kernel that ran the lesson's solution notebook, and the judge beside it."""
+
+    def __init__(self, lesson: str):
+        path = solution_path(lesson)
+        self.nb = nbformat.read(path, as_version=4)
+        self.engine = SandboxedExecute(timeout=120)
+        NotebookClient.__init__(self.engine, copy.deepcopy(self.nb), None)
+        self.engine.reset_execution_trackers()
+        self.engine.resources = {"metadata": {"path": str(path.parent)}}
+        self.engine.open(lesson, str(path.parent))
+        self.answer_cells = {}
+        for index, cell in enumerate(self.engine.nb.cells):
+            if cell.cell_type != "code" or nbgrader_meta(cell).get("grade") and not nbgrader_meta(cell).get("solution"):
+                continue
+            if is_solution_cell(cell):
+                self.answer_cells[nbgrader_meta(cell)["grade_id"]] = (index, cell.source)
+            self.engine.preprocess_cell(cell, self.engine.resources, index)
+
+    def run(self, source: str, index: int) -> None:
+        cell = NotebookNode(cell_type="code", metadata={}, outputs=[], execution_count=None, source=source)
+        self.engine._run_in_kernel(cell, index)
+
+    def verdicts(self, name: str, source: str | None) -> list[Verdict]:
+        index, original = self.answer_cells[name]
+        cells = test_cells(self.nb, name)
+        assert cells, f"no test cell grades exercise {name!r}"
+        if source is not None:
+            self.run(f"del {name}\n" if name else "", index)
+            self.run(source, index)
+        try:
+            return [Verdict(*self.engine.judge_cell(c.source, index)[:2]) for c in cells]
+        finally:
+            if source is not None:
+                self.run(original, index)
+
+    def close(self) -> None:
+        self.engine.close()
+
+
+_sessions: dict[str, LessonSession] = {}
+
+
+def session(lesson: str) -> LessonSession:
+    if lesson not in _sessions:
+        _sessions[lesson] = LessonSession(lesson)
+    return _sessions[lesson]
 
 
 @atexit.register
-def _close_verifiers() -> None:
-    for v in _verifiers.values():
-        v.close()
+def _close_sessions() -> None:
+    for s in _sessions.values():
+        s.close()
 
 
-def verdicts(lesson: str, name: str, source: str | None = None) -> list:
-    """The isolated verdicts of exercise ``name``'s test cells, with ``source`` replacing the answer."""
-    nb, answers = solution_answers(lesson)
-    ns = {"__name__": "__main__", "np": np}
-    ns.update(unpack(answers))
-    if source is not None:
-        ns.pop(name, None)
-        exec(compile(source, f"<learner's answer for {name}>", "exec"), ns)
-    cells = test_cells(nb, name)
-    assert cells, f"{lesson}: no test cell grades exercise {name!r}"
-    return [_verifier(lesson).verify(c.source, pack(ns, free_names(c.source))) for c in cells]
+def verdicts(lesson: str, name: str, source: str | None = None) -> list[Verdict]:
+    """The judge's verdicts on exercise ``name``'s test cells, with ``source`` replacing the answer."""
+    return session(lesson).verdicts(name, source)
 
 
 def exercise_passes(lesson: str, name: str, source: str | None = None) -> bool:

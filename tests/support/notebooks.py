@@ -1,18 +1,14 @@
 """Helpers shared by the notebook and grading tests: where lessons live and how to run them."""
 from __future__ import annotations
 
-import base64
-import importlib
 import os
 from pathlib import Path
 
-import cloudpickle
 import nbformat
 from nbclient import NotebookClient
 
-from autograder.capture import MIME
 from autograder.catalogue import LESSONS, exercise_of
-from autograder.verifier import free_names
+from autograder.judge import free_names
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(os.environ.get("VIRTUAL_ENV", ROOT / ".venv")) / "bin"
@@ -65,28 +61,6 @@ def execute(nb, cwd: Path, timeout: int = 120, extra_cells: list[str] = ()) -> t
         extras = nb.cells[n_cells:]
         del nb.cells[n_cells:]
     return nb, extras
-
-
-def capture_cell(names: list[str]) -> str:
-    return f"__import__('autograder.capture', fromlist=['emit']).emit({sorted(names)!r})"
-
-
-def captured_answers(cell) -> dict:
-    for out in cell.get("outputs", []):
-        if out.get("output_type") == "display_data" and MIME in out.get("data", {}):
-            return out["data"][MIME]
-    raise AssertionError("the capture cell published no answers: " + repr(cell.get("outputs")))
-
-
-def unpack(answers: dict) -> dict:
-    """Rebuild packed answers (see autograder.capture.pack) into a namespace dict."""
-    ns = {}
-    for name, (kind, data) in answers.items():
-        if kind == "module":
-            ns[name] = importlib.import_module(data)
-        elif kind == "value":
-            ns[name] = cloudpickle.loads(base64.b64decode(data))
-    return ns
 
 
 def test_names(nb) -> list[str]:
