@@ -27,6 +27,7 @@ import io
 import json
 import os
 import re
+import resource
 import socket
 import sys
 import symtable
@@ -386,6 +387,7 @@ def serve(path: str) -> None:
             except Exception:  # a bug in the judge must still give a verdict, and say where
                 verdict = {"passed": False, "message": "The grader failed on this check:\n" +
                            traceback.format_exc(limit=3)[-MESSAGE_LIMIT:], "output": "", "seconds": 0.0}
+        verdict["judge_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
         proto.write(json.dumps(verdict) + "\n")
 
 

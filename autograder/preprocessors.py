@@ -138,7 +138,13 @@ class SandboxedExecute(Execute):
     def _start_kernel(self) -> None:
         self.km = kernel_manager(self.box, self.kernel_name or
                                  self.nb.metadata.get("kernelspec", {}).get("name") or "python3")
-        self.start_new_kernel(cwd=str(self.box.root))
+        # the kernel's own stdout and stderr go to a log in the sandbox's folder, never to the grader's terminal
+        log = open(self.box.root / "kernel.log", "ab")
+        try:
+            self.start_new_kernel(cwd=str(self.box.root), stdout=log, stderr=subprocess.STDOUT,
+                                  stdin=subprocess.DEVNULL)
+        finally:
+            log.close()
         self.kc = self.start_new_kernel_client()
         info = self.wait_for_reply(self.kc.kernel_info())
         if info:
@@ -230,8 +236,9 @@ class SandboxedExecute(Execute):
             verdict = {"passed": False, "message": f"The grader could not check this cell ({exc}).", "output": ""}
         if hung:
             self._restart(index)
-        self.log.info("judge: cell %d %s (%.2f s)", index, "passed" if verdict.get("passed") else "failed",
-                      verdict.get("seconds", 0.0))
+        self.log.info("judge: cell %d %s (%.2f s; judge peak memory %s MB)", index,
+                      "passed" if verdict.get("passed") else "failed", verdict.get("seconds", 0.0),
+                      verdict.get("judge_rss_mb", "?"))
         return verdict.get("passed") is True, str(verdict.get("message", "")), str(verdict.get("output", ""))
 
 

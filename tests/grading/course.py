@@ -53,7 +53,7 @@ class Course:
             cmd = [os.sys.executable, str(Path(__file__).with_name("as_learner.py")), user, *args,
                    "--log-level=INFO", f"--Exchange.root={self.exchange}", f"--CourseDirectory.course_id={COURSE_ID}"]
         done = subprocess.run(cmd, cwd=cwd or self.root, env=self.env(user), capture_output=True, text=True,
-                              timeout=1800)
+                              encoding="utf-8", errors="replace", timeout=1800)
         if check and done.returncode != 0:
             raise AssertionError(f"nbgrader {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
         return done
