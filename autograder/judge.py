@@ -1,8 +1,9 @@
 """The judge: runs the instructor's test cells in a trusted process that no learner code ever touches.
 
-    python -m autograder.judge SOCKET      (started by the grader; one per graded notebook)
+    python -m autograder.judge [SOCKET]    (started by the grader; one serves its notebooks in turn)
 
-The grader writes one JSON request per line on the judge's stdin, ``{"source": ..., "timeout": ...}``: the
+The grader writes one JSON request per line on the judge's stdin: ``{"listen": SOCKET}`` when a new
+notebook's sandbox is made, then for each graded test cell ``{"source": ..., "timeout": ...}``: the
 instructor's original test cell (from the gradebook, never from the submission). The judge then accepts one
 connection on the Unix socket ``SOCKET``, from the agent that the grader starts inside the learner's sandboxed
 kernel (``autograder.agent``), runs the test cell with the learner's answers as *proxies*, and writes one JSON
@@ -357,22 +358,39 @@ def describe(error: BaseException) -> str:
     return (f"{kind}: {text}" if text else kind)[:MESSAGE_LIMIT]
 
 
-def serve(path: str) -> None:
-    """Listen on ``path``; for each request line on stdin, accept the agent, judge, and answer on stdout."""
-    proto = os.fdopen(os.dup(1), "w", buffering=1)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 1)  # nothing a test prints at the C level can corrupt the verdict stream
-    import nnlib.checks  # noqa: F401 - warm the imports the test cells use
+def _listen(path: str) -> socket.socket:
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
     os.chmod(path, 0o666)
     listener.listen(4)
+    return listener
+
+
+def serve(path: str | None = None) -> None:
+    """Answer request lines on stdin with verdict lines on stdout (see the module docstring).
+
+    ``{"listen": PATH}`` moves the judge to a new socket (one judge serves many notebooks in turn, each from
+    its own sandbox); ``{"source": ..., "timeout": ...}`` accepts the agent on the current socket and judges.
+    """
+    proto = os.fdopen(os.dup(1), "w", buffering=1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)  # nothing a test prints at the C level can corrupt the verdict stream
+    import nnlib.checks  # noqa: F401 - warm the imports the test cells use
+    listener = _listen(path) if path else None
     proto.write(json.dumps({"ready": True}) + "\n")
     for line in sys.stdin:
         try:
             request = json.loads(line)
+            if "listen" in request:
+                if listener is not None:
+                    listener.close()
+                listener = _listen(str(request["listen"]))
+                proto.write(json.dumps({"listening": True}) + "\n")
+                continue
             source, timeout = str(request["source"]), float(request.get("timeout") or cell_timeout(request["source"]))
-        except (ValueError, KeyError, TypeError) as exc:
+            if listener is None:
+                raise ValueError("no socket to listen on yet")
+        except (ValueError, KeyError, TypeError, OSError) as exc:
             proto.write(json.dumps({"passed": False, "message": f"bad judge request: {exc}", "output": "",
                                     "seconds": 0.0}) + "\n")
             continue
@@ -392,4 +410,4 @@ def serve(path: str) -> None:
 
 
 if __name__ == "__main__":
-    serve(sys.argv[1])
+    serve(sys.argv[1] if len(sys.argv) > 1 else None)

@@ -15,6 +15,7 @@
 """
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import select
@@ -43,23 +44,47 @@ def is_autograded_test(cell) -> bool:
 
 
 class Judge:
-    """The judge process of one notebook (``python -m autograder.judge``), and its request/verdict lines."""
+    """The judge process (``python -m autograder.judge``) and its request/verdict lines.
 
-    def __init__(self, socket_path: str):
+    One judge serves every notebook an nbgrader process grades, one after another (``shared()``): it runs only
+    the instructor's code on data, so nothing of one learner survives into the next; each notebook moves it
+    to that sandbox's socket with ``listen``.
+    """
+
+    _shared: "Judge | None" = None
+
+    def __init__(self):
         env = dict(os.environ, PYTHONHASHSEED="0", MPLBACKEND="Agg")
-        self.proc = subprocess.Popen([sys.executable, "-m", "autograder.judge", socket_path], stdin=subprocess.PIPE,
+        self.proc = subprocess.Popen([sys.executable, "-m", "autograder.judge"], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, env=env, text=True, bufsize=1)
-        ready = self._read_line(60)
+        ready = self._read_line(120)
         if not ready or not json.loads(ready).get("ready"):
+            self.close()
             raise RuntimeError("the judge process did not start")
+
+    @classmethod
+    def shared(cls) -> "Judge":
+        if cls._shared is None or cls._shared.proc.poll() is not None:
+            cls._shared = cls()
+        return cls._shared
 
     def _read_line(self, timeout: float) -> str | None:
         ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
         return self.proc.stdout.readline() if ready else None
 
-    def ask(self, source: str, timeout: float) -> None:
-        self.proc.stdin.write(json.dumps({"source": source, "timeout": timeout}) + "\n")
+    def _send(self, request: dict) -> None:
+        self.proc.stdin.write(json.dumps(request) + "\n")
         self.proc.stdin.flush()
+
+    def listen(self, socket_path: str) -> None:
+        self._send({"listen": socket_path})
+        line = self._read_line(30)
+        if not line or not json.loads(line).get("listening"):
+            self.close()
+            raise RuntimeError("the judge could not listen on its socket")
+
+    def ask(self, source: str, timeout: float) -> None:
+        self._send({"source": source, "timeout": timeout})
 
     def verdict(self, timeout: float) -> dict:
         line = self._read_line(timeout)
@@ -76,6 +101,14 @@ class Judge:
             except Exception:
                 self.proc.kill()
                 self.proc.wait()
+        if Judge._shared is self:
+            Judge._shared = None
+
+
+@atexit.register
+def _close_shared_judge() -> None:
+    if Judge._shared is not None:
+        Judge._shared.close()
 
 
 class SandboxedExecute(Execute):
@@ -118,7 +151,8 @@ class SandboxedExecute(Execute):
         self.box = Sandbox(lesson, folder, limits, isolate=self.sandbox == "bwrap")
         for skipped in self.box.skipped:
             self.log.warning("not copied into the sandbox: %s", skipped)
-        self.judge = Judge(self.box.judge_socket)
+        self.judge = Judge.shared()
+        self.judge.listen(self.box.judge_socket)
         self.deadline = time.monotonic() + self.notebook_timeout
         self.replayable: list[int] = []
         self.replays = 0
@@ -132,7 +166,6 @@ class SandboxedExecute(Execute):
             if getattr(self, "km", None) is not None:
                 self._cleanup_kernel()
         finally:
-            self.judge.close()
             self.box.close()
 
     def _start_kernel(self) -> None:
@@ -231,8 +264,14 @@ class SandboxedExecute(Execute):
             hung = True
         try:
             verdict = self.judge.verdict(budget + 15)
-        except RuntimeError as exc:
-            self.judge = Judge(self.box.judge_socket) if not os.path.exists(self.box.judge_socket) else self.judge
+        except RuntimeError as exc:  # the judge was stopped: the next check gets a new one on the same socket
+            try:
+                os.unlink(self.box.judge_socket)
+                self.judge = Judge.shared()
+                self.judge.listen(self.box.judge_socket)
+            except (OSError, RuntimeError) as again:
+                self.log.error("the judge could not be restarted: %s", again)
+                self.given_up = True
             verdict = {"passed": False, "message": f"The grader could not check this cell ({exc}).", "output": ""}
         if hung:
             self._restart(index)

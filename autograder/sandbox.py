@@ -31,7 +31,7 @@ from jupyter_client.manager import AsyncKernelManager
 from traitlets import Any
 
 from .hygiene import copy_regular_files
-from .withheld import nnlib_source, withheld_nnlib
+from .withheld import cached_withheld_nnlib, nnlib_source
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 HOME = "/home/learner"
@@ -98,12 +98,11 @@ class Sandbox:
         self.conn = self.root / "kernel"             # connection file and IPC sockets (writable inside)
         self.judge_dir = self.root / "judge"         # the judge's socket (read-only inside)
         self.work = self.root / "work"               # the learner's files (writable inside, thrown away)
-        self.lib = self.root / "lib"                 # nnlib with the lesson's references withheld
-        for d in (self.conn, self.judge_dir, self.work, self.lib):
+        for d in (self.conn, self.judge_dir, self.work):
             d.mkdir(mode=0o700)
         self.skipped = (copy_regular_files(self.learner_folder, self.work, skip_notebooks=True, max_bytes=200 << 20)
                         if self.learner_folder else [])
-        self.nnlib = withheld_nnlib(self.lesson, self.lib)
+        self.nnlib = cached_withheld_nnlib(self.lesson)  # the lesson's references withheld (shared, read-only)
         self.cgroups: list[Path] = []
         self.name = f"ag-{uuid.uuid4().hex[:12]}"
         self.workdir = f"{HOME}/{self.lesson}" if self.isolate else str(self.work)

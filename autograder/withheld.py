@@ -93,6 +93,22 @@ def _transform(source: str, names: list[str], lesson: str, module: str) -> str:
     return ast.unparse(ast.fix_missing_locations(tree)) + "\n"
 
 
+_CACHE: dict[str, Path] = {}
+
+
+def cached_withheld_nnlib(lesson: str) -> Path:
+    """``withheld_nnlib`` built once per process and lesson, in a private temporary folder (read-only binds
+    let every sandbox of the lesson share it)."""
+    if lesson not in _CACHE or not _CACHE[lesson].exists():
+        import atexit
+        import tempfile
+
+        folder = Path(tempfile.mkdtemp(prefix=f"autograder-nnlib-{lesson}-"))
+        atexit.register(shutil.rmtree, folder, True)
+        _CACHE[lesson] = withheld_nnlib(lesson, folder)
+    return _CACHE[lesson]
+
+
 def withheld_nnlib(lesson: str, dest: Path) -> Path:
     """Write nnlib with ``lesson``'s references withheld to ``dest/nnlib`` (if not there already); return it."""
     src = nnlib_source()
