@@ -1,0 +1,19 @@
+"""The instructor's grading command: ``python -m autograder grade LESSON [--workers N] [--force] [--all]``."""
+import sys
+
+from .grade import main as grade_main
+
+COMMANDS = {"grade": grade_main}
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or argv[0] not in COMMANDS:
+        print("usage: python -m autograder {" + ",".join(COMMANDS) + "} ...  (python -m autograder grade --help)",
+              file=sys.stderr)
+        return 2
+    return COMMANDS[argv[0]](argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,262 @@
+"""Grade a whole class in parallel: long-lived workers, one sandbox per learner and notebook, nothing lost.
+
+    python -m autograder grade LESSON [LESSON ...] [--all] [--workers N] [--force] [--scheduler ADDRESS]
+
+Run in the course root (where ``nbgrader_config.py`` is). Every learner with a submission in
+``grading/submitted/<learner>/<lesson>/`` is graded by nbgrader's own autograde (through ``NbGraderAPI``, so the
+course's sandboxed judge, hygiene and gradebook apply exactly as in ``nbgrader autograde``), in N worker
+processes that each grade many learners (no nbgrader start-up per learner), with each worker's BLAS pinned to
+its share of the cores. With ``--scheduler ADDRESS`` the same work goes to a Dask distributed cluster instead
+(the course folder on shared storage, the gradebook on PostgreSQL: see the README).
+
+Nothing is lost when the command, or a worker, is killed: a learner counts as graded only once its result is
+recorded in ``grading/.graded/<lesson>/<learner>.json`` (written atomically by this process, with a digest of
+the submission), so running the command again grades exactly the learners not yet graded, and those whose
+submission changed since; ``--force`` regrades everyone. A learner whose grading fails (bad notebook, sandbox
+killed, timeout) is reported and never stops the others; "database is locked" is retried. A progress bar
+shows learners done, failures and the time left; a table ends the run.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from .hygiene import valid_id
+
+LOCK_RETRIES = 6
+
+
+@dataclass
+class Result:
+    """One learner-lesson's grading outcome."""
+    learner: str
+    lesson: str
+    ok: bool
+    score: float | None = None
+    max_score: float | None = None
+    seconds: float = 0.0
+    reason: str = ""
+    digest: str = ""
+
+
+def submission_digest(folder: Path) -> str:
+    """sha256 over the names and bytes of a submission's regular files (links are not followed)."""
+    h = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and not path.is_symlink():
+            h.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+# ----------------------------------------------------------------------------------------------------
+# the worker side: one NbGraderAPI per process, reused for every learner it grades
+# ----------------------------------------------------------------------------------------------------
+_API: dict[str, object] = {}
+
+
+def _api(root: str, blas_threads: int):
+    key = f"{root}:{blas_threads}"
+    if key not in _API:
+        from nbgrader.apps.api import NbGraderAPI
+        from traitlets.config.loader import PyFileConfigLoader
+
+        os.chdir(root)
+        if root not in sys.path:
+            sys.path.insert(0, root)
+        config = PyFileConfigLoader("nbgrader_config.py", path=root).load_config()
+        config.CourseDirectory.root = root
+        if blas_threads:
+            config.SandboxedExecute.blas_threads = blas_threads
+        _API[key] = NbGraderAPI(config=config)
+    return _API[key]
+
+
+def grade_one(root: str, lesson: str, learner: str, blas_threads: int = 0) -> dict:
+    """Autograde ``learner``'s ``lesson`` in this process; returns a ``Result`` as a dict (picklable)."""
+    start = time.monotonic()
+    folder = Path(root) / "grading" / "submitted" / learner / lesson
+    digest = submission_digest(folder) if folder.is_dir() else ""
+    try:
+        api = _api(root, blas_threads)
+        for attempt in range(LOCK_RETRIES):
+            outcome = api.autograde(lesson, learner, force=True, create=True)
+            text = (outcome.get("log") or "") + (outcome.get("error") or "")
+            if outcome.get("success") or "database is locked" not in text:
+                break
+            time.sleep(0.5 * (attempt + 1))
+        if not outcome.get("success"):
+            return asdict(Result(learner, lesson, False, seconds=time.monotonic() - start, digest=digest,
+                                 reason=_reason(text)))
+        from nbgrader.api import Gradebook
+        with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
+            sub = gb.find_submission(lesson, learner)
+            score, max_score = float(sub.score), float(sub.max_score)
+        return asdict(Result(learner, lesson, True, score, max_score, time.monotonic() - start, digest=digest))
+    except Exception as exc:  # noqa: BLE001 - one learner's failure is reported, never raised to the others
+        return asdict(Result(learner, lesson, False, seconds=time.monotonic() - start, digest=digest,
+                             reason=f"{type(exc).__name__}: {exc}"[:300]))
+
+
+def _reason(log: str) -> str:
+    for line in log.splitlines():
+        if "[ERROR]" in line or "Error" in line:
+            return line.replace("[ERROR]", "").strip()[:300]
+    return (log.strip().splitlines() or ["autograde failed"])[-1][:300]
+
+
+# ----------------------------------------------------------------------------------------------------
+# the coordinating side
+# ----------------------------------------------------------------------------------------------------
+class Ledger:
+    """``grading/.graded/<lesson>/<learner>.json``: what has been graded, written only by the coordinator."""
+
+    def __init__(self, root: Path):
+        self.root = root / "grading" / ".graded"
+
+    def path(self, lesson: str, learner: str) -> Path:
+        return self.root / lesson / f"{learner}.json"
+
+    def done(self, lesson: str, learner: str, digest: str) -> bool:
+        try:
+            return json.loads(self.path(lesson, learner).read_text()).get("digest") == digest
+        except (OSError, ValueError):
+            return False
+
+    def record(self, result: Result) -> None:
+        path = self.path(result.lesson, result.learner)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(asdict(result)))
+        os.replace(tmp, path)
+
+
+def plan(root: Path, lessons: list[str], force: bool) -> tuple[list[tuple[str, str]], list[Result]]:
+    """(to grade: [(lesson, learner)], refused: [Result]) for ``lessons`` under ``root``."""
+    ledger = Ledger(root)
+    todo, refused = [], []
+    submitted = root / "grading" / "submitted"
+    for lesson in lessons:
+        for entry in sorted(submitted.iterdir()) if submitted.is_dir() else []:
+            folder = entry / lesson
+            if not folder.exists() and not folder.is_symlink():
+                continue
+            learner = entry.name
+            if not valid_id(learner):
+                refused.append(Result(learner, lesson, False, reason="learner id not allowed "
+                                      "(only letters, digits, '.', '_' and '-')"))
+                continue
+            if entry.is_symlink() or folder.is_symlink():
+                refused.append(Result(learner, lesson, False, reason="the submission folder is a link"))
+                continue
+            if force or not ledger.done(lesson, learner, submission_digest(folder)):
+                todo.append((lesson, learner))
+    return todo, refused
+
+
+def run(root: Path, lessons: list[str], workers: int, force: bool = False, scheduler: str | None = None,
+        progress: bool = True) -> list[Result]:
+    """Grade ``lessons`` under ``root``; returns every learner's Result (graded now or refused)."""
+    from tqdm.auto import tqdm
+
+    root = root.resolve()
+    todo, refused = plan(root, lessons, force)
+    ledger = Ledger(root)
+    cores = os.cpu_count() or 1
+    blas = max(1, cores // max(1, workers)) if not scheduler else 1
+    results: list[Result] = list(refused)
+    bar = tqdm(total=len(todo), unit="learner", desc="grading", disable=not progress or not todo)
+    failures = 0
+
+    def collect(data: dict) -> None:
+        nonlocal failures
+        result = Result(**data)
+        if result.ok:
+            ledger.record(result)
+        else:
+            failures += 1
+        results.append(result)
+        bar.update(1)
+        bar.set_postfix(failed=failures)
+
+    if scheduler:
+        from distributed import Client, as_completed as dask_completed
+
+        with Client(scheduler) as client:
+            futures = [client.submit(grade_one, str(root), lesson, learner, blas, pure=False)
+                       for lesson, learner in todo]
+            for future in dask_completed(futures):
+                try:
+                    collect(future.result())
+                except Exception as exc:  # a worker died: the learner is reported, the run goes on
+                    lesson, learner = todo[futures.index(future)]
+                    collect(asdict(Result(learner, lesson, False, reason=f"worker failed: {exc}"[:300])))
+    elif todo:
+        import multiprocessing
+        from concurrent.futures.process import BrokenProcessPool
+
+        context = multiprocessing.get_context("spawn")
+        pending = list(todo)
+        for round_ in range(3):  # a killed worker breaks its pool: the unfinished learners go to a new one
+            broken = []
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+                futures = {pool.submit(grade_one, str(root), lesson, learner, blas): (lesson, learner)
+                           for lesson, learner in pending}
+                for future in as_completed(futures):
+                    try:
+                        collect(future.result())
+                    except BrokenProcessPool:
+                        broken.append(futures[future])
+            pending = broken
+            if not pending:
+                break
+            bar.write(f"a worker died; grading {len(pending)} learner(s) again in a new pool")
+        for lesson, learner in pending:
+            collect(asdict(Result(learner, lesson, False, reason="its worker process died three times")))
+    bar.close()
+    return results
+
+
+def table(results: list[Result]) -> str:
+    """The end-of-run table: learner, lesson, score, seconds, and why a learner could not be graded."""
+    rows = [("learner", "lesson", "score", "seconds", "note")]
+    for r in sorted(results, key=lambda r: (r.lesson, r.learner)):
+        score = f"{r.score:g} / {r.max_score:g}" if r.ok else "-"
+        rows.append((repr(r.learner)[1:-1], r.lesson, score, f"{r.seconds:.1f}", "" if r.ok else r.reason))
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row[:4], widths)) + ("  " + row[4] if row[4] else "")
+             for row in rows]
+    graded = sum(r.ok for r in results)
+    lines.append(f"{graded} graded, {len(results) - graded} not graded")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .catalogue import LESSONS
+
+    parser = argparse.ArgumentParser(prog="python -m autograder grade", description=__doc__.splitlines()[0])
+    parser.add_argument("lessons", nargs="*", help="lesson ids (or --all)")
+    parser.add_argument("--all", action="store_true", help="every lesson of the catalogue")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="worker processes (default: cores)")
+    parser.add_argument("--force", action="store_true", help="regrade learners already graded")
+    parser.add_argument("--scheduler", help="address of a Dask scheduler to grade on, e.g. tcp://10.0.0.5:8786")
+    parser.add_argument("--root", default=".", help="course root (default: the current folder)")
+    args = parser.parse_args(argv)
+    lessons = list(LESSONS) if args.all else args.lessons
+    unknown = [lesson for lesson in lessons if lesson not in LESSONS]
+    if not lessons or unknown:
+        parser.error(f"unknown lesson(s): {', '.join(unknown)}" if unknown else "name a lesson or --all")
+    if args.workers < 1:
+        parser.error("--workers must be at least 1")
+    root = Path(args.root)
+    if not (root / "nbgrader_config.py").exists():
+        parser.error(f"no nbgrader_config.py in {root.resolve()}: run in the course root or pass --root")
+    results = run(root, lessons, args.workers, args.force, args.scheduler)
+    print(table(results))
+    return 0 if all(r.ok for r in results) else 1
