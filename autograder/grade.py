@@ -68,6 +68,9 @@ def _api(root: str, blas_threads: int):
         from traitlets.config.loader import PyFileConfigLoader
 
         os.chdir(root)
+        bin_dir = os.path.dirname(sys.executable)  # nbgrader runs `alembic` from PATH
+        if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+            os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
         if root not in sys.path:
             sys.path.insert(0, root)
         config = PyFileConfigLoader("nbgrader_config.py", path=root).load_config()

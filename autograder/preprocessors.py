@@ -21,6 +21,7 @@ import os
 import select
 import subprocess
 import sys
+import threading
 import time
 
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -28,6 +29,7 @@ from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
+from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 from traitlets import Enum, Float, Integer
 
@@ -163,10 +165,36 @@ class SandboxedExecute(Execute):
 
     def close(self) -> None:
         try:
-            if getattr(self, "km", None) is not None:
-                self._cleanup_kernel()
+            self._stop_kernel()
         finally:
             self.box.close()
+
+    def _stop_kernel(self) -> None:
+        """Kill the sandboxed kernel and drop its channels, whatever state learner code left them in.
+
+        The sandbox is killed first, so nothing of the learner's survives; then the client's channels are
+        stopped in a helper thread with a deadline (garbage written into the kernel's sockets can leave
+        jupyter_client's heartbeat thread unable to stop, which would hang the grader).
+        """
+        km, kc = getattr(self, "km", None), getattr(self, "kc", None)
+        self.km = self.kc = None
+        if km is not None:
+            try:
+                run_sync(km.shutdown_kernel)(now=True)
+            except Exception as exc:  # noqa: BLE001 - a dead kernel may fail to stop cleanly
+                self.log.warning("stopping the kernel: %s", exc)
+        self.box.kill_all()
+        if kc is not None:
+            stopper = threading.Thread(target=_quietly, args=(kc.stop_channels,), daemon=True)
+            stopper.start()
+            stopper.join(5)
+            if stopper.is_alive():
+                self.log.warning("the kernel's channels did not stop; left behind (the kernel is dead)")
+        if km is not None:
+            try:
+                run_sync(km.cleanup_resources)()
+            except Exception:  # noqa: BLE001
+                pass
 
     def _start_kernel(self) -> None:
         self.km = kernel_manager(self.box, self.kernel_name or
@@ -190,11 +218,7 @@ class SandboxedExecute(Execute):
             self.given_up = True
             return
         self.log.warning("restarting the learner's kernel and replaying %d cells", len(self.replayable))
-        try:
-            self._cleanup_kernel()
-        except Exception as exc:  # noqa: BLE001 - a dead kernel may fail to stop cleanly
-            self.log.warning("stopping the kernel: %s", exc)
-        self.box.kill_all()
+        self._stop_kernel()
         self._start_kernel()
         for index in self.replayable:
             if index >= upto:
@@ -279,6 +303,13 @@ class SandboxedExecute(Execute):
                       "passed" if verdict.get("passed") else "failed", verdict.get("seconds", 0.0),
                       verdict.get("judge_rss_mb", "?"))
         return verdict.get("passed") is True, str(verdict.get("message", "")), str(verdict.get("output", ""))
+
+
+def _quietly(func) -> None:
+    try:
+        func()
+    except Exception:  # noqa: BLE001 - best effort on a dead kernel's channels
+        pass
 
 
 def _error(name: str, message: str) -> NotebookNode:
