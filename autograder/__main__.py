@@ -1,9 +1,14 @@
-"""The instructor's grading command: ``python -m autograder grade LESSON [--workers N] [--force] [--all]``."""
+"""The instructor's grading commands.
+
+    python -m autograder grade LESSON [--workers N] [--force] [--all] [--scheduler ADDRESS]
+    python -m autograder watch LESSON [--interval SECONDS] [--workers N]
+"""
 import sys
 
 from .grade import main as grade_main
+from .watch import main as watch_main
 
-COMMANDS = {"grade": grade_main}
+COMMANDS = {"grade": grade_main, "watch": watch_main}
 
 
 def main(argv=None) -> int:

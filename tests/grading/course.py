@@ -20,7 +20,7 @@ COURSE_ID = "nn-from-one-neuron"
 class Course:
     """A course folder under ``tmp`` holding the config, the given lessons' sources and releases."""
 
-    def __init__(self, tmp: Path, lessons: list[str], execute_timeout: int | None = None):
+    def __init__(self, tmp: Path, lessons: list[str], execute_timeout: int | None = None, extra_config: str = ""):
         self.root = tmp / "course"
         self.exchange = tmp / "exchange"
         self.root.mkdir(parents=True)
@@ -32,6 +32,7 @@ class Course:
             # the test plays every learner from one account, so inbound owners cannot tell learners apart here
             # (tests/grading/test_exchange_hygiene.py checks owners with real accounts)
             f.write("c.ExchangeCollect.check_owner = False\n")
+            f.write(extra_config + "\n")
             if execute_timeout:
                 f.write(f"c.Execute.timeout = {execute_timeout}\nc.SandboxedExecute.timeout = {execute_timeout}\n")
         for lesson in lessons:
