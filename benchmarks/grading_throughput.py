@@ -1,21 +1,26 @@
-"""What the sandboxed judge costs: autograding per learner against executing the notebook plainly.
+"""Grading throughput: what the sandboxed judge costs, and what parallel workers gain.
 
-    .venv/bin/python benchmarks/grading_overhead.py [LESSON ...] [--learners N] [--repeats R]
+    .venv/bin/python benchmarks/grading_throughput.py [LESSON ...] [--learners N] [--repeats R]
 
 For each lesson (default 01-neuron and 05-training) it builds a synthetic class of N learners (default 20):
 copies of the solved release, a third of them wrong in one exercise. It then measures, alternating the kinds
-of run so that a noisy machine slows each alike:
+of run so that a noisy machine slows each alike (seconds per learner):
 - plain: the solved notebook executed top to bottom in a fresh kernel with nbclient (no sandbox, no judge);
-- stock: `nbgrader autograde` of the class with nbgrader's own Execute (no sandbox, no judge), per learner;
-- sandboxed: `nbgrader autograde` of the class with the course's grader (bubblewrap + judge), per learner.
-It prints the medians and the ratio sandboxed / plain, the figure the issue "Grading a learner cannot talk
-past" bounds at 1.5. A benchmark, not a test: it asserts nothing.
+- stock: `nbgrader autograde` of the class with nbgrader's own Execute (no sandbox, no judge);
+- judge: `nbgrader autograde` of the class with the course's grader (bubblewrap + judge), one learner at a time;
+- 1 worker / all cores: `python -m autograder grade --force` with 1 worker and with one worker per core.
+It prints the medians, judge / plain (bounded at 1.5 by the issue "Grading a learner cannot talk past"),
+the speed-up of all cores over 1 worker, and the time 100 and 1000 learners x 7 lessons would take here and
+per added worker machine (from the mean seconds per learner-lesson of the measured lessons). A benchmark,
+not a test: it asserts nothing.
 """
 from __future__ import annotations
 
 import argparse
 import copy
+import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -59,6 +64,15 @@ def autograde_seconds(course: Course, lesson: str, learners: int) -> float:
     return (time.perf_counter() - start) / learners
 
 
+def workers_seconds(course: Course, lesson: str, learners: int, workers: int) -> float:
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "autograder", "grade", lesson, "--force", "--workers", str(workers)],
+                          cwd=course.root, env=course.env(), capture_output=True, text=True)
+    if f"{learners} graded" not in done.stdout:
+        raise RuntimeError(done.stdout[-2000:] + done.stderr[-2000:])
+    return (time.perf_counter() - start) / learners
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("lessons", nargs="*", default=["01-neuron", "05-training"])
@@ -76,19 +90,31 @@ def main() -> int:
                         "for p in c.Autograde.autograde_preprocessors]\n")
             for course in (sandboxed, stock):
                 build_class(course, lesson, args.learners)
-            times = {"plain": [], "stock": [], "sandboxed": []}
+            cores = os.cpu_count() or 1
+            times = {"plain": [], "stock": [], "judge": [], "1 worker": [], f"{cores} workers": []}
             for r in range(args.repeats):
                 times["plain"].append(plain_seconds(sandboxed, lesson))
-                times["sandboxed"].append(autograde_seconds(sandboxed, lesson, args.learners))
+                times["judge"].append(autograde_seconds(sandboxed, lesson, args.learners))
                 times["stock"].append(autograde_seconds(stock, lesson, args.learners))
+                times["1 worker"].append(workers_seconds(sandboxed, lesson, args.learners, 1))
+                times[f"{cores} workers"].append(workers_seconds(sandboxed, lesson, args.learners, cores))
                 print(f"{lesson} run {r + 1}: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in times.items()),
                       flush=True)
-            med = {k: statistics.median(v) for k, v in times.items()}
-            rows.append((lesson, med["plain"], med["stock"], med["sandboxed"], med["sandboxed"] / med["plain"]))
-    print(f"\n{args.learners} learners per lesson, medians of {args.repeats} runs (seconds per learner)")
-    print(f"{'lesson':<16}{'plain run':>11}{'stock nbgrader':>16}{'sandboxed judge':>17}{'judge / plain':>15}")
-    for lesson, plain, stock_s, sand, ratio in rows:
-        print(f"{lesson:<16}{plain:>11.2f}{stock_s:>16.2f}{sand:>17.2f}{ratio:>14.2f}x")
+            rows.append((lesson, {k: statistics.median(v) for k, v in times.items()}))
+    cores = os.cpu_count() or 1
+    print(f"\n{args.learners} learners per lesson, medians of {args.repeats} run(s), seconds per learner")
+    kinds = ["plain", "stock", "judge", "1 worker", f"{cores} workers"]
+    print(f"{'lesson':<16}" + "".join(f"{k:>12}" for k in kinds) + f"{'judge/plain':>13}{'speed-up':>10}")
+    for lesson, med in rows:
+        print(f"{lesson:<16}" + "".join(f"{med[k]:>12.2f}" for k in kinds)
+              + f"{med['judge'] / med['plain']:>12.2f}x{med['1 worker'] / med[f'{cores} workers']:>9.2f}x")
+    per = statistics.mean(med[f"{cores} workers"] for _, med in rows)
+    print(f"\nmean seconds per learner-lesson on this machine ({cores} workers): {per:.2f}")
+    print(f"{'class':<28}{'this machine':>14}{'+1 machine':>12}{'+3 machines':>13}")
+    for n in (100, 1000):
+        minutes = n * 7 * per / 60
+        print(f"{f'{n} learners x 7 lessons':<28}{minutes:>11.0f} min{minutes / 2:>9.0f} min{minutes / 4:>10.0f} min")
+    print("(added machines like this one, on a Dask cluster, assuming grading scales with workers)")
     return 0
 
 
