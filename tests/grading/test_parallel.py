@@ -140,3 +140,20 @@ def test_grading_on_a_dask_local_cluster(tmp_path_factory, serial):
     grades = course.grades()
     for learner in LEARNERS:
         assert grades[(learner, LESSON)] == serial[(learner, LESSON)], (learner, done.stdout)
+
+
+def test_sqlite_under_four_concurrent_workers_loses_nothing(tmp_path_factory):
+    """Four workers write one SQLite gradebook at once: every learner's grade is there, and right."""
+    course = Course(tmp_path_factory.mktemp("sqlite-load"), ["00-start-here"])
+    src, rel = course.source("00-start-here"), course.release("00-start-here")
+    solved = with_answers(rel, src, {"add"})
+    learners = [f"s{i:02d}" for i in range(12)]
+    for i, learner in enumerate(learners):
+        course.submit_directly(learner, "00-start-here", solved if i % 2 == 0 else rel)
+    done = subprocess.run([sys.executable, "-m", "autograder", "grade", "00-start-here", "--workers", "4"],
+                          cwd=course.root, env=course.env(), capture_output=True, text=True, timeout=1800)
+    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+    grades = course.grades()
+    assert {k[0] for k in grades} == set(learners)
+    for i, learner in enumerate(learners):
+        assert grades[(learner, "00-start-here")] == (1 if i % 2 == 0 else 0), learner
