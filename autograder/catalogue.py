@@ -26,6 +26,7 @@ REFERENCES: dict[str, dict[str, str]] = {
         "gelu": "nnlib.activations:gelu",
         "gelu_tanh": "nnlib.activations:gelu_tanh",
         "collapse_linear": "nnlib.layers:collapse_linear",
+        "attention": "nnlib.attention:attention",
     },
     "03-architecture": {
         "dense_forward": "nnlib.layers:dense_forward",
