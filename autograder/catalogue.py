@@ -26,6 +26,7 @@ REFERENCES: dict[str, dict[str, str]] = {
         "gelu": "nnlib.activations:gelu",
         "gelu_tanh": "nnlib.activations:gelu_tanh",
         "collapse_linear": "nnlib.layers:collapse_linear",
+        "attention": "nnlib.attention:attention",
     },
     "03-architecture": {
         "dense_forward": "nnlib.layers:dense_forward",
@@ -33,6 +34,7 @@ REFERENCES: dict[str, dict[str, str]] = {
         "count_parameters": "nnlib.layers:count_parameters",
         "mlp_forward": "nnlib.layers:mlp_forward",
         "predict_class": "nnlib.layers:predict_class",
+        "transformer_mlp": "nnlib.layers:transformer_mlp",
     },
     "04-depth": {
         "tent_params": "nnlib.depth:tent_params",

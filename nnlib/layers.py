@@ -14,11 +14,11 @@ from __future__ import annotations
 import numpy as np
 
 from ._validate import as_float_array, check_int, check_rng
-from .activations import relu
+from .activations import gelu, relu
 
 __all__ = [
     "dense_forward", "dense_backward", "relu_backward", "init_dense", "count_parameters", "mlp_forward",
-    "layer_activations", "predict_class", "collapse_linear", "INIT_SCHEMES",
+    "layer_activations", "predict_class", "collapse_linear", "transformer_mlp", "INIT_SCHEMES",
 ]
 
 
@@ -217,6 +217,26 @@ def mlp_forward(X, params, activation):
         A = np.asarray(activation(A @ W + b), dtype=np.float64)
     W, b = params[-1]
     return A @ W + b
+
+
+def transformer_mlp(X, params):
+    """The MLP of a transformer block: dense, exact GELU, dense, i.e. gelu(X @ W1 + b1) @ W2 + b2.
+
+    The first layer usually widens d_model to d_ff = 4 d_model (Vaswani et al. 2017: 512 -> 2048) and the second
+    brings it back to d_model, so the block can add the result to its input (the residual connection, which
+    is *not* part of this function: the block adds it, as nanoGPT's `Block` does around its `MLP`).
+    X: `(n_tokens, d_model)` (or `(d_model,)` for one token); params: `[(W1, b1), (W2, b2)]` with
+    W1 `(d_model, d_ff)`, b1 `(d_ff,)`, W2 `(d_ff, d_out)`, b2 `(d_out,)` (d_out = d_model in a transformer).
+    Returns: float64 `(n_tokens, d_out)` (or `(d_out,)`).
+    Raises: TypeError/ValueError as mlp_forward; ValueError when params does not hold exactly two layers.
+    """
+    params = _check_params(params, "transformer_mlp")
+    if len(params) != 2:
+        raise ValueError(f"transformer_mlp: params must hold exactly two (W, b) pairs, the widening layer and "
+                         f"the projection back, got {len(params)}")
+    X = _check_network_input(X, params, "transformer_mlp")
+    (W1, b1), (W2, b2) = params
+    return gelu(X @ W1 + b1) @ W2 + b2
 
 
 def predict_class(probs):

@@ -94,6 +94,100 @@ WRONG = {
         "def gelu_tanh(x):\n"
         "    return 0.5 * x * (1.0 + np.tanh(np.sqrt(2.0 / np.pi) * (x + 0.044715 * x**2)))\n",
     ],
+    "attention": [
+        # no scaling by sqrt(d_k)
+        "def attention(Q, K, V, mask=None):\n"
+        "    scores = Q @ np.swapaxes(K, -1, -2)\n"
+        "    if mask is not None:\n"
+        "        if not mask.any(axis=-1).all():\n"
+        "            raise ValueError('attention: a query row has no allowed key')\n"
+        "        scores = np.where(mask, scores, -np.inf)\n"
+        "    return softmax(scores, axis=-1) @ V\n",
+        # divides by d_k instead of sqrt(d_k)
+        "def attention(Q, K, V, mask=None):\n"
+        "    scores = Q @ np.swapaxes(K, -1, -2) / Q.shape[-1]\n"
+        "    if mask is not None:\n"
+        "        if not mask.any(axis=-1).all():\n"
+        "            raise ValueError('attention: a query row has no allowed key')\n"
+        "        scores = np.where(mask, scores, -np.inf)\n"
+        "    return softmax(scores, axis=-1) @ V\n",
+        # scales by the length of the values, sqrt(d_v)
+        "def attention(Q, K, V, mask=None):\n"
+        "    scores = Q @ np.swapaxes(K, -1, -2) / np.sqrt(V.shape[-1])\n"
+        "    if mask is not None:\n"
+        "        if not mask.any(axis=-1).all():\n"
+        "            raise ValueError('attention: a query row has no allowed key')\n"
+        "        scores = np.where(mask, scores, -np.inf)\n"
+        "    return softmax(scores, axis=-1) @ V\n",
+        # softmax over the queries (columns) instead of over the keys
+        "def attention(Q, K, V, mask=None):\n"
+        "    scores = Q @ np.swapaxes(K, -1, -2) / np.sqrt(Q.shape[-1])\n"
+        "    if mask is not None:\n"
+        "        if not mask.any(axis=-1).all():\n"
+        "            raise ValueError('attention: a query row has no allowed key')\n"
+        "        scores = np.where(mask, scores, -np.inf)\n"
+        "    return softmax(scores, axis=-2) @ V\n",
+        # its own naive softmax: overflows (nan) for scores of 1e4
+        "def attention(Q, K, V, mask=None):\n"
+        "    scores = Q @ np.swapaxes(K, -1, -2) / np.sqrt(Q.shape[-1])\n"
+        "    e = np.exp(scores)\n"
+        "    if mask is not None:\n"
+        "        if not mask.any(axis=-1).all():\n"
+        "            raise ValueError('attention: a query row has no allowed key')\n"
+        "        e = e * mask\n"
+        "    return e / e.sum(axis=-1, keepdims=True) @ V\n",
+        # K.T: right for one sentence, wrong for a batch
+        "def attention(Q, K, V, mask=None):\n"
+        "    scores = Q @ K.T / np.sqrt(Q.shape[-1])\n"
+        "    if mask is not None:\n"
+        "        if not mask.any(axis=-1).all():\n"
+        "            raise ValueError('attention: a query row has no allowed key')\n"
+        "        scores = np.where(mask, scores, -np.inf)\n"
+        "    return softmax(scores, axis=-1) @ V\n",
+        # ignores the mask
+        "def attention(Q, K, V, mask=None):\n"
+        "    scores = Q @ np.swapaxes(K, -1, -2) / np.sqrt(Q.shape[-1])\n"
+        "    return softmax(scores, axis=-1) @ V\n",
+        # zeroes the forbidden weights after the softmax: the rows no longer sum to 1
+        "def attention(Q, K, V, mask=None):\n"
+        "    w = softmax(Q @ np.swapaxes(K, -1, -2) / np.sqrt(Q.shape[-1]), axis=-1)\n"
+        "    if mask is not None:\n"
+        "        if not mask.any(axis=-1).all():\n"
+        "            raise ValueError('attention: a query row has no allowed key')\n"
+        "        w = w * mask\n"
+        "    return w @ V\n",
+        # masks after exp with the maximum of *all* scores: 0/0 when a forbidden key has the largest score
+        "def attention(Q, K, V, mask=None):\n"
+        "    scores = Q @ np.swapaxes(K, -1, -2) / np.sqrt(Q.shape[-1])\n"
+        "    e = np.exp(scores - scores.max(axis=-1, keepdims=True))\n"
+        "    if mask is not None:\n"
+        "        if not mask.any(axis=-1).all():\n"
+        "            raise ValueError('attention: a query row has no allowed key')\n"
+        "        e = e * mask\n"
+        "    return e / e.sum(axis=-1, keepdims=True) @ V\n",
+        # no check for a fully masked row: returns a row of nan
+        "def attention(Q, K, V, mask=None):\n"
+        "    scores = Q @ np.swapaxes(K, -1, -2) / np.sqrt(Q.shape[-1])\n"
+        "    if mask is not None:\n"
+        "        scores = np.where(mask, scores, -np.inf)\n"
+        "    with np.errstate(invalid='ignore'):\n"
+        "        return softmax(scores, axis=-1) @ V\n",
+        # a fully masked row silently gets uniform weights (a large negative number instead of -inf)
+        "def attention(Q, K, V, mask=None):\n"
+        "    scores = Q @ np.swapaxes(K, -1, -2) / np.sqrt(Q.shape[-1])\n"
+        "    if mask is not None:\n"
+        "        scores = np.where(mask, scores, -1e9)\n"
+        "    return softmax(scores, axis=-1) @ V\n",
+        # calls the course's reference softmax instead of the learner's own: scores zero
+        "def attention(Q, K, V, mask=None):\n"
+        "    from nnlib.activations import softmax as nn_softmax\n"
+        "    scores = Q @ np.swapaxes(K, -1, -2) / np.sqrt(Q.shape[-1])\n"
+        "    if mask is not None:\n"
+        "        if not mask.any(axis=-1).all():\n"
+        "            raise ValueError('attention: query row ' + str(int(np.argmin(mask.any(axis=-1)))))\n"
+        "        scores = np.where(mask, scores, -np.inf)\n"
+        "    return nn_softmax(scores, axis=-1) @ V\n",
+    ],
 }
 
 RIGHT = {
@@ -165,5 +259,31 @@ RIGHT = {
         "def gelu_tanh(x):\n"
         "    from scipy.special import expit\n"
         "    return x * expit(2.0 * np.sqrt(2.0 / np.pi) * (x + 0.044715 * x**3))\n",
+    ],
+    "attention": [
+        # einsum, a large negative number for forbidden keys, and scipy's softmax
+        "def attention(Q, K, V, mask=None):\n"
+        "    from scipy.special import softmax as sp_softmax\n"
+        "    scores = np.einsum('...qd,...kd->...qk', Q, K) / np.sqrt(Q.shape[-1])\n"
+        "    if mask is not None:\n"
+        "        m = np.broadcast_to(mask, scores.shape)\n"
+        "        for idx in np.ndindex(*m.shape[:-1]):\n"
+        "            if not m[idx].any():\n"
+        "                raise ValueError(f'attention: row {idx[-1]} of the mask is all False')\n"
+        "        scores = np.where(m, scores, -1e30)\n"
+        "    return np.einsum('...qk,...kv->...qv', sp_softmax(scores, axis=-1), V)\n",
+        # one query at a time, the softmax over its allowed keys only (the learner's own softmax)
+        "def attention(Q, K, V, mask=None):\n"
+        "    Q, K, V = (np.asarray(a, dtype=float) for a in (Q, K, V))\n"
+        "    if Q.ndim == 3:\n"
+        "        return np.stack([attention(q, k, v, mask) for q, k, v in zip(Q, K, V)])\n"
+        "    out = np.zeros((Q.shape[0], V.shape[1]))\n"
+        "    for i in range(Q.shape[0]):\n"
+        "        keep = np.ones(K.shape[0], dtype=bool) if mask is None else np.asarray(mask[i], dtype=bool)\n"
+        "        if not keep.any():\n"
+        "            raise ValueError(f'attention: query {i} may attend to no key')\n"
+        "        w = softmax(K[keep] @ Q[i] / np.sqrt(Q.shape[1]))\n"
+        "        out[i] = w @ V[keep]\n"
+        "    return out\n",
     ],
 }

@@ -183,3 +183,46 @@ RIGHT = {
         "    return np.array([max(range(row.size), key=lambda k: row[k]) for row in probs], dtype=np.int64)\n",
     ],
 }
+
+# transformer_mlp: the learner's notebook imports nnlib's gelu at the top (lesson 02's activation, not an
+# exercise of this lesson), so every variant starts with that import.
+WRONG["transformer_mlp"] = [
+    # ReLU instead of GELU
+    "from nnlib.activations import gelu\n\ndef transformer_mlp(X, params):\n"
+    "    (W1, b1), (W2, b2) = params\n"
+    "    return np.maximum(X @ W1 + b1, 0.0) @ W2 + b2\n",
+    # adds the residual X (the block's job, not the MLP's)
+    "from nnlib.activations import gelu\n\ndef transformer_mlp(X, params):\n"
+    "    (W1, b1), (W2, b2) = params\n"
+    "    return X + gelu(X @ W1 + b1) @ W2 + b2\n",
+    # GELU after the second layer too
+    "from nnlib.activations import gelu\n\ndef transformer_mlp(X, params):\n"
+    "    (W1, b1), (W2, b2) = params\n"
+    "    return gelu(gelu(X @ W1 + b1) @ W2 + b2)\n",
+    # the tanh approximation of GELU: close, but not the exact GELU the course uses
+    "from nnlib.activations import gelu\n\ndef transformer_mlp(X, params):\n"
+    "    (W1, b1), (W2, b2) = params\n"
+    "    z = X @ W1 + b1\n"
+    "    h = 0.5 * z * (1.0 + np.tanh(np.sqrt(2.0 / np.pi) * (z + 0.044715 * z**3)))\n"
+    "    return h @ W2 + b2\n",
+    # forgets the second bias
+    "from nnlib.activations import gelu\n\ndef transformer_mlp(X, params):\n"
+    "    (W1, b1), (W2, b2) = params\n"
+    "    return gelu(X @ W1 + b1) @ W2\n",
+    # calls this lesson's reference: scores zero
+    "from nnlib.activations import gelu\n\ndef transformer_mlp(X, params):\n"
+    "    from nnlib.layers import transformer_mlp as nn_transformer_mlp\n"
+    "    return nn_transformer_mlp(X, params)\n",
+]
+RIGHT["transformer_mlp"] = [
+    # the learner's own mlp_forward with GELU as the activation
+    "from nnlib.activations import gelu\n\ndef transformer_mlp(X, params):\n"
+    "    return mlp_forward(X, params, gelu)\n",
+    # GELU written with scipy's erf, einsum for the products
+    "from nnlib.activations import gelu\n\ndef transformer_mlp(X, params):\n"
+    "    from scipy.special import erf\n"
+    "    (W1, b1), (W2, b2) = params\n"
+    "    Z = np.einsum('...i,ij->...j', X, W1) + b1\n"
+    "    H = 0.5 * Z * (1.0 + erf(Z / np.sqrt(2.0)))\n"
+    "    return np.einsum('...i,ij->...j', H, W2) + b2\n",
+]

@@ -103,3 +103,40 @@ def test_network_gradients_agree_with_torch(activation, torch, rng):
     torch.nn.functional.cross_entropy(h, torch.tensor(y)).backward()
     for name, ours, theirs in zip(net.param_names(), net.grads(), tparams):
         np.testing.assert_allclose(ours, theirs.grad.numpy(), rtol=1e-10, atol=1e-14, err_msg=name)
+
+
+@pytest.mark.parametrize("shape", [((3, 4), (5, 4), (5, 2)), ((2, 3, 4), (2, 6, 4), (2, 6, 3))])
+def test_attention_agrees_with_torch_scaled_dot_product_attention(shape, torch, rng):
+    from nnlib.attention import attention
+
+    Q, K, V = (rng.normal(size=s) * 3 for s in shape)
+    F = torch.nn.functional
+    expected = F.scaled_dot_product_attention(*(torch.tensor(a) for a in (Q, K, V))).numpy()
+    np.testing.assert_allclose(attention(Q, K, V), expected, rtol=1e-12, atol=1e-14)
+
+
+def test_attention_mask_agrees_with_torch_bool_mask(torch, rng):
+    # torch's bool attn_mask has the same meaning as ours: True = this query may attend to this key.
+    from nnlib.attention import attention, causal_mask
+
+    Q, K, V = rng.normal(size=(2, 5, 3)) * 4, rng.normal(size=(2, 5, 3)) * 4, rng.normal(size=(2, 5, 2))
+    F = torch.nn.functional
+    for mask in (causal_mask(5), rng.random((5, 5)) < 0.5):
+        mask[:, 0] = True            # every query keeps at least one key (torch would give NaN, we raise)
+        expected = F.scaled_dot_product_attention(torch.tensor(Q), torch.tensor(K), torch.tensor(V),
+                                                  attn_mask=torch.tensor(mask)).numpy()
+        np.testing.assert_allclose(attention(Q, K, V, mask), expected, rtol=1e-12, atol=1e-14)
+    causal = F.scaled_dot_product_attention(torch.tensor(Q), torch.tensor(K), torch.tensor(V), is_causal=True)
+    np.testing.assert_allclose(attention(Q, K, V, causal_mask(5)), causal.numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_transformer_mlp_agrees_with_torch_linear_gelu_linear(torch, rng):
+    from nnlib.layers import transformer_mlp
+
+    X = rng.normal(size=(6, 4))
+    params = [(rng.normal(size=(4, 16)), rng.normal(size=16)), (rng.normal(size=(16, 4)), rng.normal(size=4))]
+    F = torch.nn.functional
+    (W1, b1), (W2, b2) = [(torch.tensor(W), torch.tensor(b)) for W, b in params]
+    # torch's linear computes x @ weight.T + bias, with weight (d_out, d_in): our W transposed.
+    expected = F.linear(F.gelu(F.linear(torch.tensor(X), W1.T, b1)), W2.T, b2).numpy()
+    np.testing.assert_allclose(transformer_mlp(X, params), expected, rtol=1e-12, atol=1e-13)
