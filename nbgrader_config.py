@@ -54,6 +54,8 @@ c.KernelManager.transport_encryption = "auto"
 # A submission after its lesson's due date is marked late in `python -m autograder.export`; it loses points
 # only if a penalty is chosen here (nbgrader's default is none), e.g. c.LateSubmissionPlugin.penalty_method = "zero".
 c.Exchange.timezone = "UTC"
+# Grades go under the git-ignored grading/ folder: a bare `nbgrader export` writes grading/grades.csv.
+c.ExportPlugin.to = os.path.join(here, "grading", "grades.csv")
 # ---- end of Roster and due dates ----------------------------------------------------------------------------
 
 # Release: the stub learners see in place of a solution.
