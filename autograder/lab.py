@@ -7,6 +7,7 @@
 **The exchange** (the folder learners fetch from and submit to) is, in this order:
 
 1. the folder named by the environment variable ``NN_COURSE_EXCHANGE`` (a class server sets it for everyone);
+   the value ``course`` means the course's own exchange (3.), whatever a global configuration says;
 2. ``Exchange.root`` of the machine's or the user's global nbgrader configuration, when one sets it
    (``/etc/jupyter/nbgrader_config.py``, ``~/.jupyter/nbgrader_config.py``: JupyterHub deployments);
 3. otherwise ``exchange/`` in the course folder: one machine, one person. It is kept out of ``grading/`` (no
@@ -65,6 +66,8 @@ def exchange_location(course_root: str | os.PathLike = COURSE_ROOT) -> tuple[str
     """(exchange folder, where that choice comes from): "environment", "global config FILE" or "course"."""
     course_root = os.path.abspath(course_root)
     from_env = os.environ.get(ENV_EXCHANGE, "").strip()
+    if from_env == "course":  # this course's own exchange, whatever a global configuration says
+        return os.path.join(course_root, "exchange"), f"course ({ENV_EXCHANGE}=course)"
     if from_env:
         return os.path.abspath(os.path.expanduser(from_env)), f"environment ({ENV_EXCHANGE})"
     found = global_exchange_root(exclude=(course_root,))
@@ -77,7 +80,7 @@ def configure_exchange(c, course_root: str | os.PathLike) -> str:
     """Set the exchange of nbgrader config ``c`` (see the module docstring); returns where it came from."""
     root, source = exchange_location(course_root)
     c.Exchange.root = root
-    if source == "course":
+    if source.startswith("course"):
         ensure_private_dir(root)
         c.ExchangeFactory.release_assignment = "autograder.lab.PrivateReleaseAssignment"
     return source
@@ -116,14 +119,17 @@ def __getattr__(name):  # PrivateReleaseAssignment is built on first use, so imp
 
 
 # ----------------------------------------------------------------------------------------------- learner
-def configure_learner(c, course_root: str | os.PathLike = COURSE_ROOT) -> None:
-    """nbgrader config of the learner's work folder: this course, its exchange, fetched lessons in that folder."""
+def configure_learner(c, course_root: str | os.PathLike, work_dir: str | os.PathLike) -> None:
+    """nbgrader config of the learner's work folder: this course, its exchange, fetched lessons in that folder.
+
+    ``assignment_dir`` is the folder's absolute path: nbgrader's Assignment List resolves a relative one against
+    the server's current folder, not against the folder it serves."""
     from autograder import quiet
 
     c.CourseDirectory.course_id = COURSE_ID
-    root, source = exchange_location(course_root)
+    root, _source = exchange_location(course_root)
     c.Exchange.root = root
-    c.Exchange.assignment_dir = "."
+    c.Exchange.assignment_dir = os.path.abspath(work_dir)
     quiet.install(str(course_root))
 
 
@@ -137,8 +143,9 @@ def write_learner_config(folder: Path, course_root: Path = COURSE_ROOT) -> Path:
     path.write_text(
         f"{LEARNER_CONFIG_MARK}; rewritten on every `make lab`.\n"
         "# nbgrader settings of the learner's side of the course: its id and its exchange (autograder/lab.py).\n"
-        "from autograder.lab import configure_learner\n\n"
-        f"configure_learner(get_config(), course_root={str(course_root)!r})  # noqa: F821\n")
+        "import os\n\nfrom autograder.lab import configure_learner\n\n"
+        f"configure_learner(get_config(), course_root={str(course_root)!r},  # noqa: F821\n"
+        "                  work_dir=os.path.dirname(os.path.abspath(__file__)))\n")
     return path
 
 
@@ -158,7 +165,7 @@ def publish(course_root: Path = COURSE_ROOT, lessons: list[str] | None = None) -
     import subprocess
 
     root, source = exchange_location(course_root)
-    if source != "course":
+    if not source.startswith("course"):
         raise SystemExit(f"publish: the exchange {root} comes from the {source}; releasing there is the "
                          f"instructor's job (nbgrader release_assignment LESSON)")
     todo = [lesson for lesson in (lessons or released_lessons(course_root)) if lesson not in published_lessons(root)]
@@ -202,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     write_learner_config(folder, course_root)
     root, source = exchange_location(course_root)
     published = []
-    if source == "course" and not args.no_publish:
+    if source.startswith("course") and not args.no_publish:
         published = publish(course_root)
     print(f"make lab: work folder {folder}; exchange {root} (from the {source})"
           + (f"; published {', '.join(published)}" if published else ""))
