@@ -176,6 +176,8 @@ def test_grade_ui_opens_the_formgrader_with_working_folder_links(grade_ui, cours
     assert "/tree/" in href and "/../" not in href, f"the formgrader's folder link leaves the server's root: {href}"
     status, _ = grade_ui.request(href.split("?")[0])
     assert status == 200, f"the formgrader's link to {LESSON}'s folder answers {status}: {href}"
-    link.click()
-    page.get_by_text(f"{LESSON}.ipynb").first.wait_for(state="visible", timeout=60_000)
-    page.screenshot(path=str(artifacts / "grade-ui-folder-link.png"))
+    with page.context.expect_page() as opened:  # the formgrader opens folders in a new tab
+        link.click()
+    folder = opened.value
+    folder.get_by_text(f"{LESSON}.ipynb").first.wait_for(state="visible", timeout=60_000)
+    folder.screenshot(path=str(artifacts / "grade-ui-folder-link.png"))
