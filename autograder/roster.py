@@ -54,6 +54,9 @@ class CourseInfo:
     def gradebook(self):
         from nbgrader.api import Gradebook
 
+        bin_dir = os.path.dirname(sys.executable)  # nbgrader's gradebook runs `alembic` from PATH
+        if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+            os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
         return Gradebook(self.db_url, self.course_id)
 
 

@@ -88,14 +88,11 @@ def row(page, listing: str, lesson: str = LESSON):
 
 def solve(path):
     """Write the solution's answers into the learner's fetched notebook, as a learner who solved it would."""
-    from tests.grading.course import points, with_answers
+    from tests.day.helpers import points, solved
 
     source = nbformat.read(path.parents[2] / "solutions" / LESSON / f"{LESSON}.ipynb", as_version=4)
-    answered = with_answers(nbformat.read(path, as_version=4), source,
-                            {c.metadata["nbgrader"]["grade_id"] for c in source.cells
-                             if c.metadata.get("nbgrader", {}).get("solution")})
-    nbformat.write(answered, path)
-    return sum(points(source).values())
+    nbformat.write(solved(nbformat.read(path, as_version=4), source), path)
+    return points(source)
 
 
 def test_make_lab_printed_what_it_did(learner_lab):
