@@ -20,7 +20,9 @@ COURSE_FILES = ("Makefile", "nbgrader_config.py", "pyproject.toml", "requirement
 
 
 def env(**extra: str) -> dict:
-    return dict(os.environ, PATH=str(VENV_BIN) + os.pathsep + os.environ.get("PATH", ""), **extra)
+    out = dict(os.environ, PATH=str(VENV_BIN) + os.pathsep + os.environ.get("PATH", ""))
+    out.update(extra)
+    return out
 
 
 def make_course(dest: Path, lessons: list[str], generate: bool = True) -> Path:
