@@ -45,7 +45,10 @@ _lab.configure_exchange(c, here)
 from autograder import quiet as _quiet  # noqa: E402
 
 _quiet.install(here)
-c.KernelManager.transport_encryption = "auto"
+import zmq  # noqa: E402
+
+if zmq.has("curve"):  # jupyter_client refuses "auto" without CurveZMQ support in pyzmq
+    c.KernelManager.transport_encryption = "auto"
 # ---- end of Quiet output ------------------------------------------------------------------------------------
 
 # ---- Roster and due dates (autograder/roster.py) ------------------------------------------------------------

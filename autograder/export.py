@@ -121,6 +121,11 @@ def write_csv(course: CourseInfo, found: list[Row], dest: str | os.PathLike | No
     return dest
 
 
+def report(root: str | os.PathLike = ".", lessons: list[str] | None = None) -> str:
+    """The table for the end of a grading command: ``print(report(course_root, [lesson]))``."""
+    return table(rows(load_course(root), lessons))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder.export", description=__doc__.splitlines()[0])
     parser.add_argument("lessons", nargs="*", help="lesson ids (default: every lesson in the gradebook)")
