@@ -30,7 +30,7 @@ CHROMIUM = Path(os.environ.get("NNLIB_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 INSTALL_HINT = ("install it with `sudo apt-get install -y --no-install-recommends chromium` (Debian's package; "
-                "never `playwright install`) and `pip install playwright` (in requirements.txt)")
+                "never `playwright install`) and `pip install playwright` (in requirements-test.txt)")
 KINDS = {"solution": "solutions", "release": "notebooks"}
 
 
