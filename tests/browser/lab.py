@@ -30,7 +30,7 @@ CHROMIUM = Path(os.environ.get("NNLIB_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 INSTALL_HINT = ("install it with `sudo apt-get install -y --no-install-recommends chromium` (Debian's package; "
-                "never `playwright install`) and `pip install playwright` (in requirements.txt)")
+                "never `playwright install`) and `pip install playwright` (in requirements-test.txt)")
 KINDS = {"solution": "solutions", "release": "notebooks"}
 
 
@@ -440,3 +440,56 @@ def blank_reason(png: bytes) -> str | None:
     if stddev < 3.0 or levels < 8:
         return f"flat: grey-level standard deviation {stddev:.1f}, {levels} distinct grey levels"
     return None
+
+
+# ------------------------------------------------------------------------------- the README's own commands
+#: What a copy of the course needs for `make lab` / `make grade-ui` to run in it.
+MAKE_FILES = ("Makefile", "nbgrader_config.py", "pyproject.toml", "requirements.txt", "requirements-test.txt")
+
+
+def copy_course_for_make(dest: Path, lessons: list[str]) -> Path:
+    """A copy of the course (the given lessons only) in which the Makefile's commands can run."""
+    ignore = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__")
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in MAKE_FILES:
+        shutil.copy2(ROOT / name, dest / name)
+    for lesson in lessons:
+        for folder in KINDS.values():
+            shutil.copytree(ROOT / folder / lesson, dest / folder / lesson, ignore=ignore)
+    return dest
+
+
+def start_make(target: str, course: Path, workdir: Path, served: Path, timeout: float = 180.0) -> LabServer:
+    """Run `make TARGET` (lab or grade-ui) in ``course`` with this test's environment (.venv, never reinstalled)
+    and JupyterLab on a free port with a random token passed through LAB_ARGS, as the README says."""
+    settings = workdir / "lab-settings"
+    write_lab_settings(settings)
+    (workdir / "workspaces").mkdir(parents=True, exist_ok=True)
+    venv = VENV_BIN.parent
+    port, token = free_port(), secrets.token_hex(24)
+    lab_args = f"--no-browser --port={port} --ServerApp.port_retries=0 --IdentityProvider.token={token}"
+    cmd = ["make", "--no-print-directory", "-o", str(venv / ".installed"), "-o", str(venv / ".installed-test"),
+           target, f"VENV={venv}", f"LAB_ARGS={lab_args}"]
+    env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(settings), JUPYTERLAB_WORKSPACES_DIR=str(workdir / "workspaces"),
+               PYTHONDONTWRITEBYTECODE="1")
+    log_path = workdir / f"make-{target}.log"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(cmd, cwd=course, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    server = LabServer(served, port, token, process, log_path)
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"make {target} exited with {process.returncode}:\n{server.log()}")
+            try:
+                if server.request("/api/status")[0] == 200:
+                    return server
+            except (urllib.error.URLError, ConnectionError, OSError):
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"make {target} did not serve JupyterLab within {timeout:.0f} s:\n{server.log()}")
+            time.sleep(0.3)
+    except BaseException:
+        stop_lab(server)
+        raise

@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 #: Folders that hold no command of the course (environments, version control, generated output, tests).
-SKIPPED_DIRS = {".venv", ".git", "artifacts", "grading", "tests", "__pycache__", ".pytest_cache", ".ipynb_checkpoints",
+SKIPPED_DIRS = {".venv", ".git", "artifacts", "grading", "exchange", "work", "tests", "__pycache__", ".pytest_cache", ".ipynb_checkpoints",
                 "nnlib.egg-info", "datasets"}
 SCANNED_SUFFIXES = {"", ".md", ".rst", ".txt", ".sh", ".bash", ".py", ".toml", ".cfg", ".ini", ".json", ".yml",
                     ".yaml", ".ipynb", ".mk"}
