@@ -238,5 +238,8 @@ class SandboxKernelManager(AsyncKernelManager):
 
 def kernel_manager(sandbox: Sandbox, kernel_name: str = "python3") -> SandboxKernelManager:
     """A kernel manager for ``sandbox``: IPC sockets and the connection file in its private folder."""
-    return SandboxKernelManager(kernel_name=kernel_name, sandbox=sandbox, transport="ipc",
-                                ip=str(sandbox.conn / "k"), connection_file=str(sandbox.conn / "kernel.json"))
+    km = SandboxKernelManager(kernel_name=kernel_name, sandbox=sandbox, transport="ipc",
+                              ip=str(sandbox.conn / "k"), connection_file=str(sandbox.conn / "kernel.json"))
+    if hasattr(km, "transport_encryption"):  # IPC sockets in a private 0700 folder: nothing to encrypt against
+        km.transport_encryption = "disabled"
+    return km
