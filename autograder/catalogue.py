@@ -59,6 +59,7 @@ REFERENCES: dict[str, dict[str, str]] = {
         "recover_input_from_gradients": "nnlib.security.leakage:recover_input_from_gradients",
         "fgsm": "nnlib.security.adversarial:fgsm",
         "maximize_neuron": "nnlib.security.adversarial:maximize_neuron",
+        "perturb_to_activate": "nnlib.security.adversarial:perturb_to_activate",
         "flip_labels": "nnlib.security.poisoning:flip_labels",
         "poison_with_trigger": "nnlib.security.poisoning:poison_with_trigger",
     },

@@ -19,7 +19,7 @@ import numpy as np
 
 from ._validate import as_float_array, check_int, check_rng
 from .activations import _gelu, _gelu_grad, _sigmoid, softmax
-from .layers import INIT_SCHEMES, init_dense
+from .layers import INIT_SCHEMES, _check_params, init_dense
 
 __all__ = ["Dense", "ReLU", "Sigmoid", "Tanh", "GELU", "Network"]
 
@@ -52,6 +52,22 @@ class Dense:
         self.dW = None
         self.db = None
         self._cache = None
+
+    @classmethod
+    def from_weights(cls, W, b):
+        """A Dense layer with given weights W `(d_in, d_out)` and bias b `(d_out,)` (float64 copies).
+
+        Raises: TypeError for non-numeric arrays; ValueError for NaN or when b does not match W's outputs.
+        """
+        W = as_float_array(W, "Dense.from_weights", "W", ndim=2)
+        b = as_float_array(b, "Dense.from_weights", "b", ndim=1)
+        if b.shape[0] != W.shape[1]:
+            raise ValueError(f"Dense.from_weights: b has {b.shape[0]} entries but W has {W.shape[1]} output "
+                             f"units (W.shape={W.shape})")
+        layer = cls.__new__(cls)
+        layer.W, layer.b, layer.scheme = W, b, None
+        layer.dW = layer.db = layer._cache = None
+        return layer
 
     @property
     def d_in(self):
@@ -177,8 +193,9 @@ _ACTIVATION_LAYERS = {"relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh, "gelu": GE
 class Network:
     """A feed-forward network: a list of layers applied in order; the last one outputs logits.
 
-    Network(layers) with layers a list of Dense / ReLU / Sigmoid / Tanh / GELU objects, or
-    Network.mlp(layer_sizes, rng) for the usual Dense-activation-...-Dense stack.
+    Network(layers) with layers a list of Dense / ReLU / Sigmoid / Tanh / GELU objects,
+    Network.mlp(layer_sizes, rng) for the usual Dense-activation-...-Dense stack, or
+    Network.from_params(params) for that stack with given weights (a list of (W, b) pairs).
     forward(X `(n, d)` or `(d,)`) -> logits `(n, k)` (or `(k,)`); backward(dlogits) -> dX.
     params() / grads(): lists [W1, b1, W2, b2, ...] in layer order; set_params(list) replaces them.
     predict_proba(X) -> softmax probabilities `(n, k)`; predict(X) -> int64 classes `(n,)`;
@@ -226,6 +243,27 @@ class Network:
         for i, (d_in, d_out) in enumerate(zip(sizes[:-1], sizes[1:])):
             layers.append(Dense(d_in, d_out, rng, scheme))
             if i < len(sizes) - 2:  # no activation after the output layer: it returns logits
+                layers.append(_ACTIVATION_LAYERS[activation]())
+        return cls(layers)
+
+    @classmethod
+    def from_params(cls, params, activation="relu"):
+        """The network of given weights: Dense(W_1, b_1), act, ..., Dense(W_L, b_L), logits from the last.
+
+        params: list of (W, b) pairs as nnlib.layers.mlp_forward takes them (copied, never modified);
+        activation: "relu", "sigmoid", "tanh" or "gelu", after every layer but the last. Its forward pass
+        equals mlp_forward(X, params, activation) for the matching activation function.
+        Raises: TypeError/ValueError as mlp_forward for params that are not chaining (W, b) pairs;
+                ValueError for an unknown activation.
+        """
+        if activation not in _ACTIVATION_LAYERS:
+            raise ValueError(f"Network.from_params: unknown activation {activation!r}; "
+                             f"expected one of {sorted(_ACTIVATION_LAYERS)}")
+        pairs = _check_params(params, "Network.from_params")
+        layers = []
+        for i, (W, b) in enumerate(pairs):
+            layers.append(Dense.from_weights(W, b))
+            if i < len(pairs) - 1:
                 layers.append(_ACTIVATION_LAYERS[activation]())
         return cls(layers)
 

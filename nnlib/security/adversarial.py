@@ -5,7 +5,9 @@ close to linear in its input can be fooled by moving every pixel a little in the
 loss. The fast gradient sign method (FGSM) takes one step of size eps along sign(dL/dx); projected gradient
 descent (PGD, Madry et al. 2018) takes several smaller steps and stays within eps of the original.
 `maximize_neuron` uses the same input gradients the other way round: it builds the input that drives one
-chosen unit as high as it goes, making "activation patterns are exploitable" concrete.
+chosen unit as high as it goes, making "activation patterns are exploitable" concrete. `perturb_to_activate`
+is its adversarial form (Sabour et al. 2016, "Adversarial manipulation of deep representations"): a change of
+at most eps per pixel to a real image that switches a chosen hidden unit on.
 Defence: adversarial training (train on FGSM examples of the current model alongside clean ones).
 
 Networks are ReLU MLPs given as a list of (W, b) pairs (nnlib.layers.mlp_forward's convention); images are
@@ -20,8 +22,8 @@ from .._validate import (as_float_array, check_int, check_labels, check_nonnegat
 from . import _mlp
 from ._checks import check_finite, check_params, check_training_inputs
 
-__all__ = ["fgsm", "input_gradient", "fgsm_attack", "pgd_attack", "maximize_neuron", "adversarial_training",
-           "accuracy"]
+__all__ = ["fgsm", "input_gradient", "fgsm_attack", "pgd_attack", "maximize_neuron", "perturb_to_activate",
+           "unit_pre_activation", "adversarial_training", "accuracy"]
 
 
 def fgsm(x, grad, eps):
@@ -94,22 +96,30 @@ def pgd_attack(params, X, y, eps, *, steps=10, step_size=None, rng=None):
     X_adv = X.copy()
     if rng is not None:
         X_adv = np.clip(X + check_rng(rng, func).uniform(-eps, eps, size=X.shape), lo, hi)
+    net = _mlp.network(params)
     for _ in range(steps):
-        g = _mlp.input_gradient(params, X_adv, y)
+        g = _mlp.input_gradient(net, X_adv, y)
         X_adv = np.clip(X_adv + step_size * np.sign(g), lo, hi)
     return X_adv
 
 
-def _unit_gradient(params, layer, unit, x):
-    """Gradient of the pre-activation of `unit` in layer `layer` with respect to one input x `(d,)`."""
-    inputs, pre, _ = _mlp.forward(params[:layer + 1], x[None, :])
-    dZ = np.zeros((1, params[layer][0].shape[1]))
-    dZ[0, unit] = 1.0
-    for i in reversed(range(layer + 1)):
-        dA = dZ @ params[i][0].T
-        if i > 0:
-            dZ = dA * (pre[i - 1] > 0)
-    return dA[0]
+def _check_unit_and_image(params, layer, unit, x, func, x_name):
+    """Validate a ReLU MLP, one of its units and an image; return (params, layer, unit, float64 copy of x)."""
+    params = check_params(params, func)
+    layer = check_int(layer, func, "layer", minimum=0)
+    if layer >= len(params):
+        raise ValueError(f"{func}: layer must be in [0, {len(params)}) for a network of {len(params)} layers, "
+                         f"got {layer}")
+    n_units = params[layer][0].shape[1]
+    unit = check_int(unit, func, "unit", minimum=0)
+    if unit >= n_units:
+        raise ValueError(f"{func}: unit must be in [0, {n_units}) for layer {layer}, got {unit}")
+    x = as_float_array(x, func, x_name, ndim=1)
+    if x.shape[0] != params[0][0].shape[0]:
+        raise ValueError(f"{func}: {x_name} has {x.shape[0]} values but the first W expects {params[0][0].shape[0]}")
+    if x.size and (x.min() < 0.0 or x.max() > 1.0):
+        raise ValueError(f"{func}: {x_name} must have values in [0, 1], got values in [{x.min()}, {x.max()}]")
+    return params, layer, unit, x
 
 
 def maximize_neuron(params, layer, unit, x0, steps, lr):
@@ -128,25 +138,68 @@ def maximize_neuron(params, layer, unit, x0, steps, lr):
             outside [0, 1], steps < 0 or lr <= 0.
     """
     func = "maximize_neuron"
+    params, layer, unit, x = _check_unit_and_image(params, layer, unit, x0, func, "x0")
+    steps = check_int(steps, func, "steps", minimum=0)
+    lr = check_positive(lr, func, "lr")
+    up_to_layer = _mlp.network(params[:layer + 1])  # its output is the pre-activation of `layer`
+    for _ in range(steps):
+        x = np.clip(x + lr * _mlp.unit_gradient(up_to_layer, unit, x), 0.0, 1.0)
+    return x
+
+
+def perturb_to_activate(params, layer, unit, x, eps, steps, lr):
+    """A small change to a real image that switches one chosen unit on: projected signed-gradient ascent.
+
+    Sabour, Cao, Faghri & Fleet (2016), "Adversarial manipulation of deep representations", show that an
+    image can be changed imperceptibly (every pixel by at most a small delta) so that a network's internal
+    representation becomes that of a quite different image. This is the one-unit version: raise the
+    pre-activation z of `unit` in dense layer `layer` while staying within eps of x in every pixel (an L-inf
+    ball) and inside [0, 1]. As in PGD, each step moves every pixel by lr along the sign of the gradient (the
+    steepest ascent for an L-inf budget) and projects back:
+        x' <- clip(x' + lr * sign(dz/dx'), max(x - eps, 0), min(x + eps, 1)),   `steps` times from x' = x.
+    A pixel whose gradient is exactly 0 does not move.
+
+    params: list of (W, b) of a ReLU MLP; layer: int in [0, len(params)) (0 is the first layer; the last
+    layer's units are the class scores); unit: int in [0, units of that layer); x: the real image `(d,)`,
+    values in [0, 1]; eps: the budget >= 0 (largest change of any pixel); steps: int >= 0; lr: step size > 0.
+    Returns: float64 `(d,)`, within eps of x and inside [0, 1] (a copy of x when steps = 0 or eps = 0).
+    Raises: TypeError/ValueError for bad params, a layer or unit out of range, x of the wrong shape or
+            outside [0, 1], eps < 0, steps < 0 or lr <= 0, e.g. "perturb_to_activate: eps must be >= 0, got -0.1".
+    """
+    func = "perturb_to_activate"
+    params, layer, unit, x = _check_unit_and_image(params, layer, unit, x, func, "x")
+    eps = check_nonnegative(eps, func, "eps")
+    steps = check_int(steps, func, "steps", minimum=0)
+    lr = check_positive(lr, func, "lr")
+    lo, hi = np.clip(x - eps, 0.0, 1.0), np.clip(x + eps, 0.0, 1.0)
+    up_to_layer = _mlp.network(params[:layer + 1])  # its output is the pre-activation of `layer`
+    x_adv = x.copy()
+    for _ in range(steps):
+        x_adv = np.clip(x_adv + lr * np.sign(_mlp.unit_gradient(up_to_layer, unit, x_adv)), lo, hi)
+    return x_adv
+
+
+def unit_pre_activation(params, layer, unit, X):
+    """The pre-activation z of `unit` in dense layer `layer` for every image of X `(n, d)` (or one `(d,)`).
+
+    Returns: float64 `(n,)` (a Python float for one image). Raises: TypeError/ValueError as perturb_to_activate.
+    """
+    func = "unit_pre_activation"
+    single = np.ndim(X) == 1
+    X = np.atleast_2d(as_float_array(X, func, "X", ndim=(1, 2)))
+    check_finite(X, func, "X")
     params = check_params(params, func)
     layer = check_int(layer, func, "layer", minimum=0)
     if layer >= len(params):
         raise ValueError(f"{func}: layer must be in [0, {len(params)}) for a network of {len(params)} layers, "
                          f"got {layer}")
-    n_units = params[layer][0].shape[1]
     unit = check_int(unit, func, "unit", minimum=0)
-    if unit >= n_units:
-        raise ValueError(f"{func}: unit must be in [0, {n_units}) for layer {layer}, got {unit}")
-    x = as_float_array(x0, func, "x0", ndim=1)
-    if x.shape[0] != params[0][0].shape[0]:
-        raise ValueError(f"{func}: x0 has {x.shape[0]} values but the first W expects {params[0][0].shape[0]}")
-    if x.size and (x.min() < 0.0 or x.max() > 1.0):
-        raise ValueError(f"{func}: x0 must have values in [0, 1], got values in [{x.min()}, {x.max()}]")
-    steps = check_int(steps, func, "steps", minimum=0)
-    lr = check_positive(lr, func, "lr")
-    for _ in range(steps):
-        x = np.clip(x + lr * _unit_gradient(params, layer, unit, x), 0.0, 1.0)
-    return x
+    if unit >= params[layer][0].shape[1]:
+        raise ValueError(f"{func}: unit must be in [0, {params[layer][0].shape[1]}) for layer {layer}, got {unit}")
+    if X.shape[1] != params[0][0].shape[0]:
+        raise ValueError(f"{func}: X has {X.shape[1]} features but the first W expects {params[0][0].shape[0]}")
+    z = _mlp.logits(params[:layer + 1], X)[:, unit]
+    return float(z[0]) if single else z
 
 
 def adversarial_training(X, y, layer_sizes, rng, eps, *, epochs=60, lr=0.1, batch_size=32):
@@ -162,8 +215,8 @@ def adversarial_training(X, y, layer_sizes, rng, eps, *, epochs=60, lr=0.1, batc
     X, y, sizes, rng = check_training_inputs(X, y, layer_sizes, rng, func)
     eps = check_nonnegative(eps, func, "eps")
 
-    def with_adversarial(params, Xb, Tb):
-        Xadv = np.clip(Xb + eps * np.sign(_mlp.input_gradient(params, Xb, Tb)), 0.0, 1.0)
+    def with_adversarial(net, Xb, Tb):
+        Xadv = np.clip(Xb + eps * np.sign(_mlp.input_gradient(net, Xb, Tb)), 0.0, 1.0)
         return np.vstack([Xb, Xadv]), np.vstack([Tb, Tb])
 
     return _mlp.train_custom(X, y, sizes, rng, epochs=check_int(epochs, func, "epochs", minimum=1),

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import as_float_array, check_int, check_rng
+from .._validate import as_float_array, check_int, check_positive, check_rng
+from ..activations import softmax
 from . import _mlp
 from ._checks import check_finite
 
@@ -72,11 +73,6 @@ class QueryCounter:
         return f"QueryCounter(count={self.count})"
 
 
-def _softmax(Z):
-    e = np.exp(Z - Z.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
-
-
 def linear_model_query(W, b):
     """The prediction API of a softmax-regression victim: a function X `(m, d)` -> softmax(X W + b) `(m, k)`."""
     W = as_float_array(W, "linear_model_query", "W", ndim=2)
@@ -88,7 +84,7 @@ def linear_model_query(W, b):
         X = as_float_array(X, "query", "X", ndim=2)
         if X.shape[1] != W.shape[0]:
             raise ValueError(f"query: X has {X.shape[1]} features but the model expects {W.shape[0]}")
-        return _softmax(X @ W + b)
+        return softmax(X @ W + b, axis=-1)
 
     return query
 
@@ -97,12 +93,13 @@ def mlp_query(params):
     """The prediction API of a ReLU MLP victim (list of (W, b)): X `(m, d)` -> probabilities `(m, k)`."""
     from ._checks import check_params
     params = check_params(params, "mlp_query")
+    net = _mlp.network(params)
 
     def query(X):
         X = as_float_array(X, "query", "X", ndim=2)
         if X.shape[1] != params[0][0].shape[0]:
             raise ValueError(f"query: X has {X.shape[1]} features but the model expects {params[0][0].shape[0]}")
-        return _mlp.probabilities(params, X)
+        return _mlp.probabilities(net, X)
 
     return query
 
@@ -149,7 +146,8 @@ def train_surrogate(X_queries, answers, layer_sizes, rng, *, epochs=60, lr=0.1, 
                          f"{T.shape[1]} classes, with one answer per query ({X.shape[0]} queries, {T.shape[0]} answers)")
     rng = check_rng(rng, func)
     T = T / np.maximum(T.sum(axis=1, keepdims=True), 1e-12)  # rounded answers may not sum to exactly 1
-    return _mlp.train_custom(X, T, sizes, rng, epochs=check_int(epochs, func, "epochs", minimum=1), lr=lr,
+    return _mlp.train_custom(X, T, sizes, rng, epochs=check_int(epochs, func, "epochs", minimum=1),
+                             lr=check_positive(lr, func, "lr"),
                              batch_size=check_int(batch_size, func, "batch_size", minimum=1))
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validate import as_float_array, check_int, check_labels, check_rng
+from ..losses import cross_entropy
 from . import _mlp
 from ._checks import check_finite, check_params, check_rate
 
@@ -157,7 +158,5 @@ def interpolation_losses(params_a, params_b, X, y, alphas):
     out = []
     for a in alphas:
         params = [((1 - a) * Wa + a * Wb, (1 - a) * ba + a * bb) for (Wa, ba), (Wb, bb) in zip(pa, pb)]
-        Z = _mlp.logits(params, X)
-        Z = Z - Z.max(axis=1, keepdims=True)
-        out.append(float(np.mean(np.log(np.exp(Z).sum(axis=1)) - Z[np.arange(len(y)), y])))
+        out.append(cross_entropy(_mlp.logits(params, X), y))
     return np.array(out)

@@ -98,6 +98,102 @@ WRONG = {
         "        x = x + lr * g\n"
         "    return x\n",
     ],
+    "perturb_to_activate": [
+        # clips around the current image at every step: the change is no longer bounded by eps
+        "def perturb_to_activate(params, layer, unit, x, eps, steps, lr):\n"
+        "    x_adv = np.array(x, dtype=float)\n"
+        "    for _ in range(steps):\n"
+        "        start = x_adv.copy()\n"
+        "        a, pre = x_adv, []\n"
+        "        for W, b in params[:layer + 1]:\n"
+        "            z = a @ W + b\n"
+        "            pre.append(z)\n"
+        "            a = np.maximum(z, 0)\n"
+        "        g = np.zeros(params[layer][0].shape[1])\n"
+        "        g[unit] = 1.0\n"
+        "        for i in range(layer, -1, -1):\n"
+        "            g = params[i][0] @ g\n"
+        "            if i > 0:\n"
+        "                g = g * (pre[i - 1] > 0)\n"
+        "        x_adv = np.clip(x_adv + lr * np.sign(g), np.maximum(start - eps, 0), np.minimum(start + eps, 1))\n"
+        "    return x_adv\n",
+        # the raw gradient instead of its sign (maximize_neuron's step, kept in the box)
+        "def perturb_to_activate(params, layer, unit, x, eps, steps, lr):\n"
+        "    x = np.array(x, dtype=float)\n"
+        "    lo, hi = np.clip(x - eps, 0, 1), np.clip(x + eps, 0, 1)\n"
+        "    x_adv = x.copy()\n"
+        "    for _ in range(steps):\n"
+        "        a, pre = x_adv, []\n"
+        "        for W, b in params[:layer + 1]:\n"
+        "            z = a @ W + b\n"
+        "            pre.append(z)\n"
+        "            a = np.maximum(z, 0)\n"
+        "        g = np.zeros(params[layer][0].shape[1])\n"
+        "        g[unit] = 1.0\n"
+        "        for i in range(layer, -1, -1):\n"
+        "            g = params[i][0] @ g\n"
+        "            if i > 0:\n"
+        "                g = g * (pre[i - 1] > 0)\n"
+        "        x_adv = np.clip(x_adv + lr * g, lo, hi)\n"
+        "    return x_adv\n",
+        # keeps the eps box but forgets the pixel range [0, 1]
+        "def perturb_to_activate(params, layer, unit, x, eps, steps, lr):\n"
+        "    x = np.array(x, dtype=float)\n"
+        "    x_adv = x.copy()\n"
+        "    for _ in range(steps):\n"
+        "        a, pre = x_adv, []\n"
+        "        for W, b in params[:layer + 1]:\n"
+        "            z = a @ W + b\n"
+        "            pre.append(z)\n"
+        "            a = np.maximum(z, 0)\n"
+        "        g = np.zeros(params[layer][0].shape[1])\n"
+        "        g[unit] = 1.0\n"
+        "        for i in range(layer, -1, -1):\n"
+        "            g = params[i][0] @ g\n"
+        "            if i > 0:\n"
+        "                g = g * (pre[i - 1] > 0)\n"
+        "        x_adv = np.clip(x_adv + lr * np.sign(g), x - eps, x + eps)\n"
+        "    return x_adv\n",
+        # ascends relu(z): no gradient, hence no move, while the unit is off
+        "def perturb_to_activate(params, layer, unit, x, eps, steps, lr):\n"
+        "    x = np.array(x, dtype=float)\n"
+        "    lo, hi = np.clip(x - eps, 0, 1), np.clip(x + eps, 0, 1)\n"
+        "    x_adv = x.copy()\n"
+        "    for _ in range(steps):\n"
+        "        a, pre = x_adv, []\n"
+        "        for W, b in params[:layer + 1]:\n"
+        "            z = a @ W + b\n"
+        "            pre.append(z)\n"
+        "            a = np.maximum(z, 0)\n"
+        "        g = np.zeros(params[layer][0].shape[1])\n"
+        "        g[unit] = 1.0\n"
+        "        for i in range(layer, -1, -1):\n"
+        "            g = params[i][0] @ g\n"
+        "            if i > 0:\n"
+        "                g = g * (pre[i - 1] > 0)\n"
+        "        on = float(pre[layer][unit] > 0)\n"
+        "        x_adv = np.clip(x_adv + lr * np.sign(g * on), lo, hi)\n"
+        "    return x_adv\n",
+        # treats sign(0) as +1: pixels with no gradient move too
+        "def perturb_to_activate(params, layer, unit, x, eps, steps, lr):\n"
+        "    x = np.array(x, dtype=float)\n"
+        "    lo, hi = np.clip(x - eps, 0, 1), np.clip(x + eps, 0, 1)\n"
+        "    x_adv = x.copy()\n"
+        "    for _ in range(steps):\n"
+        "        a, pre = x_adv, []\n"
+        "        for W, b in params[:layer + 1]:\n"
+        "            z = a @ W + b\n"
+        "            pre.append(z)\n"
+        "            a = np.maximum(z, 0)\n"
+        "        g = np.zeros(params[layer][0].shape[1])\n"
+        "        g[unit] = 1.0\n"
+        "        for i in range(layer, -1, -1):\n"
+        "            g = params[i][0] @ g\n"
+        "            if i > 0:\n"
+        "                g = g * (pre[i - 1] > 0)\n"
+        "        x_adv = np.clip(x_adv + lr * np.where(g >= 0, 1.0, -1.0), lo, hi)\n"
+        "    return x_adv\n",
+    ],
     "flip_labels": [
         # new label drawn from all k classes: sometimes the same as the old one
         "def flip_labels(y, rate, k, rng):\n"
@@ -225,6 +321,24 @@ RIGHT = {
         "                a = np.maximum(z, 0)\n"
         "        x = np.clip(x + lr * J[:, unit], 0, 1)\n"
         "    return x\n",
+    ],
+    "perturb_to_activate": [
+        # forward-mode: carry the Jacobian of the pre-activations w.r.t. x; the box with np.minimum / np.maximum
+        "def perturb_to_activate(params, layer, unit, x, eps, steps, lr):\n"
+        "    x0 = np.array(x, dtype=np.float64)\n"
+        "    lo, hi = np.maximum(x0 - eps, 0.0), np.minimum(x0 + eps, 1.0)\n"
+        "    out = x0.copy()\n"
+        "    for _ in range(steps):\n"
+        "        J, a = np.eye(len(out)), out\n"
+        "        for i, (W, b) in enumerate(params[:layer + 1]):\n"
+        "            z = a @ W + b\n"
+        "            J = J @ W\n"
+        "            if i < layer:\n"
+        "                J = J * (z > 0)\n"
+        "                a = np.maximum(z, 0)\n"
+        "        step = np.where(J[:, unit] > 0, lr, np.where(J[:, unit] < 0, -lr, 0.0))\n"
+        "        out = np.minimum(np.maximum(out + step, lo), hi)\n"
+        "    return out\n",
     ],
     "flip_labels": [
         "def flip_labels(y, rate, k, rng):\n"
