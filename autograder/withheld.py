@@ -103,8 +103,11 @@ def cached_withheld_nnlib(lesson: str) -> Path:
         import atexit
         import tempfile
 
+        from multiprocessing import util
+
         folder = Path(tempfile.mkdtemp(prefix=f"autograder-nnlib-{lesson}-"))
         atexit.register(shutil.rmtree, folder, True)
+        util.Finalize(None, shutil.rmtree, args=(folder, True), exitpriority=0)  # also in pool workers
         _CACHE[lesson] = withheld_nnlib(lesson, folder)
     return _CACHE[lesson]
 
