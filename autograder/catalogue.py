@@ -48,10 +48,13 @@ REFERENCES: dict[str, dict[str, str]] = {
         "mse_grad": "nnlib.losses:mse_grad",
         "cross_entropy": "nnlib.losses:cross_entropy",
         "cross_entropy_grad": "nnlib.losses:cross_entropy_grad",
+        "binary_cross_entropy": "nnlib.losses:binary_cross_entropy",
+        "binary_cross_entropy_grad": "nnlib.losses:binary_cross_entropy_grad",
         "dense_backward": "nnlib.layers:dense_backward",
         "relu_backward": "nnlib.layers:relu_backward",
         "numerical_gradient": "nnlib.gradcheck:numerical_gradient",
         "sgd_step": "nnlib.optim:sgd_step",
+        "adam_step": "nnlib.optim:adam_step",
         "train": "nnlib.train:train",
     },
     "06-security": {

@@ -1,4 +1,5 @@
-"""Pictures for lesson 05 (the training loop): finite-difference errors, learning-rate sweeps, live loss curves.
+"""Pictures for lesson 05 (the training loop): finite-difference errors, learning-rate sweeps, live loss curves,
+optimiser paths on a loss surface, training against validation curves, and gradient sizes per layer.
 
 The lesson computes every number in plain sight; these functions only draw them. Like `nnlib.plot`, each
 returns a pyplot-free `matplotlib.figure.Figure` (it shows when it is a cell's last expression) and keeps the
@@ -16,7 +17,8 @@ from matplotlib.ticker import MaxNLocator
 
 from nnlib import plot as _plot  # noqa: F401 - importing it lets IPython show pyplot-free Figures as PNG
 
-__all__ = ["plot_step_size_errors", "plot_lr_sweep", "LiveLossCurve"]
+__all__ = ["plot_step_size_errors", "plot_lr_sweep", "LiveLossCurve", "plot_optimizer_paths",
+           "plot_train_val_curves", "plot_gradient_norms"]
 
 _MARKERS = ("o", "s", "^", "D", "v")
 _STYLES = ("-", "--", "-.", ":", (0, (5, 1)))
@@ -77,7 +79,8 @@ def plot_step_size_errors(eps, errors: Mapping[str, Sequence[float]], *, slopes:
 
 def plot_lr_sweep(lrs, final_loss, final_accuracy, *, initial_loss: float | None = None,
                   curves: Mapping[str, Sequence[float]] | None = None, cap: float = 1e3,
-                  title: str = "Training the same network with different learning rates") -> Figure:
+                  title: str = "Training the same network with different learning rates",
+                  accuracy_label: str = "validation accuracy") -> Figure:
     """Final training loss and accuracy against the learning rate, and optionally a few loss curves.
 
     lrs: `(m,)` learning rates; final_loss, final_accuracy: `(m,)`, NaN for a run that diverged (an x drawn
@@ -85,7 +88,8 @@ def plot_lr_sweep(lrs, final_loss, final_accuracy, *, initial_loss: float | None
     initial_loss: the loss before training (a dashed line: above it, training made things worse);
     curves: label -> loss per epoch for a few chosen runs (a third panel);
     cap: losses above it (and inf) are drawn at the cap, as triangles in the first panel, so that the panels
-      keep a readable scale; loss axes are logarithmic.
+      keep a readable scale; loss axes are logarithmic;
+    accuracy_label: what the accuracies were measured on, for the second panel ("validation accuracy").
     Returns the Figure. Raises ValueError when the three arrays differ in length.
     """
     lrs = np.asarray(lrs, dtype=np.float64).ravel()
@@ -120,13 +124,13 @@ def plot_lr_sweep(lrs, final_loss, final_accuracy, *, initial_loss: float | None
 
     ax = axes[1]
     shown = np.where(diverged, 0.0, acc)
-    ax.semilogx(lrs, shown, marker="s", color=dark, label="final test accuracy")
+    ax.semilogx(lrs, shown, marker="s", color=dark, label=f"final {accuracy_label}")
     if diverged.any():
         ax.plot(lrs[diverged], shown[diverged], linestyle="none", marker="x", markersize=10, color=red,
                 label="diverged: no network left")
     ax.axhline(0.1, color="0.45", linestyle=":", label="guessing (10 classes)")
     ax.set_ylim(-0.03, 1.03)
-    ax.set_title("Final test accuracy")
+    ax.set_title(f"Final {accuracy_label}")
     ax.set_xlabel("learning rate (log scale)")
     ax.set_ylabel("accuracy")
     ax.legend(loc="center left", fontsize=8)
@@ -207,3 +211,72 @@ class LiveLossCurve:
             ax.set_ylim(0.0, max(max(self.loss), max(self.val_loss, default=0.0)) * 1.05)
             ax.legend(loc="upper right")
         return fig
+
+
+def plot_optimizer_paths(loss_fn, paths: Mapping[str, Sequence], *, xlim=(-2.0, 2.0), ylim=(-1.5, 1.5),
+                         title: str = "Optimiser paths on a loss surface", resolution: int = 60) -> Figure:
+    """One contour panel per optimiser path, side by side on the same loss surface.
+
+    loss_fn: maps points `(m, 2)` to losses `(m,)`; paths: label -> `(k, 2)` points visited, first to last
+    (each panel's title is its label); xlim, ylim: the range shown in every panel.
+    Returns the Figure. Raises ValueError for an empty `paths` or a path not of shape (k, 2).
+    """
+    from nnlib.plot import plot_loss_surface
+
+    if not paths:
+        raise ValueError("plot_optimizer_paths: paths is empty")
+    fig = Figure(figsize=(4.3 * len(paths), 4.0), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, len(paths)))
+    for ax, (label, path) in zip(axes, paths.items()):
+        plot_loss_surface(loss_fn, np.asarray(path, dtype=np.float64), ax=ax, xlim=xlim, ylim=ylim, title=label,
+                          resolution=resolution, colorbar=False)
+        ax.legend(loc="upper right", fontsize=7, framealpha=0.9)
+    fig.suptitle(title)
+    return fig
+
+
+def plot_train_val_curves(curves: Mapping[str, Sequence[float]], *, marks: Mapping[str, int] | None = None,
+                          title: str = "Training and validation loss", ylabel: str = "cross-entropy") -> Figure:
+    """Loss per epoch for several series (e.g. training and validation), with optional epochs marked.
+
+    curves: label -> values per epoch (epoch 1 first; series may differ in length);
+    marks: label -> epoch (counted from 1) to mark with a vertical line, e.g. {"early stopping": 42}.
+    Returns the Figure.
+    """
+    fig = Figure(figsize=(7, 4.2), layout="constrained")
+    ax = fig.subplots()
+    colors = _colors(len(curves))
+    for i, (label, values) in enumerate(curves.items()):
+        v = np.asarray(values, dtype=np.float64).ravel()
+        ax.plot(np.arange(1, v.size + 1), v, linestyle=_STYLES[i % len(_STYLES)], color=colors[i], label=label)
+    for j, (label, epoch) in enumerate((marks or {}).items()):
+        ax.axvline(epoch, color="0.35", linestyle=":" if j % 2 == 0 else "-.", linewidth=1.2, label=label)
+    ax.set_title(title)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(ylabel)
+    ax.set_ylim(bottom=0.0)
+    ax.legend(loc="best", fontsize=8)
+    return fig
+
+
+def plot_gradient_norms(norms: Mapping[str, Sequence[float]], *,
+                        title: str = "Size of the weight gradient in each layer") -> Figure:
+    """Log-scale plot of the gradient norm ||dW|| of each layer (layer 1 = next to the input), one line per network.
+
+    norms: label -> `(L,)` positive norms, first layer first.
+    Returns the Figure.
+    """
+    fig = Figure(figsize=(7, 4.2), layout="constrained")
+    ax = fig.subplots()
+    colors = _colors(len(norms))
+    for i, (label, values) in enumerate(norms.items()):
+        v = _positive(values).ravel()
+        ax.semilogy(np.arange(1, v.size + 1), v, marker=_MARKERS[i % len(_MARKERS)],
+                    linestyle=_STYLES[i % len(_STYLES)], color=colors[i], label=label)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_title(title)
+    ax.set_xlabel("layer (1 = next to the input)")
+    ax.set_ylabel("||dW|| (log scale)")
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(loc="best", fontsize=8)
+    return fig

@@ -3,8 +3,9 @@
 `train` is the lesson's model answer, written with the functional core only, step by step:
 forward pass, loss gradient, backward pass, gradient-descent update, repeated over shuffled minibatches.
 
-`fit` does the same job for a `Network` object, with any optimiser, a progress bar, validation scores
-and a per-epoch history. It checks its inputs once, then runs a lean loop: no per-batch validation.
+`fit` does the same job for a `Network` object, with any optimiser, a progress bar, validation scores,
+L2 weight decay, early stopping and a per-epoch history. It checks its inputs once, then runs a lean loop:
+no per-batch validation.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validate import as_float_array, check_int, check_labels, check_positive, check_rng
+from ._validate import as_float_array, check_int, check_labels, check_nonnegative, check_positive, check_rng
 from .activations import relu
 from .layers import dense_backward, dense_forward, init_dense, relu_backward
 from .losses import cross_entropy_grad
@@ -37,6 +38,9 @@ class History:
     loss, accuracy: mean training cross-entropy and accuracy over the epoch's minibatches (measured
     while the weights were changing, as Keras does); val_loss, val_accuracy: on (X_val, y_val) at the end
     of each epoch (empty lists when no validation data was given); epoch_seconds: wall time per epoch.
+    The losses are the cross-entropy alone, without the weight-decay penalty.
+    best_epoch: the epoch (counted from 1) with the lowest validation loss, None without validation data;
+    stopped_epoch: the last epoch run when early stopping ended training before `epochs`, else None.
     """
 
     loss: list = field(default_factory=list)
@@ -44,6 +48,8 @@ class History:
     val_loss: list = field(default_factory=list)
     val_accuracy: list = field(default_factory=list)
     epoch_seconds: list = field(default_factory=list)
+    best_epoch: int | None = None
+    stopped_epoch: int | None = None
 
 
 def _loss_and_grad(logits, y, rows):
@@ -78,7 +84,7 @@ def _evaluate(net, X, y):
 
 
 def fit(net, X, y, *, epochs, batch_size=32, lr=None, optimizer=None, rng, X_val=None, y_val=None,
-        progress=True):
+        progress=True, weight_decay=0.0, patience=None, restore_best=True):
     """Train a Network on (X, y) with softmax cross-entropy on its logits, by minibatch gradient descent.
 
     Each epoch shuffles the samples with `rng`, cuts them into minibatches of `batch_size` (the last one
@@ -88,10 +94,16 @@ def fit(net, X, y, *, epochs, batch_size=32, lr=None, optimizer=None, rng, X_val
     net: a Network whose last layer has k outputs; X: `(n, d)`; y: `(n,)` integer labels in [0, k);
     epochs: int >= 1; batch_size: int >= 1; lr: learning rate for plain SGD (default 0.1) - or give
     optimizer: an SGD/Adam object (not both); rng: numpy.random.Generator for the shuffling;
-    X_val, y_val: optional validation data, scored after every epoch; progress: show a tqdm progress bar.
-    Returns: a History with per-epoch loss, accuracy, val_loss, val_accuracy and epoch_seconds.
-    Raises: TypeError/ValueError for bad arguments (checked once, before training);
-            TrainingDiverged (a FloatingPointError) when the loss becomes NaN or infinite.
+    X_val, y_val: optional validation data, scored after every epoch; progress: show a tqdm progress bar;
+    weight_decay: L2 strength lam >= 0: the loss minimised is cross-entropy + lam/2 * (sum of every squared
+      weight), so each weight gradient gains lam * W (biases are not decayed);
+    patience: early stopping (needs X_val): stop once the validation loss has not improved on its best for
+      `patience` epochs in a row (int >= 1; None trains for all `epochs`);
+    restore_best: with early stopping, put back the parameters of the epoch with the lowest validation loss.
+    Returns: a History with per-epoch loss, accuracy, val_loss, val_accuracy and epoch_seconds, and
+    best_epoch / stopped_epoch.
+    Raises: TypeError/ValueError for bad arguments (checked once, before training), e.g. patience without
+            validation data; TrainingDiverged (a FloatingPointError) when the loss becomes NaN or infinite.
     """
     func = "fit"
     if not isinstance(net, Network):
@@ -120,6 +132,11 @@ def fit(net, X, y, *, epochs, batch_size=32, lr=None, optimizer=None, rng, X_val
         if X_val.shape[1] != net.d_in:
             raise ValueError(f"{func}: X_val has {X_val.shape[1]} features but the network expects {net.d_in}")
         y_val = check_labels(y_val, func, net.d_out, name="y_val", n=X_val.shape[0])
+    weight_decay = check_nonnegative(weight_decay, func, "weight_decay")
+    if patience is not None:
+        patience = check_int(patience, func, "patience", minimum=1)
+        if X_val is None:
+            raise ValueError(f"{func}: early stopping (patience={patience}) needs validation data X_val, y_val")
 
     from tqdm.auto import trange  # imported here so that importing nnlib stays fast
 
@@ -146,7 +163,12 @@ def fit(net, X, y, *, epochs, batch_size=32, lr=None, optimizer=None, rng, X_val
                 total_loss += loss_sum
                 total_correct += correct
                 net._backward(dlogits, need_dX=False)
-                net._set_params(optimizer._step_flat(net.params(), net.grads()))
+                grads = net.grads()
+                if weight_decay:
+                    params = net.params()  # [W1, b1, W2, b2, ...]: the weights sit at the even places
+                    grads = [g + weight_decay * p if i % 2 == 0 else g
+                             for i, (p, g) in enumerate(zip(params, grads))]
+                net._set_params(optimizer._step_flat(net.params(), grads))
             history.loss.append(total_loss / n)
             history.accuracy.append(total_correct / n)
             postfix = {"loss": f"{total_loss / n:.4f}", "acc": f"{total_correct / n:.3f}"}
@@ -155,9 +177,17 @@ def fit(net, X, y, *, epochs, batch_size=32, lr=None, optimizer=None, rng, X_val
                 history.val_loss.append(val_loss)
                 history.val_accuracy.append(val_acc)
                 postfix.update(val_loss=f"{val_loss:.4f}", val_acc=f"{val_acc:.3f}")
+                if history.best_epoch is None or val_loss < history.val_loss[history.best_epoch - 1]:
+                    history.best_epoch = epoch + 1
+                    best_params = [p.copy() for p in net.params()]
             history.epoch_seconds.append(time.perf_counter() - start_time)
             bar.set_postfix(postfix)
+            if patience is not None and epoch + 1 - history.best_epoch >= patience and epoch + 1 < epochs:
+                history.stopped_epoch = epoch + 1
+                break
     bar.close()
+    if patience is not None and restore_best:
+        net._set_params(best_params)
     return history
 
 

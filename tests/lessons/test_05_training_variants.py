@@ -51,6 +51,42 @@ def _train_variant(**changes):
     return _TRAIN_TEMPLATE.format(**{**_RIGHT_SETTINGS, **changes})
 
 
+# Adam written from scratch, differently from the solution: one flat loop over the arrays and lists for the moments.
+# The fields let the wrong variants below change one piece each.
+_ADAM_TEMPLATE = '''
+def adam_step(params, grads, state, lr, beta1=0.9, beta2=0.999, eps=1e-8):
+    shapes = [(np.shape(W), np.shape(b)) for W, b in params]
+    if state is None:
+        state = {{"t": 0, "m": [[np.zeros(s) for s in pair] for pair in shapes],
+                 "v": [[np.zeros(s) for s in pair] for pair in shapes]}}
+    t = state["t"] + 1
+    out, ms, vs = [], [], []
+    for layer in range(len(params)):
+        new_pair, m_pair, v_pair = [], [], []
+        for k in range(2):
+            g = grads[layer][k]
+            m = state["m"][layer][k]
+            v = state["v"][layer][k]
+            {moments}
+            m_hat = m / {c1}
+            v_hat = v / {c2}
+            new_pair.append(params[layer][k] - lr * m_hat / (np.sqrt(v_hat) + eps))
+            m_pair.append(m)
+            v_pair.append(v)
+        out.append(new_pair)
+        ms.append(m_pair)
+        vs.append(v_pair)
+    {store}
+    return out, {{"t": t, "m": ms, "v": vs}}
+'''
+_ADAM_RIGHT = dict(moments="m = beta1 * m + (1 - beta1) * g\n            v = beta2 * v + (1 - beta2) * g * g",
+                   c1="(1 - beta1 ** t)", c2="(1 - beta2 ** t)", store="pass")
+
+
+def _adam_variant(**changes):
+    return _ADAM_TEMPLATE.format(**{**_ADAM_RIGHT, **changes})
+
+
 WRONG = {
     "mse": [
         "def mse(pred, target):\n    return float(np.sum((pred - target) ** 2))\n",              # sum, not mean
@@ -92,6 +128,33 @@ WRONG = {
         "def cross_entropy_grad(logits, y):\n"
         "    e = np.exp(logits)\n"
         "    return (e / e.sum(axis=1, keepdims=True) - np.eye(logits.shape[1])[y]) / len(y)\n",
+    ],
+    "binary_cross_entropy": [
+        # the textbook formula on sigmoid probabilities: log(0) = -inf for confident answers
+        "def binary_cross_entropy(logits, y):\n"
+        "    p = 1.0 / (1.0 + np.exp(-logits))\n"
+        "    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))\n",
+        # stable, but summed over the batch instead of averaged
+        "def binary_cross_entropy(logits, y):\n"
+        "    z = np.asarray(logits, dtype=float)\n"
+        "    return float(np.sum(np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z))) - y * z))\n",
+        # the classes swapped: class 1 pays -log(1 - p)
+        "def binary_cross_entropy(logits, y):\n"
+        "    z = np.asarray(logits, dtype=float)\n"
+        "    return float(np.mean(np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z))) - (1 - y) * z))\n",
+    ],
+    "binary_cross_entropy_grad": [
+        # forgets the 1/n of the mean
+        "from nnlib.activations import sigmoid\n"
+        "def binary_cross_entropy_grad(logits, y):\n    return sigmoid(logits) - y\n",
+        # target minus prediction: the wrong sign
+        "from nnlib.activations import sigmoid\n"
+        "def binary_cross_entropy_grad(logits, y):\n    return (y - sigmoid(logits)) / len(logits)\n",
+        # an extra sigmoid'(z) factor, as if the loss were a squared error on the probability
+        "from nnlib.activations import sigmoid\n"
+        "def binary_cross_entropy_grad(logits, y):\n"
+        "    p = sigmoid(logits)\n"
+        "    return (p - y) * p * (1 - p) / len(logits)\n",
     ],
     "dense_backward": [
         # db averaged instead of summed
@@ -150,6 +213,14 @@ WRONG = {
         "def sgd_step(params, grads, lr):\n"                                                     # forgets the biases
         "    return [(W - lr * dW, b) for (W, b), (dW, db) in zip(params, grads)]\n",
     ],
+    "adam_step": [
+        _adam_variant(c1="1.0", c2="1.0"),                                       # no bias correction
+        _adam_variant(moments="m = beta1 * m + (1 - beta1) * g\n"
+                              "            v = beta2 * v + (1 - beta2) * np.abs(g)"),  # |g| instead of g**2
+        # updates the caller's state in place (the moments written back into the old dict)
+        _adam_variant(store='state["m"][:] = ms; state["v"][:] = vs; state["t"] = t'),
+        _adam_variant(c1="(1 - beta1 ** (t - 1) + 1e-12)", c2="(1 - beta2 ** (t - 1) + 1e-12)"),  # t from 0
+    ],
     "train": [
         _train_variant(update="+"),                                    # gradient ascent
         _train_variant(batch_starts="1"),                              # one minibatch per epoch only
@@ -178,6 +249,15 @@ RIGHT = {
         "    p /= p.sum(axis=1, keepdims=True)\n"
         "    return (p - np.eye(logits.shape[1])[y]) / len(y)\n",
     ],
+    "binary_cross_entropy": [
+        "def binary_cross_entropy(logits, y):\n    return float(np.mean(np.logaddexp(0.0, logits) - y * logits))\n",
+    ],
+    "binary_cross_entropy_grad": [
+        "def binary_cross_entropy_grad(logits, y):\n"
+        "    z = np.asarray(logits, dtype=float)\n"
+        "    p = np.exp(-np.logaddexp(0.0, -z))                 # sigmoid(z), stable for both signs\n"
+        "    return (p - y) / z.size\n",
+    ],
     "dense_backward": [
         "def dense_backward(dZ, X, W):\n"
         "    return (np.einsum('ij,kj->ik', dZ, W), np.einsum('ik,ij->kj', X, dZ), np.einsum('ij->j', dZ))\n",
@@ -201,6 +281,9 @@ RIGHT = {
         "    for (W, b), (dW, db) in zip(params, grads):\n"
         "        new.append([W - dW * lr, b - db * lr])\n"
         "    return new\n",
+    ],
+    "adam_step": [
+        _adam_variant(),
     ],
     "train": [
         _train_variant(),

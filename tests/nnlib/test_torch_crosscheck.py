@@ -140,3 +140,21 @@ def test_transformer_mlp_agrees_with_torch_linear_gelu_linear(torch, rng):
     # torch's linear computes x @ weight.T + bias, with weight (d_out, d_in): our W transposed.
     expected = F.linear(F.gelu(F.linear(torch.tensor(X), W1.T, b1)), W2.T, b2).numpy()
     np.testing.assert_allclose(transformer_mlp(X, params), expected, rtol=1e-12, atol=1e-13)
+
+
+@pytest.mark.parametrize("beta1, beta2, eps", [(0.9, 0.999, 1e-8), (0.5, 0.9, 1e-3)])
+def test_adam_step_agrees_with_torch_adam_over_several_steps(beta1, beta2, eps, torch, rng):
+    from nnlib.optim import adam_step
+
+    params = [(rng.normal(size=(4, 3)), rng.normal(size=3)), (rng.normal(size=(3, 2)), rng.normal(size=2))]
+    tparams = [torch.tensor(a.copy(), requires_grad=True) for pair in params for a in pair]
+    opt = torch.optim.Adam(tparams, lr=0.01, betas=(beta1, beta2), eps=eps)
+    state = None
+    for _ in range(6):
+        grads = [(rng.normal(size=(4, 3)) * 10, rng.normal(size=3)), (rng.normal(size=(3, 2)), rng.normal(size=2) * 1e-3)]
+        for t, g in zip(tparams, [a for pair in grads for a in pair]):
+            t.grad = torch.tensor(g)
+        opt.step()
+        params, state = adam_step(params, grads, state, 0.01, beta1=beta1, beta2=beta2, eps=eps)
+    for ours, theirs in zip([a for pair in params for a in pair], tparams):
+        np.testing.assert_allclose(ours, theirs.detach().numpy(), rtol=1e-10, atol=1e-14)

@@ -108,3 +108,75 @@ def test_train_reaches_95_percent_on_digits(digits_split):
 def test_train_rejects_a_non_positive_learning_rate(rng):
     with pytest.raises(ValueError, match="train: lr must be > 0, got -1"):
         train(np.zeros((2, 2)), np.array([0, 1]), [3], rng, lr=-1)
+
+
+# ---- weight decay and early stopping ---------------------------------------------------------------------
+def _small_problem(seed=0):
+    X, y = make_moons(60, np.random.default_rng(seed), noise=0.3)
+    Xv, yv = make_moons(200, np.random.default_rng(seed + 100), noise=0.3)
+    return X, y, Xv, yv
+
+
+def test_weight_decay_adds_lambda_w_to_the_weight_gradients_only(rng):
+    X, y, _, _ = _small_problem()
+    net_a, net_b = Network.mlp([2, 5, 2], np.random.default_rng(1)), Network.mlp([2, 5, 2], np.random.default_rng(1))
+    before = [p.copy() for p in net_a.params()]
+    fit(net_a, X, y, epochs=1, batch_size=len(X), lr=0.1, rng=np.random.default_rng(2), progress=False,
+        weight_decay=0.5)
+    fit(net_b, X, y, epochs=1, batch_size=len(X), lr=0.1, rng=np.random.default_rng(2), progress=False)
+    # one full-batch step: the decayed run differs from the plain one by exactly -lr * lam * W for weights
+    for i, (a, b, p0) in enumerate(zip(net_a.params(), net_b.params(), before)):
+        expected = b - 0.1 * 0.5 * p0 if i % 2 == 0 else b
+        np.testing.assert_allclose(a, expected, rtol=1e-12, atol=1e-15)
+
+
+def test_weight_decay_shrinks_the_weights():
+    X, y, _, _ = _small_problem()
+    norms = []
+    for lam in (0.0, 0.05):
+        net = Network.mlp([2, 64, 2], np.random.default_rng(1))
+        fit(net, X, y, epochs=100, lr=0.1, rng=np.random.default_rng(2), progress=False, weight_decay=lam)
+        norms.append(sum(float(np.sum(W ** 2)) for W in net.params()[::2]))
+    assert norms[1] < 0.5 * norms[0], norms
+
+
+def test_early_stopping_stops_after_patience_epochs_without_improvement_and_restores_the_best():
+    X, y, Xv, yv = _small_problem()
+    net = Network.mlp([2, 128, 128, 2], np.random.default_rng(1))
+    history = fit(net, X, y, epochs=300, lr=0.2, rng=np.random.default_rng(2), X_val=Xv, y_val=yv,
+                  progress=False, patience=10)
+    assert history.stopped_epoch is not None and history.stopped_epoch < 300
+    assert len(history.val_loss) == history.stopped_epoch
+    assert history.stopped_epoch - history.best_epoch == 10
+    best = history.val_loss[history.best_epoch - 1]
+    assert best == min(history.val_loss)
+    from nnlib.losses import cross_entropy
+    assert cross_entropy(net.forward(Xv), yv) == pytest.approx(best, rel=1e-9)
+
+
+def test_early_stopping_without_restore_keeps_the_last_weights():
+    X, y, Xv, yv = _small_problem()
+    net = Network.mlp([2, 128, 128, 2], np.random.default_rng(1))
+    history = fit(net, X, y, epochs=300, lr=0.2, rng=np.random.default_rng(2), X_val=Xv, y_val=yv,
+                  progress=False, patience=10, restore_best=False)
+    from nnlib.losses import cross_entropy
+    assert cross_entropy(net.forward(Xv), yv) == pytest.approx(history.val_loss[-1], rel=1e-9)
+
+
+def test_best_epoch_is_recorded_without_early_stopping(rng):
+    X, y, Xv, yv = _small_problem()
+    history = fit(Network.mlp([2, 8, 2], rng), X, y, epochs=5, rng=rng, X_val=Xv, y_val=yv, progress=False)
+    assert history.stopped_epoch is None
+    assert history.val_loss[history.best_epoch - 1] == min(history.val_loss)
+
+
+def test_fit_rejects_early_stopping_without_validation_data(rng):
+    with pytest.raises(ValueError, match=r"fit: early stopping \(patience=3\) needs validation data"):
+        fit(Network.mlp([2, 2], rng), np.zeros((2, 2)), np.array([0, 1]), epochs=1, rng=rng, progress=False,
+            patience=3)
+
+
+def test_fit_rejects_a_negative_weight_decay(rng):
+    with pytest.raises(ValueError, match="fit: weight_decay must be >= 0, got -0.1"):
+        fit(Network.mlp([2, 2], rng), np.zeros((2, 2)), np.array([0, 1]), epochs=1, rng=rng, progress=False,
+            weight_decay=-0.1)

@@ -40,3 +40,30 @@ def test_depth_figures_are_accessible():
     curves = [np.abs(((x * 2 ** k) % 2) - 1) for k in (1, 2)]
     assert accessibility_problems(plot_sawtooths(x, curves, [1, 2], pieces=[2, 4])) == []
     assert accessibility_problems(plot_units_needed([2, 4, 8], [[0.1, 0.01, 0.001]], [1])) == []
+
+
+def test_lr_sweep_names_what_the_accuracy_was_measured_on():
+    fig = plot_lr_sweep([1e-2, 1e-1], [1.0, 0.5], [0.8, 0.9], accuracy_label="validation accuracy")
+    assert fig.axes[1].get_title() == "Final validation accuracy"
+
+
+def test_optimizer_paths_draw_one_accessible_panel_per_path():
+    from nnlib.plot_training import plot_optimizer_paths
+
+    bowl = lambda P: 0.5 * (P[:, 0] ** 2 + 10 * P[:, 1] ** 2)
+    path = np.array([[-1.8, 1.0], [-1.0, 0.2], [0.0, 0.0]])
+    fig = plot_optimizer_paths(bowl, {"SGD": path, "Adam": path[::-1]})
+    assert len(fig.axes) == 2 and [ax.get_title() for ax in fig.axes] == ["SGD", "Adam"]
+    assert accessibility_problems(fig) == []
+    with pytest.raises(ValueError, match="plot_optimizer_paths: paths is empty"):
+        plot_optimizer_paths(bowl, {})
+
+
+def test_train_val_curves_and_gradient_norms_are_accessible():
+    from nnlib.plot_training import plot_gradient_norms, plot_train_val_curves
+
+    fig = plot_train_val_curves({"training": [2.0, 1.0, 0.5], "validation": [2.1, 1.5, 1.7]},
+                                marks={"best epoch": 2})
+    assert accessibility_problems(fig) == []
+    fig = plot_gradient_norms({"sigmoid": [1e-6, 1e-3, 0.5], "ReLU": [0.8, 1.0, 0.9]})
+    assert accessibility_problems(fig) == [] and fig.axes[0].get_yscale() == "log"
