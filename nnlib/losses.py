@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import as_float_array, check_labels
-from .activations import _exp_nonpositive, sigmoid, softmax
+from ._validate import F64, as_float_array, check_labels
+from .activations import _EXP_UNDERFLOW, _exp_nonpositive, sigmoid, softmax
 
 __all__ = [
     "mse", "mse_grad", "log_softmax", "cross_entropy", "cross_entropy_grad",
@@ -100,6 +100,27 @@ def cross_entropy_grad(logits, y):
     Returns: float64 `(n, k)`; each row sums to 0.
     Raises: as cross_entropy.
     """
+    # The common case first: float64 logits without NaN and integer labels (n,) that are >= 0. A label >= k
+    # makes the indexing below raise IndexError; then, as for anything unusual, the full checks run and
+    # raise with the precise message.
+    if (type(logits) is np.ndarray and type(y) is np.ndarray and logits.dtype is F64 and logits.ndim == 2
+            and y.ndim == 1 and y.dtype.kind in "iu" and 0 < y.shape[0] == logits.shape[0]):
+        s = np.vdot(logits, logits)
+        if s == s and (y.dtype.kind == "u" or y.min() >= 0):
+            n = y.shape[0]
+            grad = logits - logits.max(axis=1, keepdims=True)   # every entry <= 0, the largest of each row 0
+            if grad.min() > -_EXP_UNDERFLOW:
+                np.exp(grad, out=grad)                          # no entry can underflow
+            else:
+                grad = _exp_nonpositive(grad)                   # exactly 0 where exp would underflow
+            grad /= grad.sum(axis=1, keepdims=True)             # softmax(logits)
+            try:
+                grad[np.arange(n), y] -= 1.0
+            except IndexError:
+                pass                                            # a label >= k: the checks below say so
+            else:
+                grad /= n
+                return grad
     logits, y = _check_logits_labels(logits, y, "cross_entropy_grad")
     n = logits.shape[0]
     grad = softmax(logits, axis=1)  # the stable softmax: exp of the max-shifted logits, normalised
