@@ -105,11 +105,11 @@ def cross_entropy_grad(logits, y):
     # raise with the precise message.
     if (type(logits) is np.ndarray and type(y) is np.ndarray and logits.dtype is F64 and logits.ndim == 2
             and y.ndim == 1 and y.dtype.kind in "iu" and 0 < y.shape[0] == logits.shape[0]):
-        s = np.vdot(logits, logits)
-        if s == s and (y.dtype.kind == "u" or y.min() >= 0):
+        grad = logits - logits.max(axis=1, keepdims=True)       # every entry <= 0, the largest of each row 0
+        lowest = grad.min()                                     # NaN exactly when logits holds a NaN
+        if lowest == lowest and (y.dtype.kind == "u" or y.min() >= 0):
             n = y.shape[0]
-            grad = logits - logits.max(axis=1, keepdims=True)   # every entry <= 0, the largest of each row 0
-            if grad.min() > -_EXP_UNDERFLOW:
+            if lowest > -_EXP_UNDERFLOW:
                 np.exp(grad, out=grad)                          # no entry can underflow
             else:
                 grad = _exp_nonpositive(grad)                   # exactly 0 where exp would underflow
