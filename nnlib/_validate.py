@@ -33,9 +33,9 @@ def nan_free(a: np.ndarray) -> bool:
     """Whether a float64 array contains no NaN, in one fast pass (a BLAS dot product of `a` with itself).
 
     Each term a_i * a_i is >= 0, or +inf when it overflows, so the sum is NaN exactly when some a_i is
-    NaN (NaN * NaN = NaN, and there is no inf - inf to produce one otherwise). np.vdot is about twice as
-    fast as np.isnan(a).any() on the arrays of a training step, and raises no floating-point warning on
-    overflow.
+    NaN (NaN * NaN = NaN, and there is no inf - inf to produce one otherwise). On the arrays of a training
+    step np.vdot takes a half to two thirds of the time of np.isnan(a).any(), and unlike ndarray.dot it
+    raises no floating-point warning when the sum overflows.
     a: float64 ndarray of any shape. Returns: a Python bool.
     """
     s = _vdot(a, a)

@@ -104,7 +104,7 @@ def cross_entropy_grad(logits, y):
     # (row, label) into positions in the flattened gradient and raises ValueError for a label outside [0, k);
     # then, as for anything unusual, the full checks below run and raise with the precise message.
     if (type(logits) is np.ndarray and type(y) is np.ndarray and logits.dtype is F64 and logits.ndim == 2
-            and y.ndim == 1 and 0 < y.shape[0] == logits.shape[0]):
+            and y.ndim == 1 and 0 < y.shape[0] == logits.shape[0] and logits.shape[1] > 0):
         grad = logits - logits.max(axis=1, keepdims=True)       # every entry <= 0, the largest of each row 0
         lowest = grad.min()                                     # NaN exactly when logits holds a NaN
         if lowest == lowest:

@@ -93,6 +93,11 @@ def test_cross_entropy_grad_rejects_nan_logits_and_bad_labels(rng):
         cross_entropy_grad(logits, np.array([0, 7, 2, 0], dtype=np.uint8))
 
 
+def test_cross_entropy_grad_rejects_logits_without_classes():
+    with pytest.raises(ValueError, match=r"^cross_entropy_grad: labels must be integers in \[0, 0\) but got 0$"):
+        cross_entropy_grad(np.zeros((2, 0)), np.array([0, 0]))
+
+
 def test_fast_and_checked_paths_give_the_same_values(rng):
     # Float64 arrays take the fast path; lists, float32 and int arrays take the checked one.
     X, W, b = rng.normal(size=(5, 3)), rng.normal(size=(3, 4)), rng.normal(size=4)
