@@ -9,6 +9,12 @@ once with a message that names the function, says what was expected and shows wh
 
 The checks are cheap (one pass over the data at most). The training loop in `nnlib.train` validates its
 data once per call to `fit`, never once per minibatch.
+
+The functions a training loop calls on every minibatch (`dense_forward`, `relu`, `cross_entropy_grad`,
+`relu_backward`, `dense_backward`) test the common case first: plain float64 ndarrays of the right
+dimensions, found with a few attribute tests, and free of NaN, found with `nan_free`. Only when that
+test fails do they run the full checks below, which then raise with the precise message (or accept the
+input, e.g. integers, and convert it). So every check still applies; the common case just costs less.
 """
 from __future__ import annotations
 
@@ -18,6 +24,22 @@ import numpy as np
 
 # dtype kinds numpy calls b(ool), i(nt), u(nsigned int) and f(loat): the ones that are plain real numbers.
 _NUMERIC_KINDS = "biuf"
+# The dtype of every native float64 array (numpy reuses one object), so `a.dtype is F64` is a quick test.
+F64 = np.dtype(np.float64)
+_vdot = np.vdot
+
+
+def nan_free(a: np.ndarray) -> bool:
+    """Whether a float64 array contains no NaN, in one fast pass (a BLAS dot product of `a` with itself).
+
+    Each term a_i * a_i is >= 0, or +inf when it overflows, so the sum is NaN exactly when some a_i is
+    NaN (NaN * NaN = NaN, and there is no inf - inf to produce one otherwise). On the arrays of a training
+    step np.vdot takes a half to two thirds of the time of np.isnan(a).any(), and unlike ndarray.dot it
+    raises no floating-point warning when the sum overflows.
+    a: float64 ndarray of any shape. Returns: a Python bool.
+    """
+    s = _vdot(a, a)
+    return bool(s == s)
 
 
 def as_float_array(x, func: str, name: str, *, ndim=None, copy: bool = True) -> np.ndarray:
@@ -45,7 +67,10 @@ def as_float_array(x, func: str, name: str, *, ndim=None, copy: bool = True) -> 
         if arr.ndim not in allowed:
             wanted = " or ".join(f"{k}-D" for k in allowed)
             raise ValueError(f"{func}: {name} must be {wanted}, got shape {arr.shape}")
-    if arr.dtype.kind == "f" and np.isnan(arr).any():
+    if arr.dtype is F64:
+        if not nan_free(arr):
+            raise ValueError(f"{func}: {name} contains NaN")
+    elif arr.dtype.kind == "f" and np.isnan(arr).any():
         raise ValueError(f"{func}: {name} contains NaN")
     return np.array(arr, dtype=np.float64, copy=copy or None)
 

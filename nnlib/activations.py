@@ -16,7 +16,7 @@ import math
 import numpy as np
 from scipy.special import erf
 
-from ._validate import as_float_array
+from ._validate import F64, as_float_array
 
 __all__ = [
     "relu", "relu_grad", "sigmoid", "sigmoid_grad", "tanh", "tanh_grad", "softmax",
@@ -46,6 +46,10 @@ def relu(x):
     x: array of any shape. Returns: float64 array of the same shape.
     Raises: TypeError for non-numeric input, ValueError if x contains NaN.
     """
+    if type(x) is np.ndarray and x.dtype is F64:  # the common case: one dot product checks for NaN
+        s = np.vdot(x, x)
+        if s == s:
+            return np.maximum(x, 0.0)
     x = as_float_array(x, "relu", "x", copy=False)
     return np.maximum(x, 0.0)
 

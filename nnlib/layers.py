@@ -13,13 +13,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import as_float_array, check_int, check_rng
+from ._validate import F64, as_float_array, check_int, check_rng
 from .activations import gelu, relu
 
 __all__ = [
     "dense_forward", "dense_backward", "relu_backward", "init_dense", "count_parameters", "mlp_forward",
     "layer_activations", "predict_class", "collapse_linear", "transformer_mlp", "INIT_SCHEMES",
 ]
+
+
+_ndarray = np.ndarray
+_vdot = np.vdot  # x.x is NaN exactly when x holds a NaN: see nnlib._validate.nan_free
 
 
 def _check_dense(X, W, b, func):
@@ -46,6 +50,17 @@ def dense_forward(X, W, b):
     Raises: TypeError for non-numeric input; ValueError for NaN or mismatched shapes,
             e.g. "dense_forward: X has 3 features but W expects 4 (W.shape=(4, 2))".
     """
+    # The common case first: float64 arrays that fit together and hold no NaN (one dot product each).
+    # Anything else, or a NaN, goes on to the full checks, which raise with the precise message.
+    if (type(X) is _ndarray and type(W) is _ndarray and type(b) is _ndarray
+            and X.dtype is F64 and W.dtype is F64 and b.dtype is F64
+            and W.ndim == 2 and b.ndim == 1 and 0 < X.ndim < 3
+            and X.shape[-1] == W.shape[0] and b.shape[0] == W.shape[1]):
+        s = _vdot(X, X) + _vdot(W, W) + _vdot(b, b)
+        if s == s:
+            Z = X @ W
+            Z += b
+            return Z
     X, W, b = _check_dense(X, W, b, "dense_forward")
     return X @ W + b
 
@@ -62,6 +77,16 @@ def dense_backward(dZ, X, W):
     Returns: (dX, dW, db), float64 arrays shaped like X, W and b.
     Raises: TypeError for non-numeric input; ValueError for NaN or mismatched shapes.
     """
+    if (type(dZ) is _ndarray and type(X) is _ndarray and type(W) is _ndarray
+            and dZ.dtype is F64 and X.dtype is F64 and W.dtype is F64
+            and dZ.ndim == 2 and X.ndim == 2 and W.ndim == 2
+            and X.shape[1] == W.shape[0] and dZ.shape[0] == X.shape[0] and dZ.shape[1] == W.shape[1]):
+        # The common case: a batch of float64 arrays whose shapes fit. db sums dZ over the batch, so it
+        # holds a NaN whenever dZ does: checking db (d_out numbers) checks dZ.
+        db = dZ.sum(axis=0)
+        s = _vdot(db, db) + _vdot(X, X) + _vdot(W, W)
+        if s == s:
+            return dZ @ W.T, X.T @ dZ, db
     func = "dense_backward"
     dZ = as_float_array(dZ, func, "dZ", ndim=(1, 2), copy=False)
     X = as_float_array(X, func, "X", ndim=(1, 2), copy=False)
@@ -91,6 +116,13 @@ def relu_backward(dA, Z):
     Returns: dZ, float64 array shaped like Z.
     Raises: TypeError for non-numeric input; ValueError for NaN or when dA and Z differ in shape.
     """
+    if (type(dA) is _ndarray and type(Z) is _ndarray and dA.dtype is F64 and Z.dtype is F64
+            and dA.shape == Z.shape):
+        # One dot product checks both: sum_i dA_i Z_i is NaN when any dA_i or Z_i is (NaN * 0 is NaN too).
+        # It can also be NaN without one (inf - inf); then the full checks below decide.
+        s = _vdot(dA, Z)
+        if s == s:
+            return np.where(Z > 0, dA, 0.0)
     dA = as_float_array(dA, "relu_backward", "dA", copy=False)
     Z = as_float_array(Z, "relu_backward", "Z", copy=False)
     if dA.shape != Z.shape:

@@ -1,0 +1,134 @@
+"""The training-step functions take a fast path for plain float64 input; every check still applies.
+
+dense_forward, relu, cross_entropy_grad, relu_backward and dense_backward test the common case first
+(float64 ndarrays that fit together, no NaN) and run the full checks only otherwise. These tests pin
+down that the fast path changes nothing a caller can see: the same values, NaN and bad labels still
+rejected with a message naming the function and the argument, inputs left unchanged, new arrays back.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nnlib._validate import nan_free
+from nnlib.activations import relu
+from nnlib.layers import dense_backward, dense_forward, relu_backward
+from nnlib.losses import cross_entropy_grad
+
+
+def _with_nan(a, where=0):
+    a = a.copy()
+    a.flat[where] = np.nan
+    return a
+
+
+@pytest.mark.parametrize("shape", [(0,), (1,), (7,), (3, 4), (2, 3, 5)])
+def test_nan_free_finds_one_nan_anywhere(shape, rng):
+    a = rng.normal(size=shape)
+    assert nan_free(a)
+    for where in range(a.size):
+        assert not nan_free(_with_nan(a, where))
+
+
+def test_nan_free_is_not_fooled_by_infinities_or_overflow():
+    assert nan_free(np.array([np.inf, -np.inf, 1e300, -1e300]))  # squares overflow to inf, never NaN
+    with np.errstate(all="raise"):
+        assert nan_free(np.full(5, 1e300))                       # and no floating-point error is raised
+
+
+def test_nan_free_works_on_non_contiguous_views(rng):
+    a = rng.normal(size=(6, 5))
+    assert nan_free(a.T) and nan_free(a[:, ::2])
+    assert not nan_free(_with_nan(a, 7).T)
+
+
+@pytest.mark.parametrize("which", ["X", "W", "b"])
+@pytest.mark.parametrize("zeros", [False, True])
+def test_dense_forward_rejects_a_nan_in_each_argument(which, zeros, rng):
+    # zeros=True: the NaN meets only zeros in the product (0 * NaN is still NaN: the check must not rely on it)
+    X, W, b = rng.normal(size=(4, 3)), rng.normal(size=(3, 2)), rng.normal(size=2)
+    if zeros:
+        X, W = np.zeros_like(X), np.zeros_like(W)
+    args = {"X": X, "W": W, "b": b}
+    args[which] = _with_nan(args[which], 1)
+    with pytest.raises(ValueError, match=rf"^dense_forward: {which} contains NaN$"):
+        dense_forward(args["X"], args["W"], args["b"])
+
+
+@pytest.mark.parametrize("which", ["dZ", "X", "W"])
+@pytest.mark.parametrize("zeros", [False, True])
+def test_dense_backward_rejects_a_nan_in_each_argument(which, zeros, rng):
+    dZ, X, W = rng.normal(size=(4, 2)), rng.normal(size=(4, 3)), rng.normal(size=(3, 2))
+    if zeros:
+        dZ, X, W = np.zeros_like(dZ), np.zeros_like(X), np.zeros_like(W)
+    args = {"dZ": dZ, "X": X, "W": W}
+    args[which] = _with_nan(args[which], 1)
+    with pytest.raises(ValueError, match=rf"^dense_backward: {which} contains NaN$"):
+        dense_backward(args["dZ"], args["X"], args["W"])
+
+
+@pytest.mark.parametrize("which", ["dA", "Z"])
+def test_relu_backward_rejects_a_nan_in_each_argument(which, rng):
+    args = {"dA": rng.normal(size=(3, 4)), "Z": rng.normal(size=(3, 4))}
+    args["Z"].flat[2] = -1.0      # a NaN where the gate is closed must still be found
+    args[which] = _with_nan(args[which], 2)
+    with pytest.raises(ValueError, match=rf"^relu_backward: {which} contains NaN$"):
+        relu_backward(args["dA"], args["Z"])
+
+
+def test_relu_rejects_a_nan_in_a_matrix(rng):
+    with pytest.raises(ValueError, match=r"^relu: x contains NaN$"):
+        relu(_with_nan(rng.normal(size=(4, 5)), 13))
+
+
+def test_cross_entropy_grad_rejects_nan_logits_and_bad_labels(rng):
+    logits = rng.normal(size=(4, 3))
+    with pytest.raises(ValueError, match=r"^cross_entropy_grad: logits contains NaN$"):
+        cross_entropy_grad(_with_nan(logits, 5), np.array([0, 1, 2, 0]))
+    with pytest.raises(ValueError, match=r"^cross_entropy_grad: labels must be integers in \[0, 3\) but got 3$"):
+        cross_entropy_grad(logits, np.array([0, 3, 2, 0]))
+    with pytest.raises(ValueError, match=r"^cross_entropy_grad: labels must be integers in \[0, 3\) but got -1$"):
+        cross_entropy_grad(logits, np.array([0, -1, 2, 0]))
+    with pytest.raises(ValueError, match=r"^cross_entropy_grad: labels must be integers in \[0, 3\) but got 7$"):
+        cross_entropy_grad(logits, np.array([0, 7, 2, 0], dtype=np.uint8))
+
+
+def test_cross_entropy_grad_rejects_logits_without_classes():
+    with pytest.raises(ValueError, match=r"^cross_entropy_grad: labels must be integers in \[0, 0\) but got 0$"):
+        cross_entropy_grad(np.zeros((2, 0)), np.array([0, 0]))
+
+
+def test_fast_and_checked_paths_give_the_same_values(rng):
+    # Float64 arrays take the fast path; lists, float32 and int arrays take the checked one.
+    X, W, b = rng.normal(size=(5, 3)), rng.normal(size=(3, 4)), rng.normal(size=4)
+    dZ, y = rng.normal(size=(5, 4)), np.array([0, 3, 1, 2, 3])
+    np.testing.assert_allclose(dense_forward(X, W, b), dense_forward(X.tolist(), W.tolist(), b.tolist()))
+    np.testing.assert_allclose(relu(X), relu(X.tolist()))
+    np.testing.assert_allclose(relu_backward(dZ, dZ[::-1]), relu_backward(dZ.tolist(), dZ[::-1].tolist()))
+    for fast, checked in zip(dense_backward(dZ, X, W), dense_backward(dZ.tolist(), X.tolist(), W.tolist())):
+        np.testing.assert_allclose(fast, checked)
+    np.testing.assert_allclose(cross_entropy_grad(dZ, y), cross_entropy_grad(dZ.tolist(), y.tolist()))
+    np.testing.assert_allclose(cross_entropy_grad(dZ, y), cross_entropy_grad(dZ, y.astype(np.float64)))
+
+
+def test_fast_path_leaves_inputs_unchanged_and_returns_new_arrays(rng):
+    X, W, b = rng.normal(size=(5, 3)), rng.normal(size=(3, 4)), rng.normal(size=4)
+    dZ, y = rng.normal(size=(5, 4)), np.array([0, 3, 1, 2, 3])
+    inputs = [X, W, b, dZ, y]
+    copies = [a.copy() for a in inputs]
+    outputs = [dense_forward(X, W, b), relu(X), relu_backward(dZ, dZ), *dense_backward(dZ, X, W),
+               cross_entropy_grad(dZ, y)]
+    for a, c in zip(inputs, copies):
+        np.testing.assert_array_equal(a, c)
+    for out in outputs:
+        assert out.dtype == np.float64
+        assert not any(np.shares_memory(out, a) for a in inputs)
+
+
+def test_infinities_are_accepted_as_before():
+    # inf is not NaN: the functions compute with it (the fast path may fall back to the full checks).
+    with np.errstate(invalid="ignore"):
+        Z = dense_forward(np.array([[np.inf, 0.0]]), np.ones((2, 2)), np.zeros(2))
+    np.testing.assert_array_equal(Z, [[np.inf, np.inf]])
+    dX, dW, db = dense_backward(np.array([[1.0, -1.0]]), np.array([[1e308, 1e308]]), np.ones((2, 2)))
+    np.testing.assert_array_equal(db, [1.0, -1.0])
