@@ -93,7 +93,12 @@ class Sandbox:
     isolate: bool = True                     # False: no bubblewrap (the instructor opted out)
 
     def __post_init__(self):
-        self.root = Path(tempfile.mkdtemp(prefix="autograder-"))
+        # Unix socket paths hold at most 107 bytes, and the kernel's IPC sockets live in here: keep it short
+        # even when TMPDIR is a long folder (a test run's, say).
+        parent = tempfile.gettempdir()
+        if len(parent) > 40 and os.access("/tmp", os.W_OK):
+            parent = "/tmp"
+        self.root = Path(tempfile.mkdtemp(prefix="ag-", dir=parent))
         os.chmod(self.root, 0o700)
         self.conn = self.root / "kernel"             # connection file and IPC sockets (writable inside)
         self.judge_dir = self.root / "judge"         # the judge's socket (read-only inside)

@@ -144,7 +144,10 @@ def test_in_the_release_each_exercise_first_fails_with_its_stub(course, lesson):
 
     first_stub = next(i for i, c in enumerate(nb.cells) if is_solution_cell(c))
     for cell in nb.cells[:first_stub]:
-        assert not errors(cell), f"{lesson}: a cell fails before the first exercise: {errors(cell)}"
+        # a demo that calls one of the lesson's own references is told so in the graded run (they are
+        # withheld in the sandbox: autograder/withheld.py); anything else is a real error
+        real = [e for e in errors(cell) if e != "ReferenceWithheld"]
+        assert not real, f"{lesson}: a cell fails before the first exercise: {real}"
     for name in REFERENCES[lesson]:
         cells = [c for c in nb.cells if (is_solution_cell(c) and nbgrader_meta(c).get("grade_id") == name)
                  or (is_test_cell(c) and exercise_of(nbgrader_meta(c)["grade_id"]) == name)]
