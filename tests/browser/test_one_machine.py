@@ -70,7 +70,7 @@ def open_assignment_list(page, server):
     page.goto(server.url("lab", reset=""))
     page.wait_for_selector(".lm-MenuBar-itemLabel:text-is('Nbgrader')", timeout=90_000)
     menu(page, "Nbgrader", "Assignment List")
-    page.wait_for_selector("#released_assignments_list", timeout=60_000)
+    page.wait_for_selector("#released_assignments_list", timeout=180_000)
 
 
 def refresh(page, timeout: float = 60.0):
@@ -109,17 +109,17 @@ def test_assignment_list_round_trip(learner_lab, course, new_page, artifacts):
         # 1. the lessons are there, from the course's own exchange (published by make lab)
         open_assignment_list(page, learner_lab)
         released = row(page, "released")
-        released.wait_for(state="visible", timeout=60_000)
+        released.wait_for(state="visible", timeout=180_000)
         # 2. Fetch
         released.get_by_role("button", name="Fetch").click()
-        row(page, "fetched").wait_for(state="visible", timeout=60_000)
+        row(page, "fetched").wait_for(state="visible", timeout=180_000)
         notebook = work / LESSON / f"{LESSON}.ipynb"
         assert notebook.is_file(), f"Fetch did not put the lesson in the work folder: {sorted(work.rglob('*'))}"
         total = solve(notebook)
         # 3. Submit
         row(page, "fetched").get_by_role("button", name="Submit").click()
         submitted = row(page, "submitted")
-        submitted.wait_for(state="visible", timeout=60_000)
+        submitted.wait_for(state="visible", timeout=180_000)
         inbound = course / "exchange" / "nn-from-one-neuron" / "inbound"
         assert any(p.name.startswith(f"{LEARNER}+{LESSON}+") for p in inbound.iterdir()), \
             f"no submission in the course's exchange: {sorted(p.name for p in inbound.iterdir())}"
@@ -143,7 +143,7 @@ def test_assignment_list_round_trip(learner_lab, course, new_page, artifacts):
         else:
             raise AssertionError("no enabled Fetch Feedback button in the Assignment List after release_feedback")
         button.click()
-        row(page, "submitted").get_by_text("view feedback").wait_for(state="visible", timeout=60_000)
+        row(page, "submitted").get_by_text("view feedback").wait_for(state="visible", timeout=180_000)
         feedback = sorted((work / LESSON / "feedback").glob(f"*/{LESSON}.html"))
         assert feedback, "Fetch Feedback wrote no feedback into the work folder"
         text = feedback[-1].read_text()
@@ -165,10 +165,10 @@ def test_make_lab_uses_the_course_exchange_not_grading(course, learner_lab):
 def test_grade_ui_opens_the_formgrader_with_working_folder_links(grade_ui, course, new_page, artifacts):
     page = new_page
     page.goto(grade_ui.url(""))
-    page.wait_for_url("**/formgrader/**", timeout=60_000)
+    page.wait_for_url("**/formgrader/**", timeout=180_000)
     page.locator("h1:text-is('Manage Assignments')").wait_for(state="visible")
     link = page.locator("table tbody tr a").filter(has_text=LESSON).first
-    link.wait_for(state="visible", timeout=60_000)
+    link.wait_for(state="visible", timeout=180_000)
     href = link.get_attribute("href")
     assert "/tree/" in href and "/../" not in href, f"the formgrader's folder link leaves the server's root: {href}"
     status, _ = grade_ui.request(href.split("?")[0])
@@ -176,5 +176,5 @@ def test_grade_ui_opens_the_formgrader_with_working_folder_links(grade_ui, cours
     with page.context.expect_page() as opened:  # the formgrader opens folders in a new tab
         link.click()
     folder = opened.value
-    folder.get_by_text(f"{LESSON}.ipynb").first.wait_for(state="visible", timeout=60_000)
+    folder.get_by_text(f"{LESSON}.ipynb").first.wait_for(state="visible", timeout=180_000)
     folder.screenshot(path=str(artifacts / "grade-ui-folder-link.png"))
