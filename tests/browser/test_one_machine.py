@@ -121,6 +121,10 @@ def test_assignment_list_round_trip(learner_lab, course, new_page, artifacts):
         submitted = row(page, "submitted")
         submitted.wait_for(state="visible", timeout=180_000)
         inbound = course / "exchange" / "nn-from-one-neuron" / "inbound"
+        for _ in range(120):  # the server's submit may still be copying when the row already says "submitted"
+            if any(p.name.startswith(f"{LEARNER}+{LESSON}+") for p in inbound.iterdir()):
+                break
+            page.wait_for_timeout(500)
         assert any(p.name.startswith(f"{LEARNER}+{LESSON}+") for p in inbound.iterdir()), \
             f"no submission in the course's exchange: {sorted(p.name for p in inbound.iterdir())}"
         # 4. the instructor collects, grades and releases feedback (the README's loop)
