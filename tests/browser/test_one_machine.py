@@ -102,6 +102,7 @@ def test_make_lab_printed_what_it_did(learner_lab):
         assert "--allow-root" in log, f"make lab as root did not pass --allow-root:\n{log[:2000]}"
 
 
+@pytest.mark.solo  # passes alone, times out at Fetch Feedback beside the parallel suite: to be investigated
 def test_assignment_list_round_trip(learner_lab, course, new_page, artifacts):
     page = new_page
     work = course / "work"
