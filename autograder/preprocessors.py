@@ -18,6 +18,7 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import re
 import select
 import subprocess
 import sys
@@ -31,13 +32,19 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
-from traitlets import Enum, Float, Integer
+from traitlets import Bool, Enum, Float, Integer
 
 from .probe import agent_code
 from .judge import cell_timeout
 from .sandbox import Limits, Sandbox, kernel_manager, require
 
 PASSED_NOTE = "[grader] Checked by the grader's judge, outside your notebook: passed.\n"
+FIGURE_NOTE = "[figure: drawn in your own notebook, not while grading]"
+# Run by the sandboxed kernel as it starts (IPython's exec_lines) when figures are not drawn: the image
+# formatters are switched off, so a figure is never rendered; its plain-text form becomes FIGURE_NOTE.
+NO_FIGURES = ("[setattr(get_ipython().display_formatter.formatters[_k], 'enabled', False) "
+              "for _k in ('image/png', 'image/jpeg', 'image/svg+xml', 'application/pdf')]")
+FIGURE_TEXT = re.compile(r"<(?:matplotlib\.figure\.)?Figure size \d+(?:\.\d+)?x\d+(?:\.\d+)? with \d+ Axes>")
 
 
 def is_autograded_test(cell) -> bool:
@@ -126,6 +133,10 @@ class SandboxedExecute(Execute):
     memory_limit = Integer(6 << 30, help="Bytes of address space per learner process.").tag(config=True)
     max_processes = Integer(256, help="Processes and threads per sandbox (cgroup pids.max).").tag(config=True)
     blas_threads = Integer(0, help="BLAS threads in the sandbox (0: the machine's cores).").tag(config=True)
+    draw_figures = Bool(False, help="Draw the notebook's figures while grading. Off by default: drawing is "
+                        "about half of a lesson's execution time, the grade never depends on it, and the learner "
+                        "has the figures in their own notebook; the feedback shows a note in their place."
+                        ).tag(config=True)
     max_replays = Integer(3, help="How often a hung or crashed kernel is restarted before the rest of the "
                           "notebook is given up.").tag(config=True)
 
@@ -161,6 +172,9 @@ class SandboxedExecute(Execute):
         self.given_up = False
         self.interrupt_on_timeout = False
         self.raise_on_iopub_timeout = False
+        self.extra_arguments = [a for a in self.extra_arguments if not a.startswith("--IPKernelApp.exec_lines=")]
+        if not self.draw_figures:
+            self.extra_arguments.append(f"--IPKernelApp.exec_lines={[NO_FIGURES]!r}")
         self._start_kernel()
 
     def close(self) -> None:
@@ -258,6 +272,8 @@ class SandboxedExecute(Execute):
         try:
             cell = self.execute_cell(cell, index, store_history=True)
             self.replayable.append(index)
+            if not self.draw_figures:
+                _note_undrawn_figures(cell)
         except CellTimeoutError:
             cell.outputs = list(cell.get("outputs", [])) + [_error(
                 "CellTimeoutError", f"This cell did not finish within {self.timeout} s, so it was stopped; "
@@ -303,6 +319,14 @@ class SandboxedExecute(Execute):
                       "passed" if verdict.get("passed") else "failed", verdict.get("seconds", 0.0),
                       verdict.get("judge_rss_mb", "?"))
         return verdict.get("passed") is True, str(verdict.get("message", "")), str(verdict.get("output", ""))
+
+
+def _note_undrawn_figures(cell) -> None:
+    """Outputs that are only a figure's plain-text form (it was not drawn) say why the picture is missing."""
+    for out in cell.get("outputs", []):
+        data = out.get("data", {})
+        if set(data) == {"text/plain"} and FIGURE_TEXT.fullmatch(str(data["text/plain"]).strip()):
+            data["text/plain"] = FIGURE_NOTE
 
 
 def _quietly(func) -> None:

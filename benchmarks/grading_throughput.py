@@ -7,11 +7,13 @@ copies of the solved release, a third of them wrong in one exercise. It then mea
 of run so that a noisy machine slows each alike (seconds per learner):
 - plain: the solved notebook executed top to bottom in a fresh kernel with nbclient (no sandbox, no judge);
 - stock: `nbgrader autograde` of the class with nbgrader's own Execute (no sandbox, no judge);
-- judge: `nbgrader autograde` of the class with the course's grader (bubblewrap + judge), one learner at a time;
+- judge: `nbgrader autograde` of the class with the course's grader (bubblewrap + judge), one learner at a time,
+  as configured (figures not drawn: `SandboxedExecute.draw_figures`), and judge+fig with figures drawn;
 - 1 worker / all cores: `python -m autograder grade --force` with 1 worker and with one worker per core.
 It prints the medians, judge / plain (bounded at 1.5 by the issue "Grading a learner cannot talk past"),
 the speed-up of all cores over 1 worker, and the time 100 and 1000 learners x 7 lessons would take here and
-per added worker machine (from the mean seconds per learner-lesson of the measured lessons). A benchmark,
+per added worker machine: from the mean seconds per learner-lesson of the measured lessons, and for every
+lesson, scaling each lesson's plain execution time (measured once) by the measured lessons' grading/plain ratio. A benchmark,
 not a test: it asserts nothing.
 """
 from __future__ import annotations
@@ -31,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 import nbformat  # noqa: E402
 
+from autograder.catalogue import LESSONS  # noqa: E402
 from tests.grading.course import Course, replace_answer, with_answers  # noqa: E402
 from tests.support.notebooks import execute, is_solution_cell, nbgrader_meta  # noqa: E402
 
@@ -73,47 +76,75 @@ def workers_seconds(course: Course, lesson: str, learners: int, workers: int) ->
     return (time.perf_counter() - start) / learners
 
 
+def course_plain_seconds(lessons: list[str]) -> dict[str, float]:
+    """Every lesson's solved release executed once, plain: the weights of the whole-course extrapolation."""
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        course = Course(Path(tmp) / "all", lessons)
+        for lesson in lessons:
+            src, rel = course.source(lesson), course.release(lesson)
+            course.solved = with_answers(rel, src, {nbgrader_meta(c)["grade_id"] for c in src.cells
+                                                    if is_solution_cell(c)})
+            out[lesson] = plain_seconds(course, lesson)
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("lessons", nargs="*", default=["01-neuron", "05-training"])
     parser.add_argument("--learners", type=int, default=20)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
+    cores = os.cpu_count() or 1
+    many = f"{cores} workers"
+    kinds = ["plain", "stock", "judge+fig", "judge", "1 worker", many]
     rows = []
     for lesson in args.lessons:
         with tempfile.TemporaryDirectory() as tmp:
             sandboxed = Course(Path(tmp) / "sandboxed", [lesson])
+            drawn = Course(Path(tmp) / "drawn", [lesson], extra_config="c.SandboxedExecute.draw_figures = True")
             stock = Course(Path(tmp) / "stock", [lesson])
             with open(stock.root / "nbgrader_config.py", "a") as f:
                 f.write("from nbgrader.preprocessors import Execute as _Stock\n"
                         "c.Autograde.autograde_preprocessors = [_Stock if p is SandboxedExecute else p "
                         "for p in c.Autograde.autograde_preprocessors]\n")
-            for course in (sandboxed, stock):
+            for course in (sandboxed, drawn, stock):
                 build_class(course, lesson, args.learners)
-            cores = os.cpu_count() or 1
-            times = {"plain": [], "stock": [], "judge": [], "1 worker": [], f"{cores} workers": []}
+            times = {k: [] for k in kinds}
             for r in range(args.repeats):
                 times["plain"].append(plain_seconds(sandboxed, lesson))
                 times["judge"].append(autograde_seconds(sandboxed, lesson, args.learners))
                 times["stock"].append(autograde_seconds(stock, lesson, args.learners))
+                times["judge+fig"].append(autograde_seconds(drawn, lesson, args.learners))
                 times["1 worker"].append(workers_seconds(sandboxed, lesson, args.learners, 1))
-                times[f"{cores} workers"].append(workers_seconds(sandboxed, lesson, args.learners, cores))
+                times[many].append(workers_seconds(sandboxed, lesson, args.learners, cores))
                 print(f"{lesson} run {r + 1}: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in times.items()),
                       flush=True)
             rows.append((lesson, {k: statistics.median(v) for k, v in times.items()}))
-    cores = os.cpu_count() or 1
     print(f"\n{args.learners} learners per lesson, medians of {args.repeats} run(s), seconds per learner")
-    kinds = ["plain", "stock", "judge", "1 worker", f"{cores} workers"]
-    print(f"{'lesson':<16}" + "".join(f"{k:>12}" for k in kinds) + f"{'judge/plain':>13}{'speed-up':>10}")
+    print("plain: the solved notebook in a fresh kernel, figures drawn; stock: nbgrader's own Execute; "
+          "judge+fig: the sandboxed judge drawing figures; judge: the sandboxed judge as configured (figures not "
+          "drawn); the last two: python -m autograder grade")
+    print(f"{'lesson':<16}" + "".join(f"{k:>11}" for k in kinds)
+          + f"{'judge/plain':>13}{'+fig/plain':>12}{'speed-up':>10}")
     for lesson, med in rows:
-        print(f"{lesson:<16}" + "".join(f"{med[k]:>12.2f}" for k in kinds)
-              + f"{med['judge'] / med['plain']:>12.2f}x{med['1 worker'] / med[f'{cores} workers']:>9.2f}x")
-    per = statistics.mean(med[f"{cores} workers"] for _, med in rows)
-    print(f"\nmean seconds per learner-lesson on this machine ({cores} workers): {per:.2f}")
-    print(f"{'class':<28}{'this machine':>14}{'+1 machine':>12}{'+3 machines':>13}")
+        print(f"{lesson:<16}" + "".join(f"{med[k]:>11.2f}" for k in kinds)
+              + f"{med['judge'] / med['plain']:>12.2f}x{med['judge+fig'] / med['plain']:>11.2f}x"
+              + f"{med['1 worker'] / med[many]:>9.2f}x")
+    per = statistics.mean(med[many] for _, med in rows)
+    ratio = statistics.mean(med[many] / med["plain"] for _, med in rows)
+    print(f"\nmean seconds per learner-lesson of the measured lessons ({many}): {per:.2f}; "
+          f"{ratio:.2f} of their plain execution time")
+    whole = course_plain_seconds(list(LESSONS))
+    course_per = ratio * statistics.mean(whole.values())
+    print("plain execution of every lesson (s): " + ", ".join(f"{k} {v:.1f}" for k, v in whole.items())
+          + f"; the whole course at that ratio: {course_per:.2f} s per learner-lesson")
+    print(f"{'class':<28}{'from':<22}{'this machine':>14}{'+1 machine':>12}{'+3 machines':>13}")
     for n in (100, 1000):
-        minutes = n * 7 * per / 60
-        print(f"{f'{n} learners x 7 lessons':<28}{minutes:>11.0f} min{minutes / 2:>9.0f} min{minutes / 4:>10.0f} min")
+        for label, secs in (("measured lessons", per), ("every lesson (scaled)", course_per)):
+            minutes = n * 7 * secs / 60
+            print(f"{f'{n} learners x 7 lessons':<28}{label:<22}{minutes:>11.0f} min{minutes / 2:>9.0f} min"
+                  f"{minutes / 4:>10.0f} min")
     print("(added machines like this one, on a Dask cluster, assuming grading scales with workers)")
     return 0
 
