@@ -459,6 +459,16 @@ def copy_course_for_make(dest: Path, lessons: list[str]) -> Path:
     return dest
 
 
+def private_home(base: Path) -> dict[str, str]:
+    """The variables that send every per-user folder below ``base`` (created), as the suite's conftest does."""
+    from tests.conftest import isolated_environment
+
+    env = isolated_environment(str(base))
+    for name, value in env.items():
+        os.makedirs(value, mode=0o700, exist_ok=True)
+    return env
+
+
 def start_make(target: str, course: Path, workdir: Path, served: Path, timeout: float = 180.0) -> LabServer:
     """Run `make TARGET` (lab or grade-ui) in ``course`` with this test's environment (.venv, never reinstalled)
     and JupyterLab on a free port with a random token passed through LAB_ARGS, as the README says."""
@@ -472,6 +482,10 @@ def start_make(target: str, course: Path, workdir: Path, served: Path, timeout: 
            target, f"VENV={venv}", f"LAB_ARGS={lab_args}"]
     env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(settings), JUPYTERLAB_WORKSPACES_DIR=str(workdir / "workspaces"),
                PYTHONDONTWRITEBYTECODE="1")
+    # A home of this server's own: nbgrader's submission cache (which the Assignment List lists submissions
+    # from) lives under the Jupyter data folder, and the suite's shared home holds other tests' submissions
+    # of the same course, lesson and login name.
+    env.update(private_home(workdir / "home"))
     log_path = workdir / f"make-{target}.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(cmd, cwd=course, env=env, stdout=log, stderr=subprocess.STDOUT,
