@@ -77,6 +77,10 @@ def _api(root: str, blas_threads: int):
         config.CourseDirectory.root = root
         if blas_threads:
             config.SandboxedExecute.blas_threads = blas_threads
+            # the judge (a child of this worker) and this worker keep to the same share of the cores: an
+            # unpinned OpenBLAS starts a thread per core, whose spinning takes CPU from the other workers
+            for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+                os.environ[name] = str(blas_threads)
         _API[key] = NbGraderAPI(config=config)
     return _API[key]
 

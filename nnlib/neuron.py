@@ -8,7 +8,6 @@ cannot; `is_linearly_separable` decides the question exactly with a small linear
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import linprog
 
 from ._validate import as_float_array, check_labels
 
@@ -109,5 +108,7 @@ def is_linearly_separable(X, y):
     # Unknowns v = (w_1, ..., w_d, b). linprog wants A_ub @ v <= b_ub, so we write -s_i (x_i . w + b) <= -1.
     A_ub = -s[:, None] * np.hstack([X, np.ones((n, 1))])
     b_ub = -np.ones(n)
+    from scipy.optimize import linprog  # here, not at the top: importing it costs every lesson 0.3 s
+
     result = linprog(c=np.zeros(d + 1), A_ub=A_ub, b_ub=b_ub, bounds=[(None, None)] * (d + 1), method="highs")
     return bool(result.status == 0)  # 0: a feasible point was found; 2: the inequalities are infeasible

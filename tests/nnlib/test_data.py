@@ -79,3 +79,14 @@ def test_standardize_gives_zero_mean_unit_std_and_handles_constant_columns(rng):
     np.testing.assert_array_equal(X, X0)
     Z2, _, _ = standardize(X[:5], mean, std)
     np.testing.assert_allclose(Z2, Z[:5])
+
+
+def test_load_digits_equals_scikit_learns_loader():
+    """nnlib reads scikit-learn's file itself (importing sklearn.datasets is slow): the same data, bit for bit."""
+    from sklearn.datasets import load_digits as sk_load_digits
+
+    X, y = load_digits()
+    digits = sk_load_digits()
+    assert X.dtype == np.float64 and y.dtype == np.int64
+    np.testing.assert_array_equal(X, digits.data / 16.0)
+    np.testing.assert_array_equal(y, digits.target)
