@@ -4,6 +4,9 @@ The grader never runs this module in a trusted process: ``autograder.probe.agent
 (and ``autograder.wire``'s) into the code the sandboxed kernel executes in place of a graded test cell, which
 ends with ``serve(path, namespace)``. The agent connects to the judge's socket and answers its requests until ``bye``:
 
+    bind names              → while this check runs, the notebook's names of the lesson's *other* exercises
+                              stand for the grader's references (callbacks, or data), so an exercise that
+                              builds on an earlier one is graded on its own; put back at the end of the check
     lookup names            → each name's value as data, or a handle ("O") for a function or other object
     call handle args kwargs → runs the learner's function on the decoded arguments; replies with the result
                               and every argument it changed in place (arrays, lists, dicts, generators)
@@ -25,6 +28,7 @@ from autograder.wire import (Decoder, Encoder, Scope, WireError, changed_since, 
                              send_frame, snapshot)  # AGENT-INLINE
 
 MESSAGE_LIMIT = 2000
+_MISSING = object()
 
 
 class _Agent:
@@ -33,6 +37,7 @@ class _Agent:
         self.namespace = namespace
         self.handles: dict[int, object] = {}
         self._ids: dict[int, int] = {}
+        self.saved: dict[str, object] = {}
 
     # --- handles for what is not data ---------------------------------------------------------------
     def _handle(self, obj):
@@ -62,12 +67,32 @@ class _Agent:
             op = header.get("op")
             if op == "bye":
                 return
-            if op == "lookup":
+            if op == "bind":
+                self._bind(header, payload)
+            elif op == "lookup":
                 self._lookup(header.get("names", []))
             elif op == "call":
                 self._call(header, payload)
             else:
                 raise WireError(f"unexpected request {op!r}")
+
+    def _bind(self, header, payload) -> None:
+        names = Decoder(Scope("n"), payload, handle=self._resolve).decode(header.get("names"))
+        if type(names) is not dict or not all(type(k) is str for k in names):
+            raise WireError("bad bind")
+        for name, value in names.items():
+            self.saved.setdefault(name, self.namespace.get(name, _MISSING))
+            self.namespace[name] = value
+        send_frame(self.sock, {"op": "bound"}, [])
+
+    def restore(self) -> None:
+        """Put the notebook's own values of the bound names back."""
+        for name, value in self.saved.items():
+            if value is _MISSING:
+                self.namespace.pop(name, None)
+            else:
+                self.namespace[name] = value
+        self.saved.clear()
 
     def _lookup(self, names) -> None:
         scope = Scope("a")
@@ -180,10 +205,12 @@ class _Callback:
 def serve(path: str, namespace: dict) -> None:
     """Connect to the judge at ``path`` and serve ``namespace``'s answers until the judge says bye."""
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    agent = _Agent(sock, namespace)
     try:
         sock.connect(path)
-        _Agent(sock, namespace).serve()
+        agent.serve()
     except (EOFError, OSError):
         pass  # the judge closed the connection (a deadline, or the end of the check)
     finally:
+        agent.restore()
         sock.close()

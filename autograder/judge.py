@@ -152,6 +152,14 @@ class Session:
         raise WireError("bad handle")
 
     # --- requests ---------------------------------------------------------------------------------------
+    def bind(self, values: dict) -> None:
+        """Have the agent stand ``values`` (the grader's references) in for these notebook names, for this check."""
+        enc = Encoder(Scope("n"), handle=self._encode_handle)
+        self.send({"op": "bind", "names": enc.encode(dict(values))}, enc.payload)
+        header, _ = self.recv()
+        if header.get("op") != "bound":
+            raise JudgeStop("protocol: bad reply to bind")
+
     def lookup(self, names: list[str]) -> dict:
         self.send({"op": "lookup", "names": names}, [])
         header, payload = self.recv()
@@ -304,17 +312,26 @@ class _NotAnAnswer:
         return f"<{self._text}>"
 
 
-def run_cell(source: str, sock: socket.socket, timeout: float) -> dict:
-    """Run one test cell against the agent on ``sock``; return the verdict dict (see the module docstring)."""
+def run_cell(source: str, sock: socket.socket, timeout: float, alone: dict | None = None) -> dict:
+    """Run one test cell against the agent on ``sock``; return the verdict dict (see the module docstring).
+
+    ``alone``: {notebook name: the grader's value} for the lesson's other exercises. While the cell runs, the
+    learner's code calls these (as callbacks into this process) instead of the learner's own versions, and the
+    test sees them too: one mistake costs one exercise, not every exercise built on it.
+    """
     start = time.monotonic()
     session = Session(sock, start + timeout)
     out = io.StringIO()
+    alone = dict(alone or {})
     try:
-        names = free_names(source)
+        names = [n for n in free_names(source) if n not in alone]
         namespace: dict = {"__name__": "__main__", "__builtins__": builtins}
         header, _ = session.recv()
         if header.get("op") != "hello":
             raise JudgeStop("protocol: no hello")
+        if alone:
+            session.bind(alone)
+            namespace.update(alone)
         namespace.update(session.lookup(names))
         code = compile(source, TEST_FILENAME, "exec")
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
@@ -358,6 +375,18 @@ def describe(error: BaseException) -> str:
     return (f"{kind}: {text}" if text else kind)[:MESSAGE_LIMIT]
 
 
+def references(names) -> dict:
+    """{exercise name: nnlib's reference} for the grader's list of names (ValueError for a name not in the catalogue)."""
+    from .catalogue import reference
+
+    if type(names) is not list or not all(type(n) is str for n in names):
+        raise ValueError("'alone' must be a list of exercise names")
+    try:
+        return {name: reference(name) for name in names}
+    except KeyError as exc:
+        raise ValueError(f"unknown exercise {exc}") from None
+
+
 def _listen(path: str) -> socket.socket:
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
@@ -388,6 +417,7 @@ def serve(path: str | None = None) -> None:
                 proto.write(json.dumps({"listening": True}) + "\n")
                 continue
             source, timeout = str(request["source"]), float(request.get("timeout") or cell_timeout(request["source"]))
+            alone = references(request.get("alone") or [])
             if listener is None:
                 raise ValueError("no socket to listen on yet")
         except (ValueError, KeyError, TypeError, OSError) as exc:
@@ -401,7 +431,7 @@ def serve(path: str | None = None) -> None:
             verdict = {"passed": False, "message": _stop_message("closed", timeout), "output": "", "seconds": timeout}
         else:
             try:
-                verdict = run_cell(source, sock, timeout)
+                verdict = run_cell(source, sock, timeout, alone)
             except Exception:  # a bug in the judge must still give a verdict, and say where
                 verdict = {"passed": False, "message": "The grader failed on this check:\n" +
                            traceback.format_exc(limit=3)[-MESSAGE_LIMIT:], "output": "", "seconds": 0.0}

@@ -34,6 +34,7 @@ from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 from traitlets import Bool, Enum, Float, Integer
 
+from .catalogue import REFERENCES, exercise_of
 from .probe import agent_code
 from .judge import cell_timeout
 from .sandbox import Limits, Sandbox, kernel_manager, require
@@ -92,8 +93,8 @@ class Judge:
             self.close()
             raise RuntimeError("the judge could not listen on its socket")
 
-    def ask(self, source: str, timeout: float) -> None:
-        self._send({"source": source, "timeout": timeout})
+    def ask(self, source: str, timeout: float, alone: list[str] | None = None) -> None:
+        self._send({"source": source, "timeout": timeout, "alone": list(alone or [])})
 
     def verdict(self, timeout: float) -> dict:
         line = self._read_line(timeout)
@@ -137,6 +138,9 @@ class SandboxedExecute(Execute):
                         "about half of a lesson's execution time, the grade never depends on it, and the learner "
                         "has the figures in their own notebook; the feedback shows a note in their place."
                         ).tag(config=True)
+    grade_alone = Bool(True, help="Grade each exercise on its own: while an exercise's test runs, the lesson's "
+                       "other exercises are the grader's references (callbacks into the judge), so a wrong "
+                       "weighted_sum costs weighted_sum's points, not neuron's too.").tag(config=True)
     max_replays = Integer(3, help="How often a hung or crashed kernel is restarted before the rest of the "
                           "notebook is given up.").tag(config=True)
 
@@ -161,6 +165,7 @@ class SandboxedExecute(Execute):
             require()
         limits = Limits(memory=self.memory_limit, processes=self.max_processes, blas_threads=self.blas_threads,
                         wall_seconds=self.notebook_timeout)
+        self.lesson = lesson
         self.box = Sandbox(lesson, folder, limits, isolate=self.sandbox == "bwrap")
         for skipped in self.box.skipped:
             self.log.warning("not copied into the sandbox: %s", skipped)
@@ -288,12 +293,21 @@ class SandboxedExecute(Execute):
             self._restart(index)
         return cell, resources
 
-    def judge_cell(self, source: str, index: int) -> tuple[bool, str, str]:
-        """The judge's verdict on test ``source``, asking the agent in the kernel for the learner's answers."""
+    def graded_alone(self, grade_id: str | None) -> list[str]:
+        """Names the judge binds to its references while test cell ``grade_id`` runs (``grade_alone``)."""
+        return _graded_alone(getattr(self, "lesson", ""), grade_id) if self.grade_alone else []
+
+    def judge_cell(self, source: str, index: int, grade_id: str | None = None) -> tuple[bool, str, str]:
+        """The judge's verdict on test ``source``, asking the agent in the kernel for the learner's answers.
+
+        ``grade_id``: the test cell's id (default: that of cell ``index``), which tells the exercise it grades.
+        """
+        if grade_id is None:
+            grade_id = self.nb.cells[index].get("metadata", {}).get("nbgrader", {}).get("grade_id")
         if self.given_up or time.monotonic() > self.deadline:
             return False, "Not checked: the notebook used up its time budget.", ""
         budget = cell_timeout(source, self.test_timeout)
-        self.judge.ask(source, budget)
+        self.judge.ask(source, budget, self.graded_alone(grade_id))
         probe = NotebookNode(cell_type="code", metadata={}, outputs=[], execution_count=None,
                              source=agent_code(self.box.judge_socket))
         hung = False
@@ -319,6 +333,14 @@ class SandboxedExecute(Execute):
                       "passed" if verdict.get("passed") else "failed", verdict.get("seconds", 0.0),
                       verdict.get("judge_rss_mb", "?"))
         return verdict.get("passed") is True, str(verdict.get("message", "")), str(verdict.get("output", ""))
+
+
+def _graded_alone(lesson: str, grade_id: str | None) -> list[str]:
+    """The lesson's exercises other than the one ``grade_id`` tests: the grader's references stand in for them."""
+    exercise = exercise_of(grade_id) if grade_id else None
+    if exercise is None:
+        return []
+    return [name for name in REFERENCES.get(lesson, {}) if name != exercise]
 
 
 def _note_undrawn_figures(cell) -> None:

@@ -52,15 +52,16 @@ class LessonSession:
         cell = NotebookNode(cell_type="code", metadata={}, outputs=[], execution_count=None, source=source)
         self.engine._run_in_kernel(cell, index)
 
-    def verdicts(self, name: str, source: str | None) -> list[Verdict]:
+    def verdicts(self, name: str, source: str | None, judged: str | None = None) -> list[Verdict]:
+        """Verdicts on exercise ``judged`` (default ``name``) with ``source`` in place of ``name``'s answer."""
         index, original = self.answer_cells[name]
-        cells = test_cells(self.nb, name)
-        assert cells, f"no test cell grades exercise {name!r}"
+        cells = test_cells(self.nb, judged or name)
+        assert cells, f"no test cell grades exercise {judged or name!r}"
         if source is not None:
             self.run(f"del {name}\n" if name else "", index)
             self.run(source, index)
         try:
-            return [Verdict(*self.engine.judge_cell(c.source, index)[:2]) for c in cells]
+            return [Verdict(*self.engine.judge_cell(c.source, index, nbgrader_meta(c)["grade_id"])[:2]) for c in cells]
         finally:
             if source is not None:
                 self.run(original, index)
@@ -84,9 +85,26 @@ def _close_sessions() -> None:
         s.close()
 
 
-def verdicts(lesson: str, name: str, source: str | None = None) -> list[Verdict]:
-    """The judge's verdicts on exercise ``name``'s test cells, with ``source`` replacing the answer."""
-    return session(lesson).verdicts(name, source)
+def verdicts(lesson: str, name: str, source: str | None = None, judged: str | None = None) -> list[Verdict]:
+    """The judge's verdicts on exercise ``judged``'s (default ``name``'s) test cells, with ``source`` replacing
+    ``name``'s answer."""
+    return session(lesson).verdicts(name, source, judged)
+
+
+def dependents(lesson: str) -> dict[str, list[str]]:
+    """{exercise: the lesson's exercises whose solution calls it} (from the solution notebook's answer cells)."""
+    from autograder.judge import free_names
+
+    nb = nbformat.read(solution_path(lesson), as_version=4)
+    out: dict[str, list[str]] = {}
+    for cell in nb.cells:
+        if cell.cell_type != "code" or not is_solution_cell(cell):
+            continue
+        source = "\n".join(ln for ln in cell.source.splitlines() if not ln.lstrip().startswith(("%", "!")))
+        for used in free_names(source):
+            if used in REFERENCES[lesson] and used != nbgrader_meta(cell)["grade_id"]:
+                out.setdefault(used, []).append(nbgrader_meta(cell)["grade_id"])
+    return out
 
 
 def exercise_passes(lesson: str, name: str, source: str | None = None) -> bool:
@@ -114,6 +132,17 @@ def test_the_solution_keeps_every_point(request):
     for name in REFERENCES[lesson]:
         failed = [v.message for v in verdicts(lesson, name) if not v.passed]
         assert not failed, f"{name}: the solution notebook's own answer loses points: {failed[0]}"
+
+
+def test_one_mistake_costs_one_exercise(request):
+    """A wrong answer to an exercise that others build on costs its own points only: each exercise built on
+    it is graded with the grader's reference in its place (SandboxedExecute.grade_alone)."""
+    lesson, wrong = request.module.LESSON, request.module.WRONG
+    for base, users in dependents(lesson).items():
+        for user in users:
+            for source in wrong[base]:
+                failed = [v.message for v in verdicts(lesson, base, source, judged=user) if not v.passed]
+                assert not failed, f"a wrong {base} also costs {user}: {failed[0]}"
 
 
 def test_wrong_answer_loses_the_points(request, wrong_variant):
