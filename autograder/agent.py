@@ -4,9 +4,9 @@ The grader never runs this module in a trusted process: ``autograder.probe.agent
 (and ``autograder.wire``'s) into the code the sandboxed kernel executes in place of a graded test cell, which
 ends with ``serve(path, namespace)``. The agent connects to the judge's socket and answers its requests until ``bye``:
 
-    bind names              → while this check runs, the notebook's names of the lesson's *other* exercises
-                              stand for the grader's references (callbacks, or data), so an exercise that
-                              builds on an earlier one is graded on its own; put back at the end of the check
+    bind names              → while this check runs, the names of the earlier exercises this one builds on
+                              stand for the grader's references (callbacks, or data), so the exercise is
+                              graded on its own; the notebook's own values are put back at the end of the check
     lookup names            → each name's value as data, or a handle ("O") for a function or other object
     call handle args kwargs → runs the learner's function on the decoded arguments; replies with the result
                               and every argument it changed in place (arrays, lists, dicts, generators)

@@ -70,6 +70,22 @@ REFERENCES: dict[str, dict[str, str]] = {
 
 LESSONS = tuple(REFERENCES)
 
+#: {exercise: the earlier exercises of its lesson that its answer is meant to call}. While such an exercise is
+#: graded, the judge stands its references in for these names (``SandboxedExecute.grade_alone``), so a mistake
+#: in an earlier exercise costs that exercise only. Only these, never the lesson's other references: each is
+#: what the exercise's own text tells the learner to build on, so it gives away nothing the learner may not use
+#: (binding, say, ``numerical_gradient`` and ``mse`` while ``mse_grad`` is graded would let a learner answer with
+#: them). tests/lessons checks this table against the solution notebooks' answers.
+BUILDS_ON: dict[str, tuple[str, ...]] = {
+    "neuron": ("weighted_sum",),
+    "sigmoid_grad": ("sigmoid",),
+    "attention": ("softmax",),
+    "mlp_forward": ("dense_forward",),
+    "transformer_mlp": ("dense_forward",),
+    "sawtooth": ("tent_params",),
+    "train": ("cross_entropy_grad", "dense_backward", "relu_backward", "sgd_step"),
+}
+
 
 def exercise_of(grade_id: str) -> str | None:
     """The exercise name a test cell's ``grade_id`` belongs to (``test_relu_hidden`` → ``relu``), or None.

@@ -315,7 +315,8 @@ class _NotAnAnswer:
 def run_cell(source: str, sock: socket.socket, timeout: float, alone: dict | None = None) -> dict:
     """Run one test cell against the agent on ``sock``; return the verdict dict (see the module docstring).
 
-    ``alone``: {notebook name: the grader's value} for the lesson's other exercises. While the cell runs, the
+    ``alone``: {notebook name: the grader's value} for the earlier exercises the tested one builds on
+    (``autograder.catalogue.BUILDS_ON``). While the cell runs, the
     learner's code calls these (as callbacks into this process) instead of the learner's own versions, and the
     test sees them too: one mistake costs one exercise, not every exercise built on it.
     """

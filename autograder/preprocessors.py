@@ -34,7 +34,7 @@ from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 from traitlets import Bool, Enum, Float, Integer
 
-from .catalogue import REFERENCES, exercise_of
+from .catalogue import BUILDS_ON, REFERENCES, exercise_of
 from .probe import agent_code
 from .judge import cell_timeout
 from .sandbox import Limits, Sandbox, kernel_manager, require
@@ -138,9 +138,10 @@ class SandboxedExecute(Execute):
                         "about half of a lesson's execution time, the grade never depends on it, and the learner "
                         "has the figures in their own notebook; the feedback shows a note in their place."
                         ).tag(config=True)
-    grade_alone = Bool(True, help="Grade each exercise on its own: while an exercise's test runs, the lesson's "
-                       "other exercises are the grader's references (callbacks into the judge), so a wrong "
-                       "weighted_sum costs weighted_sum's points, not neuron's too.").tag(config=True)
+    grade_alone = Bool(True, help="Grade each exercise on its own: while an exercise's test runs, the earlier "
+                       "exercises it builds on (autograder.catalogue.BUILDS_ON) are the grader's references "
+                       "(callbacks into the judge), so a wrong weighted_sum costs weighted_sum's points, not "
+                       "neuron's too.").tag(config=True)
     max_replays = Integer(3, help="How often a hung or crashed kernel is restarted before the rest of the "
                           "notebook is given up.").tag(config=True)
 
@@ -336,11 +337,9 @@ class SandboxedExecute(Execute):
 
 
 def _graded_alone(lesson: str, grade_id: str | None) -> list[str]:
-    """The lesson's exercises other than the one ``grade_id`` tests: the grader's references stand in for them."""
+    """The earlier exercises that the exercise ``grade_id`` tests builds on (``BUILDS_ON``), within ``lesson``."""
     exercise = exercise_of(grade_id) if grade_id else None
-    if exercise is None:
-        return []
-    return [name for name in REFERENCES.get(lesson, {}) if name != exercise]
+    return [name for name in BUILDS_ON.get(exercise, ()) if name in REFERENCES.get(lesson, {})]
 
 
 def _note_undrawn_figures(cell) -> None:

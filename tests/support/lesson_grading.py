@@ -136,8 +136,14 @@ def test_the_solution_keeps_every_point(request):
 
 def test_one_mistake_costs_one_exercise(request):
     """A wrong answer to an exercise that others build on costs its own points only: each exercise built on
-    it is graded with the grader's reference in its place (SandboxedExecute.grade_alone)."""
+    it is graded with the grader's reference in its place (SandboxedExecute.grade_alone), and the catalogue's
+    BUILDS_ON names exactly the earlier exercises the solution's answers call."""
+    from autograder.catalogue import BUILDS_ON
+
     lesson, wrong = request.module.LESSON, request.module.WRONG
+    found = {(base, user) for base, users in dependents(lesson).items() for user in users}
+    declared = {(base, user) for user, bases in BUILDS_ON.items() if user in REFERENCES[lesson] for base in bases}
+    assert found == declared, f"autograder.catalogue.BUILDS_ON disagrees with the solutions: {found ^ declared}"
     for base, users in dependents(lesson).items():
         for user in users:
             for source in wrong[base]:
