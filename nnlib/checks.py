@@ -28,6 +28,7 @@ import numpy as _np
 _ndarray = _np.ndarray
 _asarray = _np.asarray
 _array_equal = _np.array_equal
+_shares_memory = _np.shares_memory
 _isfinite = _np.isfinite
 _isnan = _np.isnan
 _abs = _np.abs
@@ -263,3 +264,54 @@ def expect_raises(func, args: tuple, exception=(ValueError, TypeError), *, call:
         raise CheckFailed(f"{call} raised {_type(exc).__name__}: {exc}; expected "
                           f"{getattr(exception, '__name__', exception)}." + (f"\n  hint: {hint}" if hint else ""))
     raise CheckFailed(f"{call} returned normally; expected it to raise an error." + (f"\n  hint: {hint}" if hint else ""))
+
+
+def _arrays_in(value):
+    """The ndarrays inside ``value`` (itself, or inside tuples, lists and dict values), depth first."""
+    if _type(value) is _ndarray:
+        yield value
+    elif _type(value) in (_tuple, _list):
+        for item in value:
+            yield from _arrays_in(item)
+    elif _type(value) is dict:
+        for item in value.values():
+            yield from _arrays_in(item)
+
+
+def call_checking_inputs(func, *args, call: str, names=None, hint: str | None = None, **kwargs):
+    """Call ``func(*args, **kwargs)``, check that it left every argument unchanged, and return its result.
+
+    names: the arguments' names for the message (default "argument 1", "argument 2", ...). Arrays, and
+    arrays inside tuples, lists and dicts (a list of (W, b) pairs, an optimiser's state) are compared exactly
+    with a copy taken before the call. Raises CheckFailed naming the call and the argument that changed.
+    """
+    before = [_snapshot(a) for a in args]
+    before_kw = {k: _snapshot(v) for k, v in kwargs.items()}
+    result = func(*args, **kwargs)
+    labels = _list(names) if names is not None else [f"argument {i + 1}" for i in range(_len(args))]
+    pairs = [(labels[i] if i < _len(labels) else f"argument {i + 1}", b, a) for i, (b, a) in
+             enumerate(_zip(before, args))] + [(f"{k}=", before_kw[k], kwargs[k]) for k in kwargs]
+    for label, old, new in pairs:
+        if not _same(old, new):
+            raise CheckFailed(f"{call} changed its input {label} in place.\n"
+                              f"  before the call: {_short(old)}\n  after the call:  {_short(new)}\n"
+                              "  hint: " + (hint or "leave the caller's arrays alone: build new arrays "
+                                            "(y = x * 2, z = np.array(x, dtype=float)) instead of assigning "
+                                            "into them (x[...] = ..., x += ...)."))
+    return result
+
+
+def expect_new_array(got, *inputs, call: str, hint: str | None = None) -> None:
+    """Check that the array ``got`` shares no memory with any array in ``inputs`` (not the input, nor a view).
+
+    A function that promises a new array must not return the caller's array itself or a view of it
+    (x[:], x.reshape(...), np.asarray(x)): the caller's data would change the moment the result is changed.
+    """
+    if _type(got) is not _ndarray:
+        return
+    for value in inputs:
+        for arr in _arrays_in(value):
+            if got is arr or _bool(_shares_memory(got, arr)):
+                _fail(call, "returned the caller's array itself (or a view of it), not a new array.",
+                      got, None, hint or "return a new array: x.copy() or np.array(x, dtype=float); "
+                      "x[:], x.reshape(...) and np.asarray(x) share the caller's memory.", show_values=False)
