@@ -12,8 +12,8 @@ check caught the variant; no exception means "all visible checks passed".
 
 A WRONG variant is known to lose its points at grading (tests/lessons checks that), so a wrong variant the
 instant check lets through is a learner told "passed" who then loses the points. The script prints, per
-lesson and exercise, wrong caught / total and right accepted / total, the overall figures, and the wrong
-variants that slip through. It is a benchmark (it prints figures); tests/lessons/test_instant_checks.py
+lesson and exercise, wrong caught / total and right accepted / total (the solution's own answer counts as a
+right one), the overall figures, and the wrong variants that slip through. It is a benchmark (it prints figures); tests/lessons/test_instant_checks.py
 asserts on the same measurement.
 """
 from __future__ import annotations
@@ -79,19 +79,29 @@ def comments(lesson: str) -> dict:
     text = Path(module.__file__).read_text()
     lines = text.splitlines()
     found = {}
+
+    def note(elt) -> str:
+        lines_above, j = [], elt.lineno - 2
+        while j >= 0 and lines[j].strip().startswith("#"):
+            lines_above.insert(0, lines[j].strip().lstrip("#").strip())
+            j -= 1
+        return " ".join(lines_above)
+
     for node in ast.walk(ast.parse(text)):
-        if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
-                and node.targets[0].id in ("WRONG", "RIGHT") and isinstance(node.value, ast.Dict)):
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1):
             continue
-        for key, value in zip(node.value.keys, node.value.values):
-            if not (isinstance(key, ast.Constant) and isinstance(value, (ast.List, ast.Tuple))):
-                continue
-            for i, elt in enumerate(value.elts):
-                note, j = [], elt.lineno - 2
-                while j >= 0 and lines[j].strip().startswith("#"):
-                    note.insert(0, lines[j].strip().lstrip("#").strip())
-                    j -= 1
-                found[(node.targets[0].id, key.value, i)] = " ".join(note)
+        target = node.targets[0]
+        if isinstance(target, ast.Name) and target.id in ("WRONG", "RIGHT") and isinstance(node.value, ast.Dict):
+            table, items = target.id, list(zip(node.value.keys, node.value.values))
+        elif (isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name)
+              and target.value.id in ("WRONG", "RIGHT") and isinstance(target.slice, ast.Constant)):
+            table, items = target.value.id, [(target.slice, node.value)]
+        else:
+            continue
+        for key, value in items:
+            if isinstance(key, ast.Constant) and isinstance(value, (ast.List, ast.Tuple)):
+                for i, elt in enumerate(value.elts):
+                    found[(table, key.value, i)] = note(elt)
     return found
 
 
@@ -197,6 +207,11 @@ def measure(lesson: str) -> list[Result]:
     session = Session(lesson)
     results = []
     try:
+        for name, (index, original) in session.answers.items():   # the solution's own answer first
+            if name in module.RIGHT:
+                caught, msg = session.try_variant(name, original)
+                results.append(Result(lesson, name, "right", -1, original, caught, msg,
+                                      "the solution notebook's own answer"))
         for kind, table in (("wrong", module.WRONG), ("right", module.RIGHT)):
             for name, sources in table.items():
                 for i, source in enumerate(sources):
