@@ -1,6 +1,7 @@
 """Measure how often the learner's instant check agrees with the grade.
 
-    python benchmarks/instant_check_agreement.py [lesson ...]      (all lessons with variants by default)
+    python benchmarks/instant_check_agreement.py [--solutions DIR] [lesson ...]
+                                                   (all lessons with variants; DIR defaults to solutions/)
 
 For every lesson with a variants file ``tests/lessons/test_<lesson>_variants.py`` and every WRONG and RIGHT
 variant of every exercise in it, the lesson's solution notebook runs once in a plain Jupyter kernel (no
@@ -38,6 +39,8 @@ if str(ROOT) not in sys.path:
 from autograder.catalogue import LESSONS, exercise_of  # noqa: E402
 
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS\n?", re.S)
+SOLUTIONS = ROOT / "solutions"   # --solutions DIR measures other notebooks (e.g. an older commit's) against
+                                 # today's catalogue of variants
 VARIANT_TIMEOUT = 60  # seconds per cell: a variant that loops for ever counts as caught (the learner waits)
 
 
@@ -140,7 +143,7 @@ class Session:
     checks: dict = field(default_factory=dict)    # exercise -> [visible check sources]
 
     def __post_init__(self):
-        path = ROOT / "solutions" / self.lesson / f"{self.lesson}.ipynb"
+        path = SOLUTIONS / self.lesson / f"{self.lesson}.ipynb"
         nb = nbformat.read(path, as_version=4)
         self.client = _Client(nb, timeout=VARIANT_TIMEOUT, kernel_name="python3", allow_errors=False,
                                      interrupt_on_timeout=True,
@@ -261,6 +264,9 @@ def report(results: list[Result]) -> None:
 
 
 def main(argv: list[str]) -> int:
+    global SOLUTIONS
+    if argv[:1] == ["--solutions"]:
+        SOLUTIONS, argv = Path(argv[1]).resolve(), argv[2:]
     lessons = argv or [lesson for lesson in LESSONS if variants_module(lesson) is not None]
     results = []
     for lesson in lessons:
