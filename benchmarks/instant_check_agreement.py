@@ -41,7 +41,8 @@ from autograder.catalogue import LESSONS, exercise_of  # noqa: E402
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS\n?", re.S)
 SOLUTIONS = ROOT / "solutions"   # --solutions DIR measures other notebooks (e.g. an older commit's) against
                                  # today's catalogue of variants
-VARIANT_TIMEOUT = 60  # seconds per cell: a variant that loops for ever counts as caught (the learner waits)
+VARIANT_TIMEOUT = 120        # seconds per variant or check cell: one that runs for ever counts as caught
+NOTEBOOK_CELL_TIMEOUT = 600  # seconds per cell of the solution notebook itself (a loaded machine is slow)
 
 
 class _Client(NotebookClient):
@@ -159,18 +160,21 @@ class Session:
                 continue
             if m.get("solution"):
                 self.answers[m["grade_id"]] = (index, cell.source)
-            ok, msg = self.run(cell.source, index)
+            ok, msg = self.run(cell.source, index, timeout=NOTEBOOK_CELL_TIMEOUT)
             if not ok:
                 raise RuntimeError(f"{self.lesson}: solution cell {index} fails: {msg}")
 
-    def run(self, source: str, index: int = 0) -> tuple[bool, str]:
+    def run(self, source: str, index: int = 0, timeout: int = VARIANT_TIMEOUT) -> tuple[bool, str]:
         cell = NotebookNode(cell_type="code", metadata={}, outputs=[], execution_count=None, source=source)
+        self.client.timeout = timeout
         try:
             self.client.execute_cell(cell, index)
         except CellTimeoutError:
-            return False, f"timed out after {VARIANT_TIMEOUT} s"
+            return False, f"timed out after {timeout} s"
         except CellExecutionError as exc:
             return False, _first_line(exc)
+        finally:
+            self.client.timeout = VARIANT_TIMEOUT
         return True, ""
 
     def try_variant(self, name: str, source: str) -> tuple[bool, str]:
