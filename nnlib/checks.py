@@ -28,6 +28,8 @@ import numpy as _np
 _ndarray = _np.ndarray
 _asarray = _np.asarray
 _array_equal = _np.array_equal
+_shares_memory = _np.shares_memory
+_Generator = _np.random.Generator
 _isfinite = _np.isfinite
 _isnan = _np.isnan
 _abs = _np.abs
@@ -263,3 +265,116 @@ def expect_raises(func, args: tuple, exception=(ValueError, TypeError), *, call:
         raise CheckFailed(f"{call} raised {_type(exc).__name__}: {exc}; expected "
                           f"{getattr(exception, '__name__', exception)}." + (f"\n  hint: {hint}" if hint else ""))
     raise CheckFailed(f"{call} returned normally; expected it to raise an error." + (f"\n  hint: {hint}" if hint else ""))
+
+
+def _arrays_in(value):
+    """The ndarrays inside ``value`` (itself, or inside tuples, lists and dict values), depth first."""
+    if _type(value) is _ndarray:
+        yield value
+    elif _type(value) in (_tuple, _list):
+        for item in value:
+            yield from _arrays_in(item)
+    elif _type(value) is dict:
+        for item in value.values():
+            yield from _arrays_in(item)
+
+
+def call_checking_inputs(func, *args, call: str, names=None, hint: str | None = None, **kwargs):
+    """Call ``func(*args, **kwargs)``, check that it left every argument unchanged, and return its result.
+
+    A ``numpy.random.Generator`` argument is expected to advance, and a function argument is not data: both
+    are left out of the comparison.
+
+    names: the arguments' names for the message (default "argument 1", "argument 2", ...). Arrays, and
+    arrays inside tuples, lists and dicts (a list of (W, b) pairs, an optimiser's state) are compared exactly
+    with a copy taken before the call. Raises CheckFailed naming the call and the argument that changed.
+    """
+    before = [_snapshot(a) for a in args]
+    before_kw = {k: _snapshot(v) for k, v in kwargs.items()}
+    result = func(*args, **kwargs)
+    labels = _list(names) if names is not None else [f"argument {i + 1}" for i in range(_len(args))]
+    pairs = [(labels[i] if i < _len(labels) else f"argument {i + 1}", b, a) for i, (b, a) in
+             enumerate(_zip(before, args))] + [(f"{k}=", before_kw[k], kwargs[k]) for k in kwargs]
+    for label, old, new in pairs:
+        if _isinstance(new, _Generator) or callable(new):   # an rng advances, a function is not data
+            continue
+        if not _same(old, new):
+            raise CheckFailed(f"{call} changed its input {label} in place.\n"
+                              f"  before the call: {_short(old)}\n  after the call:  {_short(new)}\n"
+                              "  hint: " + (hint or "leave the caller's arrays alone: build new arrays "
+                                            "(y = x * 2, z = np.array(x, dtype=float)) instead of assigning "
+                                            "into them (x[...] = ..., x += ...)."))
+    return result
+
+
+def expect_new_array(got, *inputs, call: str, hint: str | None = None) -> None:
+    """Check that the array ``got`` shares no memory with any array in ``inputs`` (not the input, nor a view).
+
+    A function that promises a new array must not return the caller's array itself or a view of it
+    (x[:], x.reshape(...), np.asarray(x)): the caller's data would change the moment the result is changed.
+    """
+    if _type(got) is not _ndarray:
+        return
+    for value in inputs:
+        for arr in _arrays_in(value):
+            if got is arr or _bool(_shares_memory(got, arr)):
+                _fail(call, "returned the caller's array itself (or a view of it), not a new array.",
+                      got, None, hint or "return a new array: x.copy() or np.array(x, dtype=float); "
+                      "x[:], x.reshape(...) and np.asarray(x) share the caller's memory.", show_values=False)
+
+
+def _code_objects(code):
+    yield code
+    for const in code.co_consts:
+        if _type(const) is _type(code):
+            yield from _code_objects(const)
+
+
+def expect_no_reference(func, references, *, call: str, hint: str | None = None) -> None:
+    """Check that ``func`` does not use any of the course's reference answers listed in ``references``.
+
+    references: "module:name" strings, e.g. ["nnlib.activations:softmax"]. At grading, an answer that calls
+    a reference of its own lesson scores zero; this check tells the learner beforehand. It looks at the names
+    the function's code uses (and those of the notebook functions it calls): a global bound to a reference, a
+    module holding one (``nnlib.activations.softmax``), or an import of one inside the function.
+    """
+    import importlib
+    wanted = []
+    for ref in references:
+        module, _, attr = ref.partition(":")
+        try:
+            obj = getattr(importlib.import_module(module), attr)
+        except Exception:        # an environment without the references: nothing to find
+            obj = None
+        wanted.append((module, attr, obj))
+    seen, todo = set(), [func]
+    while todo:
+        f = todo.pop()
+        code, glb = getattr(f, "__code__", None), getattr(f, "__globals__", {})
+        if code is None or id(f) in seen:
+            continue
+        seen.add(id(f))
+        names = set()
+        for c in _code_objects(code):
+            names.update(c.co_names)
+        cells = [c.cell_contents for c in (getattr(f, "__closure__", None) or ()) if _cell_ok(c)]
+        values = [glb.get(n) for n in names] + cells
+        for module, attr, obj in wanted:
+            hit = (obj is not None and any(v is obj for v in values)) or (
+                attr in names and (module in names or any(getattr(v, "__name__", None) == module
+                                                         for v in values if _type(v).__name__ == "module")))
+            if hit:
+                raise CheckFailed(
+                    f"{call} uses {module}.{attr}, the course's reference answer to the exercise {attr!r} of this "
+                    "lesson.\n  At grading, an answer that calls a reference of its own lesson scores zero.\n"
+                    "  hint: " + (hint or f"call the {attr} you wrote yourself in this notebook instead."))
+        todo += [v for v in values if callable(v) and getattr(v, "__globals__", None) is glb
+                 and getattr(v, "__module__", None) == glb.get("__name__")]
+
+
+def _cell_ok(cell) -> bool:
+    try:
+        cell.cell_contents
+    except ValueError:
+        return False
+    return True

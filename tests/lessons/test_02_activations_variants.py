@@ -81,6 +81,10 @@ WRONG = {
         "def gelu(x):\n    return x / (1.0 + np.exp(-1.702 * x))\n",
         # Phi(x) alone, without the factor x
         "def gelu(x):\n    from scipy.special import erf\n    return 0.5 * (1.0 + erf(x / np.sqrt(2.0)))\n",
+        # a loop with math.erf over the entries: only works for 1-D inputs
+        "def gelu(x):\n"
+        "    import math\n"
+        "    return np.array([0.5 * v * (1.0 + math.erf(v / math.sqrt(2.0))) for v in x])\n",
     ],
     "gelu_tanh": [
         # the exact GELU instead of the approximation

@@ -68,6 +68,13 @@ WRONG = {
         "        if i < len(params) - 2:\n"
         "            A = activation(A)\n"
         "    return A\n",
+        # written for two layers: the first and the last, anything in between is skipped
+        "def mlp_forward(X, params, activation):\n"
+        "    if len(params) == 1:\n"
+        "        W, b = params[0]\n"
+        "        return X @ W + b\n"
+        "    (W1, b1), (W2, b2) = params[0], params[-1]\n"
+        "    return activation(X @ W1 + b1) @ W2 + b2\n",
     ],
     "init_dense": [
         # variance 1/d_in (LeCun) instead of 2/d_in, and 1/(d_in+d_out) for Xavier

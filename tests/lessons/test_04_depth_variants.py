@@ -53,6 +53,20 @@ WRONG = {
         "    for _ in range(k):\n"
         "        y = mlp_forward(x[:, None], tent_params(), relu)[:, 0]\n"
         "    return y\n",
+        # starts from x itself: for k = 0 the loop never runs and the caller's array comes back
+        "from nnlib.activations import relu\nfrom nnlib.layers import mlp_forward\n"
+        "def sawtooth(x, k):\n"
+        "    y = x\n"
+        "    for _ in range(k):\n"
+        "        y = mlp_forward(y[:, None], tent_params(), relu)[:, 0]\n"
+        "    return y\n",
+        # starts from a reshaped x, a view: for k = 0 it returns a view of the caller's array
+        "from nnlib.activations import relu\nfrom nnlib.layers import mlp_forward\n"
+        "def sawtooth(x, k):\n"
+        "    y = x.reshape(-1, 1)\n"
+        "    for _ in range(k):\n"
+        "        y = mlp_forward(y, tent_params(), relu)\n"
+        "    return y[:, 0]\n",
     ],
     "count_linear_pieces": [
         # counts kinks, forgets the + 1
@@ -117,6 +131,12 @@ WRONG = {
         "            A = np.maximum(A, 0)\n"
         "        out.append(A)\n"
         "    return out\n",
+        # written for two layers: the hidden layer of the first pair and the logits of the last
+        "from nnlib.activations import relu\n"
+        "def layer_activations(X, params):\n"
+        "    (W1, b1), (W2, b2) = params[0], params[-1]\n"
+        "    A1 = relu(X @ W1 + b1)\n"
+        "    return [A1, A1 @ W2 + b2]\n",
     ],
     "top_activating": [
         # smallest first
@@ -134,6 +154,12 @@ WRONG = {
         # returns the activations instead of the indices
         "def top_activating(acts, unit, k):\n"
         "    return np.sort(acts[:, unit])[::-1][:k]\n",
+        # sorts the caller's column in place (np.ndarray.sort on a view of acts)
+        "def top_activating(acts, unit, k):\n"
+        "    col = acts[:, unit]\n"
+        "    order = np.argsort(-col, kind='stable')[:k]\n"
+        "    col.sort()\n"
+        "    return order\n",
     ],
 }
 

@@ -115,6 +115,16 @@ WRONG = {
         "    s = logits - logits.max(axis=1, keepdims=True)\n"
         "    logp = s - np.log(np.exp(s).sum(axis=1, keepdims=True))\n"
         "    return float(-np.sum(logp[np.arange(len(y)), y]))\n",
+        # one maximum for the whole batch: a row far below it underflows to log(0)
+        "def cross_entropy(logits, y):\n"
+        "    z = logits - np.max(logits)\n"
+        "    lse = np.log(np.sum(np.exp(z), axis=1))\n"
+        "    return float(np.mean(lse - z[np.arange(len(y)), y]))\n",
+        # stable, but shifts the caller's logits in place
+        "def cross_entropy(logits, y):\n"
+        "    logits -= np.max(logits, axis=1, keepdims=True)\n"
+        "    lse = np.log(np.sum(np.exp(logits), axis=1))\n"
+        "    return float(np.mean(lse - logits[np.arange(len(y)), y]))\n",
     ],
     "cross_entropy_grad": [
         # forgets the 1/n of the mean
@@ -129,6 +139,12 @@ WRONG = {
         "def cross_entropy_grad(logits, y):\n"
         "    e = np.exp(logits)\n"
         "    return (e / e.sum(axis=1, keepdims=True) - np.eye(logits.shape[1])[y]) / len(y)\n",
+        # one maximum for the whole batch: a row far below it becomes 0/0
+        "def cross_entropy_grad(logits, y):\n"
+        "    e = np.exp(logits - np.max(logits))\n"
+        "    p = e / e.sum(axis=1, keepdims=True)\n"
+        "    p[np.arange(len(y)), y] -= 1.0\n"
+        "    return p / len(y)\n",
     ],
     "binary_cross_entropy": [
         # the textbook formula on sigmoid probabilities: log(0) = -inf for confident answers
@@ -166,6 +182,10 @@ WRONG = {
         "def dense_backward(dZ, X, W):\n    return dZ @ W.T, dZ.T @ X, dZ.sum(axis=0)\n",
         # the results in the wrong order
         "def dense_backward(dZ, X, W):\n    return X.T @ dZ, dZ @ W.T, dZ.sum(axis=0)\n",
+        # db summed over the units (axis=1) instead of over the batch
+        "def dense_backward(dZ, X, W):\n    return dZ @ W.T, X.T @ dZ, dZ.sum(axis=1)\n",
+        # dZ transposed inside dW: same numbers as X.T @ dZ only when dZ is symmetric
+        "def dense_backward(dZ, X, W):\n    return dZ @ W.T, X.T @ dZ.T, dZ.sum(axis=0)\n",
     ],
     "relu_backward": [
         "def relu_backward(dA, Z):\n    return np.where(dA > 0, dA, 0.0)\n",                      # gates on dA
@@ -201,6 +221,18 @@ WRONG = {
         "        flat[i] -= 2 * eps\n"
         "        fm = f(x)\n"
         "        g.reshape(-1)[i] = (fp - fm) / (2 * eps)\n"
+        "    return g\n",
+        # nudges a copy but never puts an entry back: later entries are measured at a shifted point
+        "def numerical_gradient(f, x, eps=1e-6):\n"
+        "    xw = np.array(x, dtype=float)\n"
+        "    g = np.zeros_like(xw)\n"
+        "    flat, gf = xw.reshape(-1), g.reshape(-1)\n"
+        "    for i in range(flat.size):\n"
+        "        flat[i] += eps\n"
+        "        fp = f(xw)\n"
+        "        flat[i] -= 2 * eps\n"
+        "        fm = f(xw)\n"
+        "        gf[i] = (fp - fm) / (2 * eps)\n"
         "    return g\n",
     ],
     "sgd_step": [

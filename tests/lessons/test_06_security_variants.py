@@ -41,6 +41,10 @@ WRONG = {
         "def recover_input_from_gradients(dW, db):\n"
         "    j = np.argmax(np.abs(db))\n"
         "    return dW[:, j] * db[j]\n",
+        # the largest db, not the largest |db|: a 0 (or a small entry) when the big ones are negative
+        "def recover_input_from_gradients(dW, db):\n"
+        "    j = int(np.argmax(db))\n"
+        "    return dW[:, j] / db[j]\n",
     ],
     "fgsm": [
         # no clipping
@@ -97,6 +101,23 @@ WRONG = {
         "            if i > 0:\n"
         "                g = g * (pre[i - 1] > 0)\n"
         "        x = x + lr * g\n"
+        "    return x\n",
+        # starts from x0 itself: with steps = 0 the caller's array comes back
+        "def maximize_neuron(params, layer, unit, x0, steps, lr):\n"
+        "    x = x0\n"
+        "    for _ in range(steps):\n"
+        "        a, pre = x, []\n"
+        "        for W, b in params[:layer + 1]:\n"
+        "            z = a @ W + b\n"
+        "            pre.append(z)\n"
+        "            a = np.maximum(z, 0.0)\n"
+        "        grad = np.zeros(params[layer][0].shape[1])\n"
+        "        grad[unit] = 1.0\n"
+        "        for i in range(layer, -1, -1):\n"
+        "            grad = params[i][0] @ grad\n"
+        "            if i > 0:\n"
+        "                grad = grad * (pre[i - 1] > 0)\n"
+        "        x = np.clip(x + lr * grad, 0.0, 1.0)\n"
         "    return x\n",
     ],
     "perturb_to_activate": [
@@ -194,6 +215,24 @@ WRONG = {
         "                g = g * (pre[i - 1] > 0)\n"
         "        x_adv = np.clip(x_adv + lr * np.where(g >= 0, 1.0, -1.0), lo, hi)\n"
         "    return x_adv\n",
+        # x[:] as the "copy": a view, so with steps = 0 a view of the caller's image comes back
+        "def perturb_to_activate(params, layer, unit, x, eps, steps, lr):\n"
+        "    lo, hi = np.clip(x - eps, 0.0, 1.0), np.clip(x + eps, 0.0, 1.0)\n"
+        "    x_adv = x[:]\n"
+        "    for _ in range(steps):\n"
+        "        a, pre = x_adv, []\n"
+        "        for W, b in params[:layer + 1]:\n"
+        "            z = a @ W + b\n"
+        "            pre.append(z)\n"
+        "            a = np.maximum(z, 0.0)\n"
+        "        grad = np.zeros(params[layer][0].shape[1])\n"
+        "        grad[unit] = 1.0\n"
+        "        for i in range(layer, -1, -1):\n"
+        "            grad = params[i][0] @ grad\n"
+        "            if i > 0:\n"
+        "                grad = grad * (pre[i - 1] > 0)\n"
+        "        x_adv = np.clip(x_adv + lr * np.sign(grad), lo, hi)\n"
+        "    return x_adv\n",
     ],
     "flip_labels": [
         # new label drawn from all k classes: sometimes the same as the old one
@@ -230,6 +269,13 @@ WRONG = {
         "    out = np.array(y).copy()\n"
         "    out[rows] = (out[rows] + np.random.randint(1, k, size=len(rows))) % k\n"
         "    return out\n",
+        # y[:] as the "copy" (the list idiom): a numpy view, so the caller's labels change
+        "def flip_labels(y, rate, k, rng):\n"
+        "    n = len(y)\n"
+        "    rows = rng.choice(n, size=int(round(rate * n)), replace=False)\n"
+        "    out = y[:]\n"
+        "    out[rows] = (out[rows] + rng.integers(1, k, size=len(rows))) % k\n"
+        "    return out\n",
     ],
     "poison_with_trigger": [
         # the trigger in the top-left corner
@@ -263,6 +309,13 @@ WRONG = {
         "def poison_with_trigger(X, y, rate, target, rng):\n"
         "    Xp, yp = np.array(X, dtype=float), np.array(y)\n"
         "    rows = rng.integers(0, len(X), size=int(round(rate * len(X))))\n"
+        "    Xp[np.ix_(rows, [55, 62, 63])] = 1.0\n"
+        "    yp[rows] = target\n"
+        "    return Xp, yp\n",
+        # truncates instead of rounding: int(rate * n)
+        "def poison_with_trigger(X, y, rate, target, rng):\n"
+        "    Xp, yp = np.array(X, dtype=float), np.array(y)\n"
+        "    rows = rng.choice(len(X), size=int(rate * len(X)), replace=False)\n"
         "    Xp[np.ix_(rows, [55, 62, 63])] = 1.0\n"
         "    yp[rows] = target\n"
         "    return Xp, yp\n",
