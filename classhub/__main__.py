@@ -1,5 +1,6 @@
 """python -m classhub: the course for a class on one JupyterHub server (run as root).
 
+    python -m classhub environment [--prefix DIR]  # only the shared environment (/opt/nn-course; CI does this)
     python -m classhub install --instructor NAME   # shared environment, exchange, global config, instructor
     python -m classhub accounts ROSTER.csv         # learners' accounts (again: adds newcomers only)
     python -m classhub start | stop | status       # the hub, its proxy and every single-user server
@@ -32,6 +33,8 @@ def main(argv: list[str] | None = None) -> int:
             continue
         inst.add_argument("--" + field.name.replace("_", "-"), type=type(getattr(defaults, field.name)),
                           default=None, help=f"default: {getattr(defaults, field.name) or 'see the docs'}")
+    env = sub.add_parser("environment", help="build or update only the shared environment (no accounts)")
+    env.add_argument("--prefix", default=Settings().prefix)
     acc = sub.add_parser("accounts", help="make the accounts of a roster's learners (id[,name,email])")
     acc.add_argument("roster")
     for name in ("start", "stop", "status"):
@@ -39,6 +42,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     state = _settings.state_dir(args.state)
     try:
+        if args.command == "environment":
+            from .environment import install_environment
+
+            changed = install_environment(Settings(prefix=args.prefix))
+            print(f"classhub: environment {args.prefix} {'updated' if changed else 'up to date'}")
+            return 0
         if args.command == "install":
             try:
                 s = _settings.load(state)  # a second install keeps what the first one was told

@@ -8,7 +8,7 @@ What it sets up (each step idempotent; an existing course folder, account or pas
 3. the instructor's course folder ``~instructor/course`` (a copy of this course: solutions/, notebooks/,
    nbgrader_config.py), and ``~instructor/.jupyter/nbgrader_config.py``, which loads it: the instructor's
    single-user server starts in the home folder, where the formgrader looks for its configuration;
-4. the exchange (``/srv/nbgrader/exchange``, root's, 0755) with the course's folder in it owned by the
+4. the exchange (``/srv/nbgrader/exchange``, root's, 1777: nbgrader's release insists on 777) with the course's folder in it owned by the
    instructor, in which nbgrader's release makes ``outbound/`` and the world-writable ``inbound/``;
 5. the global nbgrader configuration (``/etc/jupyter/nbgrader_config.py``: the exchange and the course id), which
    every account's nbgrader reads; the course's own nbgrader_config.py leaves a global Exchange.root in place
@@ -93,7 +93,7 @@ def setup_instructor(s: Settings, source: Path = COURSE_SOURCE) -> str | None:
 def setup_exchange(s: Settings) -> None:
     root = Path(s.exchange)
     root.mkdir(parents=True, exist_ok=True)
-    os.chmod(root, 0o755)
+    os.chmod(root, 0o1777)  # nbgrader's release insists on 777; the sticky bit keeps others' folders theirs
     course = root / COURSE_ID
     course.mkdir(exist_ok=True)
     user = pwd.getpwnam(s.instructor)
