@@ -198,10 +198,19 @@ def test_the_class_journey(hub, browser, artifacts):
         editor.click()
         page.keyboard.press("Control+a")
         page.keyboard.insert_text(ANSWER)
-        page.keyboard.press("Shift+Enter")  # runs the answer, moves to its check
-        page.keyboard.press("Shift+Enter")  # runs the check
+        page.keyboard.press("Shift+Enter")  # runs the answer
+        cells.nth(index).locator(".jp-InputPrompt").filter(has_text=re.compile(r"\[\d+\]")).wait_for(timeout=SLOW)
         check = cells.nth(index + 1)
-        check.locator(".jp-InputPrompt").filter(has_text=re.compile(r"\[\d+\]")).wait_for(timeout=SLOW)
+        ran = check.locator(".jp-InputPrompt").filter(has_text=re.compile(r"\[\d+\]"))
+        for _ in range(3):  # select the check cell, as a learner clicks on it, and run it
+            check.locator(".jp-InputPrompt").click()
+            page.keyboard.press("Shift+Enter")
+            try:
+                ran.wait_for(timeout=30_000)
+                break
+            except Exception:  # noqa: BLE001 - a click the app did not act on: click again
+                continue
+        ran.wait_for(timeout=SLOW)
         outputs = check.locator(".jp-OutputArea").inner_text()
         assert "Error" not in outputs and "Traceback" not in outputs, f"the check of the answer failed:\n{outputs}"
         page.keyboard.press("Control+s")
