@@ -4,6 +4,8 @@
 #                   on work/, with nbgrader's Assignment List wired to this course's exchange
 #   make grade-ui   the instructor's JupyterLab on the course folder, opening the formgrader
 #   make test       install what the tests need too (requirements-test.txt), then run the whole test suite
+#   make class-server   as root: the course for a class on one JupyterHub server (python3 -m classhub install,
+#                   then start; INSTRUCTOR=name); see README "For a class"
 #   make release    regenerate notebooks/ from solutions/ with nbgrader (the release is never edited by hand)
 # Options for JupyterLab go in LAB_ARGS, e.g.  make lab LAB_ARGS="--port=8890 --no-browser"
 # As root (a container, a fresh VM) both JupyterLab commands add --allow-root, which JupyterLab requires there.
@@ -18,7 +20,8 @@ export PATH := $(abspath $(BIN)):$(PATH)
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 ROOT_NOTE  := $(if $(ALLOW_ROOT),@echo "make: running as root (a container?): JupyterLab gets --allow-root")
 
-.PHONY: lab grade-ui test release benchmark install install-test clean
+.PHONY: lab grade-ui test release benchmark install install-test clean class-server
+INSTRUCTOR ?=
 install: $(VENV)/.installed
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,7 +49,12 @@ grade-ui: install
 
 test: install-test
 	$(BIN)/python -m pytest -m "not solo"
-	$(BIN)/python -m pytest -m solo -n 0 tests/browser/test_one_machine.py
+	$(BIN)/python -m pytest -m solo -n 0 tests/browser/test_one_machine.py tests/classhub
+
+class-server:
+	@test -n "$(INSTRUCTOR)" || { echo "make class-server: name the instructor's account: make class-server INSTRUCTOR=name"; exit 2; }
+	/usr/bin/python3 -m classhub install --instructor $(INSTRUCTOR)
+	/usr/bin/python3 -m classhub start
 
 release: install
 	$(BIN)/python -m autograder.release

@@ -41,7 +41,27 @@ def global_exchange_root(exclude: tuple[str, ...] = ()) -> tuple[str, str] | Non
     """(Exchange.root, file) from the global nbgrader configuration (Jupyter's config path), or None.
 
     The folders in ``exclude`` (the course's own folders) are skipped; among the others the first in Jupyter's
-    order (user before environment before system) that sets ``Exchange.root`` wins, as it would in nbgrader."""
+    order (user before environment before system) that sets ``Exchange.root`` wins, as it would in nbgrader.
+    A file that itself loads the course's configuration (``load_subconfig``, as the instructor's
+    ``~/.jupyter/nbgrader_config.py`` on a class server does) is skipped: it says nothing of its own."""
+    global _SEARCHING
+    if _SEARCHING:  # a global file that loads the course's config (an instructor's ~/.jupyter on a class server)
+        raise _Reentered("this configuration file loads the course's own nbgrader_config.py")
+    _SEARCHING = True
+    try:
+        return _global_exchange_root(exclude)
+    finally:
+        _SEARCHING = False
+
+
+class _Reentered(RuntimeError):
+    """Raised inside a global file that loads the course's configuration: that file is skipped, not followed."""
+
+
+_SEARCHING = False
+
+
+def _global_exchange_root(exclude: tuple[str, ...]) -> tuple[str, str] | None:
     from jupyter_core.paths import jupyter_config_path
     from traitlets.config.loader import JSONFileConfigLoader, PyFileConfigLoader
 
