@@ -34,7 +34,7 @@ from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 from traitlets import Bool, Enum, Float, Integer
 
-from .catalogue import BUILDS_ON, REFERENCES, exercise_of
+from .catalogue import BUILDS_ON, BUILT_WITH_OWN, REFERENCES, exercise_of
 from .probe import agent_code
 from .judge import cell_timeout
 from .sandbox import Limits, Sandbox, kernel_manager, require
@@ -333,7 +333,12 @@ class SandboxedExecute(Execute):
         self.log.info("judge: cell %d %s (%.2f s; judge peak memory %s MB)", index,
                       "passed" if verdict.get("passed") else "failed", verdict.get("seconds", 0.0),
                       verdict.get("judge_rss_mb", "?"))
-        return verdict.get("passed") is True, str(verdict.get("message", "")), str(verdict.get("output", ""))
+        passed, message = verdict.get("passed") is True, str(verdict.get("message", ""))
+        exercise = exercise_of(grade_id) if grade_id else None
+        if not passed and exercise in BUILT_WITH_OWN:
+            message += (f"\n{exercise} is graded with your own {', '.join(BUILT_WITH_OWN[exercise])}: if one of "
+                        "those lost points too, mend it first.")
+        return passed, message, str(verdict.get("output", ""))
 
 
 def _graded_alone(lesson: str, grade_id: str | None) -> list[str]:

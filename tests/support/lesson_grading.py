@@ -138,17 +138,21 @@ def test_one_mistake_costs_one_exercise(request):
     """A wrong answer to an exercise that others build on costs its own points only: each exercise built on
     it is graded with the grader's reference in its place (SandboxedExecute.grade_alone), and the catalogue's
     BUILDS_ON names exactly the earlier exercises the solution's answers call."""
-    from autograder.catalogue import BUILDS_ON
+    from autograder.catalogue import BUILDS_ON, BUILT_WITH_OWN
 
     lesson, wrong = request.module.LESSON, request.module.WRONG
     found = {(base, user) for base, users in dependents(lesson).items() for user in users}
-    declared = {(base, user) for user, bases in BUILDS_ON.items() if user in REFERENCES[lesson] for base in bases}
-    assert found == declared, f"autograder.catalogue.BUILDS_ON disagrees with the solutions: {found ^ declared}"
-    for base, users in dependents(lesson).items():
-        for user in users:
-            for source in wrong[base]:
-                failed = [v.message for v in verdicts(lesson, base, source, judged=user) if not v.passed]
-                assert not failed, f"a wrong {base} also costs {user}: {failed[0]}"
+    alone = {(base, user) for user, bases in BUILDS_ON.items() if user in REFERENCES[lesson] for base in bases}
+    own = {(base, user) for user, bases in BUILT_WITH_OWN.items() if user in REFERENCES[lesson] for base in bases}
+    assert found == alone | own, ("autograder.catalogue.BUILDS_ON and BUILT_WITH_OWN disagree with the "
+                                  f"solutions: {found ^ (alone | own)}")
+    for base, user in sorted(alone):
+        for source in wrong[base]:
+            failed = [v.message for v in verdicts(lesson, base, source, judged=user) if not v.passed]
+            assert not failed, f"a wrong {base} also costs {user}: {failed[0]}"
+    for base, user in sorted(own):  # graded with the learner's own building blocks: the feedback says so
+        for v in verdicts(lesson, base, wrong[base][0], judged=user):
+            assert v.passed or base in v.message, f"{user} failed with a wrong {base} without naming it: {v.message}"
 
 
 def test_wrong_answer_loses_the_points(request, wrong_variant):
