@@ -49,7 +49,8 @@ grade-ui: install
 
 test: install-test
 	$(BIN)/python -m pytest -m "not solo"
-	$(BIN)/python -m pytest -m solo -n 0 tests/browser/test_one_machine.py tests/classhub
+	$(BIN)/python -m pytest -m solo -n 0 tests/browser/test_one_machine.py
+	$(BIN)/python -m pytest -m solo -n 0 tests/classhub
 
 class-server:
 	@test -n "$(INSTRUCTOR)" || { echo "make class-server: name the instructor's account: make class-server INSTRUCTOR=name"; exit 2; }
