@@ -2,6 +2,7 @@
 lesson-05 solution's own `train` reaches on digits.
 
     python benchmarks/lesson_times.py            (or: make lesson-times)
+    python benchmarks/lesson_times.py 05-training 06-security    (some lessons only)
 
 Each solution notebook runs top to bottom in a fresh kernel, as a learner's "Restart and Run All" would.
 """
@@ -55,10 +56,15 @@ def run(lesson: str) -> tuple[float, list[tuple[str, float]], str]:
     return seconds, exercises, extra
 
 
-def main() -> int:
+def main(argv: list[str]) -> int:
+    lessons = argv or list(LESSONS)
+    unknown = [name for name in lessons if name not in LESSONS]
+    if unknown:
+        print(f"unknown lesson(s): {', '.join(unknown)}; the lessons are {', '.join(LESSONS)}", file=sys.stderr)
+        return 2
     total_time, total_points, notes = 0.0, 0.0, []
     print(f"{'lesson':18} {'seconds':>8} {'points':>6}  exercises (points)")
-    for lesson in LESSONS:
+    for lesson in lessons:
         seconds, exercises, extra = run(lesson)
         points = sum(p for _, p in exercises)
         total_time += seconds
@@ -67,11 +73,11 @@ def main() -> int:
         print(f"{lesson:18} {seconds:8.1f} {points:6g}  {listing}")
         if extra:
             notes.append(extra)
-    print(f"{'whole course':18} {total_time:8.1f} {total_points:6g}")
+    print(f"{'whole course' if lessons == list(LESSONS) else 'these lessons':18} {total_time:8.1f} {total_points:6g}")
     for note in notes:
         print(note)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
