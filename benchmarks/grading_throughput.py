@@ -10,7 +10,9 @@ of run so that a noisy machine slows each alike (seconds per learner):
 - judge: `nbgrader autograde` of the class with the course's grader (bubblewrap + judge), one learner at a time,
   as configured (figures not drawn: `SandboxedExecute.draw_figures`), and judge+fig with figures drawn;
 - 1 worker / all cores: `python -m autograder grade --force` with 1 worker and with one worker per core.
-It prints the medians, judge / plain (bounded at 1.5 by the issue "Grading a learner cannot talk past"),
+First it measures the machine's own ceiling: the same CPU-bound work (Python and small numpy matrix products, like
+a lesson's) in one process alone and in one process per core at once; with two cores that share a physical core
+or a memory bus, two processes do less than twice the work, and no grader can beat that. It prints the medians, judge / plain (bounded at 1.5 by the issue "Grading a learner cannot talk past"),
 the speed-up of all cores over 1 worker, and the time 100 and 1000 learners x 7 lessons would take here and
 per added worker machine: from the mean seconds per learner-lesson of the measured lessons, and for every
 lesson, scaling each lesson's plain execution time (measured once) by the measured lessons' grading/plain ratio. A benchmark,
@@ -89,6 +91,41 @@ def course_plain_seconds(lessons: list[str]) -> dict[str, float]:
     return out
 
 
+CEILING_WORK = """
+import time, numpy as np
+a = np.random.default_rng(0).normal(size=(64, 128))
+b = np.random.default_rng(1).normal(size=(128, 64))
+start = time.perf_counter()
+total = 0
+for i in range(LOOPS):
+    total += i * i % 7                       # interpreter work
+    if i % 50 == 0:
+        c = np.maximum(a @ b, 0.0).sum()     # small matrix products, as in a lesson
+print(time.perf_counter() - start)
+"""
+
+
+def parallel_ceiling(cores: int, repeats: int, loops: int = 3_000_000) -> tuple[float, float, float]:
+    """(seconds alone, seconds each when `cores` run at once, the speed-up that implies), medians of repeats.
+
+    Each process runs CEILING_WORK with its BLAS on one thread; the speed-up is cores * alone / together.
+    """
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    code = CEILING_WORK.replace("LOOPS", str(loops))
+
+    def batch(k: int) -> float:
+        procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=env)
+                 for _ in range(k)]
+        return statistics.mean(float(p.communicate()[0]) for p in procs)
+
+    alone, together = [], []
+    for _ in range(repeats):
+        alone.append(batch(1))
+        together.append(batch(cores))
+    a, t = statistics.median(alone), statistics.median(together)
+    return a, t, cores * a / t
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("lessons", nargs="*", default=["01-neuron", "05-training"])
@@ -103,6 +140,10 @@ def main() -> int:
     if skipped - {"stock", "judge+fig"}:
         parser.error(f"--skip takes stock and judge+fig, not {', '.join(sorted(skipped - {'stock', 'judge+fig'}))}")
     kinds = [k for k in ["plain", "stock", "judge+fig", "judge", "1 worker", many] if k not in skipped]
+    alone, together, ceiling = parallel_ceiling(cores, max(3, args.repeats))
+    print(f"machine: the same CPU-bound work takes {alone:.2f} s in one process alone and {together:.2f} s in each "
+          f"of {cores} at once: {cores} processes do {ceiling:.2f}x the work of one (the ceiling for any "
+          f"{cores}-worker speed-up)", flush=True)
     rows = []
     for lesson in args.lessons:
         with tempfile.TemporaryDirectory() as tmp:
@@ -139,6 +180,7 @@ def main() -> int:
         print(f"{lesson:<16}" + "".join(f"{med[k]:>11.2f}" for k in kinds)
               + f"{med['judge'] / med['plain']:>12.2f}x{drawn_ratio}"
               + f"{med['1 worker'] / med[many]:>9.2f}x")
+    print(f"(the machine's ceiling for {cores} processes, measured above: {ceiling:.2f}x)")
     per = statistics.mean(med[many] for _, med in rows)
     ratio = statistics.mean(med[many] / med["plain"] for _, med in rows)
     print(f"\nmean seconds per learner-lesson of the measured lessons ({many}): {per:.2f}; "
