@@ -42,6 +42,47 @@ def nan_free(a: np.ndarray) -> bool:
     return bool(s == s)
 
 
+def _matmul_propagates_nan() -> bool:
+    """Whether this numpy's matrix product (its BLAS) carries every NaN of either factor into the product.
+
+    IEEE arithmetic says so (NaN * 0 is NaN), but BLAS libraries are free to skip a multiplication by zero,
+    and some do: then a NaN facing a zero vanishes. This probe builds exactly that case, a NaN in one factor
+    facing only zeros in the other, for each product the dense layers compute (X @ W, dZ @ W.T, X.T @ dZ), for
+    a batch, one sample and the shapes of a training step, and checks that the NaN reaches the product. The
+    dense layers check their outputs instead of their inputs (one pass instead of three) only when it does.
+    Returns: a Python bool.
+    """
+    def carries(a, b, where_a=None, where_b=None):
+        """Whether a NaN put in `a` (at where_a) fills its whole row of a @ b, or one in `b` its whole column."""
+        a, b = a.copy(), b.copy()
+        if where_a is not None:
+            a[where_a] = np.nan
+            line = (a @ b)[where_a[0]] if a.ndim == 2 else a @ b
+        else:
+            b[where_b] = np.nan
+            line = (a @ b)[..., where_b[1]]
+        return bool(np.isnan(line).all())
+
+    with np.errstate(all="ignore"):
+        for n, d_in, d_out in ((1, 1, 1), (2, 3, 4), (32, 64, 128), (1, 64, 10), (64, 128, 1), (200, 5, 3)):
+            X, W = np.ones((n, d_in)), np.ones((d_in, d_out))
+            X[:, d_in - 1] = 0.0                     # W's last row meets only zeros of X
+            W[0, :] = 0.0                            # X's first column meets only zeros of W
+            dZ = np.ones((n, d_out))
+            dZ[n - 1, :] = 0.0
+            cases = [carries(X, W, where_a=(n - 1, 0)), carries(X, W, where_b=(d_in - 1, d_out - 1)),
+                     carries(X[0], W, where_a=(0,)), carries(X[0], W, where_b=(d_in - 1, 0)),
+                     carries(dZ, W.T, where_a=(0, 0)), carries(dZ, W.T, where_b=(0, d_in - 1)),
+                     carries(X.T, dZ, where_a=(0, n - 1)), carries(X.T, dZ, where_b=(n - 1, 0))]
+            if not all(cases):
+                return False
+    return True
+
+
+# True with OpenBLAS (numpy's wheels) and numpy's own loops; measured once, at import.
+MATMUL_PROPAGATES_NAN = _matmul_propagates_nan()
+
+
 def as_float_array(x, func: str, name: str, *, ndim=None, copy: bool = True) -> np.ndarray:
     """Return `x` as a float64 array after checking that it is real, numeric and free of NaN.
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import F64, as_float_array, check_int, check_rng
+from ._validate import F64, MATMUL_PROPAGATES_NAN, as_float_array, check_int, check_rng
 from .activations import gelu, relu
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
 
 _ndarray = np.ndarray
 _vdot = np.vdot  # x.x is NaN exactly when x holds a NaN: see nnlib._validate.nan_free
+_OUTPUT_CHECK = MATMUL_PROPAGATES_NAN  # check a product for NaN instead of its factors (see dense_forward)
 
 
 def _check_dense(X, W, b, func):
@@ -50,17 +51,28 @@ def dense_forward(X, W, b):
     Raises: TypeError for non-numeric input; ValueError for NaN or mismatched shapes,
             e.g. "dense_forward: X has 3 features but W expects 4 (W.shape=(4, 2))".
     """
-    # The common case first: float64 arrays that fit together and hold no NaN (one dot product each).
-    # Anything else, or a NaN, goes on to the full checks, which raise with the precise message.
+    # The common case first: float64 arrays that fit together and hold no NaN. When the matrix product carries
+    # NaN (nnlib._validate.MATMUL_PROPAGATES_NAN), a NaN in X[i, k] makes all of row i of Z NaN, and one in
+    # W[k, j] or b[j] all of column j: so one dot product of Z with itself checks all three inputs, provided
+    # Z has a row and a column (one pass over Z instead of passes over X, W and b). Anything else, or a NaN,
+    # goes on to the full checks, which raise with the precise message (a NaN made from inf * 0 passes them:
+    # then Z is returned as computed).
     if (type(X) is _ndarray and type(W) is _ndarray and type(b) is _ndarray
             and X.dtype is F64 and W.dtype is F64 and b.dtype is F64
             and W.ndim == 2 and b.ndim == 1 and 0 < X.ndim < 3
             and X.shape[-1] == W.shape[0] and b.shape[0] == W.shape[1]):
-        s = _vdot(X, X) + _vdot(W, W) + _vdot(b, b)
-        if s == s:
+        if _OUTPUT_CHECK and X.shape[0] and W.shape[1]:
             Z = X @ W
             Z += b
-            return Z
+            s = _vdot(Z, Z)
+            if s == s:
+                return Z
+        else:
+            s = _vdot(X, X) + _vdot(W, W) + _vdot(b, b)
+            if s == s:
+                Z = X @ W
+                Z += b
+                return Z
     X, W, b = _check_dense(X, W, b, "dense_forward")
     return X @ W + b
 
@@ -81,12 +93,21 @@ def dense_backward(dZ, X, W):
             and dZ.dtype is F64 and X.dtype is F64 and W.dtype is F64
             and dZ.ndim == 2 and X.ndim == 2 and W.ndim == 2
             and X.shape[1] == W.shape[0] and dZ.shape[0] == X.shape[0] and dZ.shape[1] == W.shape[1]):
-        # The common case: a batch of float64 arrays whose shapes fit. db sums dZ over the batch, so it
-        # holds a NaN whenever dZ does: checking db (d_out numbers) checks dZ.
-        db = dZ.sum(axis=0)
-        s = _vdot(db, db) + _vdot(X, X) + _vdot(W, W)
-        if s == s:
-            return dZ @ W.T, X.T @ dZ, db
+        # The common case: a batch of float64 arrays whose shapes fit. When the matrix product carries NaN
+        # (nnlib._validate.MATMUL_PROPAGATES_NAN), a NaN in dZ[i, j] or W[k, j] makes all of row i or column k
+        # of dX = dZ @ W.T NaN (given a sample, an input and an output unit), and the dot product of X with dX
+        # is NaN when either holds one: one pass over X's size checks all three inputs. Otherwise each is
+        # checked; db sums dZ over the batch, so it holds a NaN whenever dZ does and checking db checks dZ.
+        if _OUTPUT_CHECK and dZ.shape[0] and dZ.shape[1] and X.shape[1]:
+            dX = dZ @ W.T
+            s = _vdot(X, dX)
+            if s == s:
+                return dX, X.T @ dZ, dZ.sum(axis=0)
+        else:
+            db = dZ.sum(axis=0)
+            s = _vdot(db, db) + _vdot(X, X) + _vdot(W, W)
+            if s == s:
+                return dZ @ W.T, X.T @ dZ, db
     func = "dense_backward"
     dZ = as_float_array(dZ, func, "dZ", ndim=(1, 2), copy=False)
     X = as_float_array(X, func, "X", ndim=(1, 2), copy=False)

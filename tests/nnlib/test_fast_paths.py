@@ -132,3 +132,70 @@ def test_infinities_are_accepted_as_before():
     np.testing.assert_array_equal(Z, [[np.inf, np.inf]])
     dX, dW, db = dense_backward(np.array([[1.0, -1.0]]), np.array([[1e308, 1e308]]), np.ones((2, 2)))
     np.testing.assert_array_equal(db, [1.0, -1.0])
+
+
+@pytest.fixture(params=[True, False], ids=["product-checked", "factors-checked"])
+def check_path(request, monkeypatch):
+    """Both ways the dense layers find a NaN: in their product (when the BLAS carries NaN) or in each input."""
+    import nnlib.layers
+
+    monkeypatch.setattr(nnlib.layers, "_OUTPUT_CHECK", request.param)
+    return request.param
+
+
+def test_this_numpy_carries_nan_through_matrix_products():
+    # The probe behind the product check; if it ever says False here, the dense layers still check every
+    # input, only slower (the tests below run both ways).
+    from nnlib._validate import MATMUL_PROPAGATES_NAN
+
+    assert MATMUL_PROPAGATES_NAN
+
+
+@pytest.mark.parametrize("shape", [(4, 3, 2), (1, 5, 3), (6, 1, 4), (3, 4, 1)], ids=lambda s: "n,din,dout=%s" % (s,))
+def test_dense_layers_find_a_nan_at_every_position_even_facing_dead_units(check_path, shape, rng):
+    # Dead ReLU units make whole rows and columns of zeros: a NaN facing only zeros must still be found.
+    n, d_in, d_out = shape
+    X, W, b, dZ = rng.normal(size=(n, d_in)), rng.normal(size=(d_in, d_out)), rng.normal(size=d_out), \
+        rng.normal(size=(n, d_out))
+    X[:, 0], W[-1, :], dZ[0, :] = 0.0, 0.0, 0.0
+    for name, args in (("X", [X, W, b]), ("W", [X, W, b]), ("b", [X, W, b])):
+        i = "XWb".index(name)
+        for where in range(args[i].size):
+            bad = list(args)
+            bad[i] = _with_nan(args[i], where)
+            with pytest.raises(ValueError, match=rf"^dense_forward: {name} contains NaN$"):
+                dense_forward(*bad)
+            if name == "X":
+                with pytest.raises(ValueError, match=r"^dense_forward: X contains NaN$"):
+                    dense_forward(bad[0][where // d_in], W, b)           # one sample (d_in,)
+    for name, args in (("dZ", [dZ, X, W]), ("X", [dZ, X, W]), ("W", [dZ, X, W])):
+        i = ["dZ", "X", "W"].index(name)
+        for where in range(args[i].size):
+            bad = list(args)
+            bad[i] = _with_nan(args[i], where)
+            with pytest.raises(ValueError, match=rf"^dense_backward: {name} contains NaN$"):
+                dense_backward(*bad)
+
+
+def test_dense_layers_find_a_nan_when_the_product_is_empty(check_path, rng):
+    # No sample, no output unit or no input feature: the product cannot carry the NaN, the inputs are checked.
+    with pytest.raises(ValueError, match=r"^dense_forward: W contains NaN$"):
+        dense_forward(np.zeros((0, 3)), _with_nan(np.ones((3, 2))), np.zeros(2))
+    with pytest.raises(ValueError, match=r"^dense_forward: X contains NaN$"):
+        dense_forward(_with_nan(np.ones((2, 3))), np.zeros((3, 0)), np.zeros(0))
+    with pytest.raises(ValueError, match=r"^dense_backward: dZ contains NaN$"):
+        dense_backward(_with_nan(np.ones((2, 2))), np.zeros((2, 0)), np.zeros((0, 2)))
+    with pytest.raises(ValueError, match=r"^dense_backward: X contains NaN$"):
+        dense_backward(np.zeros((2, 0)), _with_nan(np.ones((2, 3))), np.zeros((3, 0)))
+    with pytest.raises(ValueError, match=r"^dense_backward: W contains NaN$"):
+        dense_backward(np.zeros((0, 2)), np.zeros((0, 3)), _with_nan(np.ones((3, 2))))
+
+
+def test_both_check_paths_compute_the_same_values(check_path, rng):
+    X, W, b, dZ = rng.normal(size=(5, 3)), rng.normal(size=(3, 4)), rng.normal(size=4), rng.normal(size=(5, 4))
+    np.testing.assert_array_equal(dense_forward(X, W, b), X @ W + b)
+    for got, want in zip(dense_backward(dZ, X, W), (dZ @ W.T, X.T @ dZ, dZ.sum(axis=0))):
+        np.testing.assert_array_equal(got, want)
+    with np.errstate(invalid="ignore"):        # inf * 0 makes a NaN from NaN-free inputs: computed, not refused
+        np.testing.assert_array_equal(dense_forward(np.array([[np.inf, 1.0]]), np.array([[0.0], [1.0]]),
+                                                    np.zeros(1)), [[np.nan]])
