@@ -12,9 +12,11 @@ data once per call to `fit`, never once per minibatch.
 
 The functions a training loop calls on every minibatch (`dense_forward`, `relu`, `cross_entropy_grad`,
 `relu_backward`, `dense_backward`) test the common case first: plain float64 ndarrays of the right
-dimensions, found with a few attribute tests, and free of NaN, found with `nan_free`. Only when that
-test fails do they run the full checks below, which then raise with the precise message (or accept the
-input, e.g. integers, and convert it). So every check still applies; the common case just costs less.
+dimensions, found with a few attribute tests, and free of NaN, found with `nan_free` (the dense layers
+look for a NaN in one product instead of in each input, where `MATMUL_PROPAGATES_NAN` says a NaN always
+reaches the product). Only when that test fails do they run the full checks below, which then raise with
+the precise message (or accept the input, e.g. integers, and convert it). So every check still applies;
+the common case just costs less.
 """
 from __future__ import annotations
 
