@@ -26,6 +26,19 @@ __all__ = ["recover_input_from_gradients", "least_squares_input", "parameter_gra
            "softmax_regression_gradients"]
 
 
+def _layer_gradients(dW, db, func: str, why_zero: str):
+    """dW `(d_in, d_out)` and db `(d_out,)` as float64 arrays, checked: no NaN, shapes that fit, db not all zero
+    (`why_zero` ends that message)."""
+    dW = as_float_array(dW, func, "dW", ndim=2)
+    db = as_float_array(db, func, "db", ndim=1)
+    if db.shape[0] != dW.shape[1]:
+        raise ValueError(f"{func}: db has {db.shape[0]} entries but dW has {dW.shape[1]} columns "
+                         f"(dW.shape={dW.shape}); expected db of shape ({dW.shape[1]},)")
+    if db.size == 0 or not np.any(db != 0):
+        raise ValueError(f"{func}: db is all zero, {why_zero}")
+    return dW, db
+
+
 def recover_input_from_gradients(dW, db):
     """The input of one sample, read off the gradients of a dense layer with bias: x = dW[:, j] / db[j].
 
@@ -35,15 +48,8 @@ def recover_input_from_gradients(dW, db):
     Returns: x, float64 `(d_in,)`. (For a batch the result is a mixture of the samples, not one of them.)
     Raises: TypeError for non-numeric input; ValueError for NaN, mismatched shapes or db all zero.
     """
-    func = "recover_input_from_gradients"
-    dW = as_float_array(dW, func, "dW", ndim=2)
-    db = as_float_array(db, func, "db", ndim=1)
-    if db.shape[0] != dW.shape[1]:
-        raise ValueError(f"{func}: db has {db.shape[0]} entries but dW has {dW.shape[1]} columns "
-                         f"(dW.shape={dW.shape}); expected db of shape ({dW.shape[1]},)")
-    if db.size == 0 or not np.any(db != 0):
-        raise ValueError(f"{func}: db is all zero, so no column of dW can be divided by it "
-                         "(the sample's loss had zero gradient)")
+    dW, db = _layer_gradients(dW, db, "recover_input_from_gradients",
+                              "so no column of dW can be divided by it (the sample's loss had zero gradient)")
     j = int(np.argmax(np.abs(db)))
     return dW[:, j] / db[j]
 
@@ -60,14 +66,7 @@ def least_squares_input(dW, db, clip_to_pixels=True):
     Returns: x, float64 `(d_in,)`.
     Raises: TypeError for non-numeric input; ValueError for NaN, mismatched shapes or db all zero.
     """
-    func = "least_squares_input"
-    dW = as_float_array(dW, func, "dW", ndim=2)
-    db = as_float_array(db, func, "db", ndim=1)
-    if db.shape[0] != dW.shape[1]:
-        raise ValueError(f"{func}: db has {db.shape[0]} entries but dW has {dW.shape[1]} columns "
-                         f"(dW.shape={dW.shape}); expected db of shape ({dW.shape[1]},)")
-    if db.size == 0 or not np.any(db != 0):
-        raise ValueError(f"{func}: db is all zero, so it says nothing about the input")
+    dW, db = _layer_gradients(dW, db, "least_squares_input", "so it says nothing about the input")
     x = dW @ db / (db @ db)
     return np.clip(x, 0.0, 1.0) if clip_to_pixels else x
 

@@ -212,19 +212,24 @@ def start_lab(workdir: Path, timeout: float = 90.0) -> LabServer:
     process = subprocess.Popen(lab_command(port, token, root), cwd=root, env=env, stdout=log,
                                stderr=subprocess.STDOUT, start_new_session=True)
     log.close()
-    server = LabServer(root, port, token, process, log_path)
+    return wait_until_serving(LabServer(root, port, token, process, log_path), "jupyter lab", timeout)
+
+
+def wait_until_serving(server: LabServer, what: str, timeout: float) -> LabServer:
+    """Return `server` once its /api/status answers; stop it and raise, with its log, if `what` exits or
+    does not answer within `timeout` seconds."""
     deadline = time.monotonic() + timeout
     try:
         while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"jupyter lab exited with {process.returncode}:\n{server.log()}")
+            if server.process.poll() is not None:
+                raise RuntimeError(f"{what} exited with {server.process.returncode}:\n{server.log()}")
             try:
                 if server.request("/api/status")[0] == 200:
                     return server
             except (urllib.error.URLError, ConnectionError, OSError):
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError(f"jupyter lab did not answer within {timeout:.0f} s:\n{server.log()}")
+                raise RuntimeError(f"{what} did not serve JupyterLab within {timeout:.0f} s:\n{server.log()}")
             time.sleep(0.3)
     except BaseException:
         stop_lab(server)
@@ -490,20 +495,4 @@ def start_make(target: str, course: Path, workdir: Path, served: Path, timeout: 
     with open(log_path, "wb") as log:
         process = subprocess.Popen(cmd, cwd=course, env=env, stdout=log, stderr=subprocess.STDOUT,
                                    start_new_session=True)
-    server = LabServer(served, port, token, process, log_path)
-    deadline = time.monotonic() + timeout
-    try:
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"make {target} exited with {process.returncode}:\n{server.log()}")
-            try:
-                if server.request("/api/status")[0] == 200:
-                    return server
-            except (urllib.error.URLError, ConnectionError, OSError):
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"make {target} did not serve JupyterLab within {timeout:.0f} s:\n{server.log()}")
-            time.sleep(0.3)
-    except BaseException:
-        stop_lab(server)
-        raise
+    return wait_until_serving(LabServer(served, port, token, process, log_path), f"make {target}", timeout)
