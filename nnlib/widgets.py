@@ -84,17 +84,22 @@ class Explorer:
         return self.figure
 
     def _show(self) -> None:
+        """Put the current figure in the Output widget by setting its `outputs`, in one state update.
+
+        Not `with self.output: display(...)`: that routes the picture through the front end's capture of
+        the cell's messages, and a headless runner mimicking it (nbclient, so nbgrader's Validate button)
+        answers on the kernel's shell socket while it waits there for the cell's reply, which can leave
+        that wait hanging until its timeout (nbclient issue 312; tests/nnlib_views/test_explorer_headless.py).
+        """
         try:
             from IPython import get_ipython
         except ImportError:  # pragma: no cover - IPython comes with ipywidgets
             return
-        if get_ipython() is None or _grading():
+        shell = get_ipython()
+        if shell is None or _grading():
             return
-        from IPython.display import clear_output, display
-
-        with self.output:
-            clear_output(wait=True)
-            display(self.figure)
+        data, metadata = shell.display_formatter.format(self.figure)
+        self.output.outputs = ({"output_type": "display_data", "data": data, "metadata": metadata},)
 
     def _ipython_display_(self) -> None:
         from IPython.display import display
