@@ -94,6 +94,21 @@ def _remote_exception(types: list, message: str):
     return RuntimeError(message)
 
 
+_NOTHING = object()
+
+
+def _light(value, depth: int = 0):
+    """What a message needs of a call's argument, kept before the call: small arrays copied (the learner's code
+    may change them in place), everything else as it is (a shape cannot change over the wire)."""
+    if type(value) is np.ndarray:
+        return value.copy() if value.size <= 8 else value
+    if depth < 4 and type(value) in (list, tuple):
+        return type(value)(_light(v, depth + 1) for v in value)
+    if depth < 4 and type(value) is dict:
+        return {k: _light(v, depth + 1) for k, v in value.items()}
+    return value
+
+
 class Session:
     """One test cell's conversation with the agent: lookups and calls, each read bounded by the deadline."""
 
@@ -103,6 +118,9 @@ class Session:
         self.callbacks: dict[int, object] = {}
         self._callback_ids: dict[int, int] = {}
         self.remotes: dict[int, RemoteFunction] = {}
+        self.fetched: dict[str, object] = {}      # the data the test looked up (constants such as AND_PARAMS)
+        self.last_call = None                     # (name, args, kwargs) of the last call of the learner's code
+        self.last_result = _NOTHING                # what that call returned (_NOTHING while it runs or raised)
 
     # --- reading with the deadline -------------------------------------------------------------------
     def recv(self) -> tuple[dict, memoryview]:
@@ -180,7 +198,16 @@ class Session:
                     found[name] = Decoder(Scope("l"), payload, handle=self._decode_handle).decode(entry.get("value"))
                 except WireError as exc:
                     raise JudgeStop(f"protocol: {exc}") from None
+                if not isinstance(found[name], (RemoteFunction, RemoteObject)):
+                    self.fetched[name] = _light(found[name])
         return found
+
+    def last_call_text(self) -> str | None:
+        """The last call of the learner's code as a message names it, e.g. ``relu(an array (7, 5) ...)``."""
+        if self.last_call is None:
+            return None
+        from nnlib.checks import describe_call
+        return describe_call(*self.last_call)
 
     def call(self, remote: "RemoteFunction", args: tuple, kwargs: dict):
         scope = Scope("j")
@@ -190,6 +217,7 @@ class Session:
                       "kwargs": enc.encode(dict(kwargs)), "errstate": np.geterr()}
         except WireError as exc:
             raise TypeError(f"{remote.__name__}: {exc}") from None
+        self.last_call, self.last_result = (remote.__name__, _light(tuple(args)), _light(dict(kwargs))), _NOTHING
         self.send(header, enc.payload)
         while True:
             reply, payload = self.recv()
@@ -203,11 +231,14 @@ class Session:
                 dec = Decoder(scope, payload, handle=self._decode_handle)
                 self._apply_changes(scope, dec, reply.get("changed"))
                 if op == "return":
-                    return dec.decode(reply.get("value"))
+                    self.last_result = dec.decode(reply.get("value"))
+                    return self.last_result
             except WireError as exc:
                 raise JudgeStop(f"protocol: {exc}") from None
             message = reply.get("msg") if type(reply.get("msg")) is str else ""
-            raise _remote_exception(reply.get("types"), message[:MESSAGE_LIMIT])
+            error = _remote_exception(reply.get("types"), message[:MESSAGE_LIMIT])
+            error.learner_call = self.last_call_text()
+            raise error
 
     @staticmethod
     def _apply_changes(scope: Scope, dec: Decoder, changed) -> None:
@@ -339,11 +370,11 @@ def run_cell(source: str, sock: socket.socket, timeout: float, alone: dict | Non
             exec(code, namespace)
         verdict = {"passed": True, "message": ""}
     except JudgeStop as stop:
-        verdict = {"passed": False, "message": _stop_message(str(stop), timeout)}
+        verdict = {"passed": False, "message": _stop_message(str(stop), timeout, session.last_call_text())}
     except SyntaxError as exc:
         verdict = {"passed": False, "message": f"The test cell does not parse ({exc}); ask your instructor."}
     except BaseException as exc:  # noqa: BLE001 - every failure of the test is a verdict
-        verdict = {"passed": False, "message": describe(exc)}
+        verdict = {"passed": False, "message": describe(exc, session)}
     finally:
         session.close()
     verdict["output"] = out.getvalue()[-MESSAGE_LIMIT:]
@@ -351,29 +382,77 @@ def run_cell(source: str, sock: socket.socket, timeout: float, alone: dict | Non
     return verdict
 
 
-def _stop_message(reason: str, timeout: float) -> str:
+def _stop_message(reason: str, timeout: float, call: str | None = None) -> str:
     if reason == "timeout":
-        return (f"The check did not finish within {timeout:g} s (an infinite loop, or a very slow answer), "
-                "so it was stopped.")
+        what = f"{call} did not finish" if call else "The check did not finish"
+        return (f"{what} within {timeout:g} s (an infinite loop, or a very slow answer), so it was stopped.\n"
+                "  hint: look for a loop whose condition never becomes false, or for a Python loop over every "
+                "element of a large array where one numpy operation would do.")
     if reason.startswith("protocol"):
         return ("Your notebook sent the grader something that is not a plain answer "
                 f"({reason.split(': ', 1)[-1]}), so this check scores zero.")
     return ("The grader lost contact with your notebook's kernel during this check (did your code exit, "
-            "crash the kernel, or change how cells run?).")
+            "crash the kernel, or change how cells run?)." + (f"\n  It was running {call}." if call else ""))
 
 
-def describe(error: BaseException) -> str:
-    """A learner-readable message for an exception raised by a test cell (no traceback of the test)."""
+def _raised_hint(kind: str, text: str) -> str:
+    low = text.lower()
+    if kind == "NotImplementedError":
+        return "write your answer in place of the line `raise NotImplementedError(...)`, then run its cell."
+    if "withheld" in low:
+        return "write the exercise with your own code: this lesson's references are withheld while it is graded."
+    if "converted to python scalars" in low or "truth value of an array" in low:
+        return ("a step meant for one number (math.exp, math.erf, float(...), an `if` on an array) got a whole array: "
+                "use numpy's element-wise functions (np.exp, np.where, scipy.special.erf) or np.vectorize.")
+    if "cannot be interpreted as an integer" in low:
+        return ("an argument that must be a whole number (an axis, a size, an index) got a float: np.max(x, 0.0), "
+                "for one, reads 0.0 as an axis, while np.maximum(x, 0.0) compares element by element.")
+    if any(w in low for w in ("broadcast", "shape", "aligned", "dimension", "axis", "mismatch")):
+        return ("an operation in your function does not fit inputs of these shapes: check each array's shape "
+                "(x.shape) and the axis you combine along; a batch (n, d) and a single sample (d,) must both work.")
+    if kind == "TypeError" and ("argument" in low or "positional" in low or "keyword" in low):
+        return ("your function does not accept this call: compare its parameters (names, order, defaults) with "
+                "the exercise's.")
+    if kind in ("ZeroDivisionError", "FloatingPointError", "OverflowError"):
+        return ("a division by zero or an overflow: find the exp of a large number or the division that "
+                "inputs like these make fail, and rewrite it so it stays finite.")
+    return "run this call in your notebook with inputs like these: the traceback shows the line that fails."
+
+
+def describe(error: BaseException, session: "Session | None" = None) -> str:
+    """A learner-readable message for an exception raised by a test cell (no traceback of the test).
+
+    A check's own failure (CheckFailed) speaks for itself. An exception of the learner's code names the call that
+    raised it. Any other exception arose inside the test, on what the learner's code gave it: the message names
+    the last call and what it returned (or the constants looked up), never the test's own code.
+    """
     kind = type(error).__name__
     text = str(error)
     if type(error).__name__ == "CheckFailed":
         return text[:MESSAGE_LIMIT]
     if type(error).__module__ == "learner":
-        text = f"your code raised {kind}: {text}"
-        return text[:MESSAGE_LIMIT]
+        call = getattr(error, "learner_call", None) or "your code"
+        return (f"{call} raised {kind}: {text}\n  expected: it returns a result, without an error.\n"
+                f"  hint: {_raised_hint(kind, text)}")[:MESSAGE_LIMIT]
     if isinstance(error, NameError):
-        text += " (run the cell with your answer before this check, and keep the exercise's name)"
-    return (f"{kind}: {text}" if text else kind)[:MESSAGE_LIMIT]
+        return (f"{kind}: {text}. The check could not find this name in your notebook.\n"
+                "  hint: run the cell with your answer before this check, and keep the exercise's name.")[:MESSAGE_LIMIT]
+    from nnlib.checks import describe_value
+    seen = f"{kind}: {text}" if text else kind
+    if session is not None and session.last_call is not None:
+        got = ("nothing: it had not returned" if session.last_result is _NOTHING
+               else describe_value(session.last_result))
+        return (f"The check could not use what {session.last_call_text()} returned.\n"
+                f"  returned: {got}\n  expected: what the exercise's text describes (its type and shape); "
+                f"the check stopped with {seen}\n"
+                "  hint: compare the type and shape of your result with the exercise's docstring "
+                "(a numpy array, a number, a tuple or a list, as it says).")[:MESSAGE_LIMIT]
+    if session is not None and session.fetched:
+        shown = ", ".join(f"{name} = {describe_value(value)}" for name, value in session.fetched.items())
+        return (f"The check could not use {shown}.\n"
+                f"  expected: the form the exercise asks for; the check stopped with {seen}\n"
+                "  hint: compare the types, shapes and order of what you set with the exercise's text.")[:MESSAGE_LIMIT]
+    return seen[:MESSAGE_LIMIT]
 
 
 def references(names) -> dict:

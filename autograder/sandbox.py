@@ -5,7 +5,8 @@ One ``Sandbox`` per learner and notebook. Its kernel runs under ``bwrap`` with:
 - every namespace unshared (user, PID, network, IPC, UTS, cgroup): no network at all, its own PID 1 (it can
   neither see nor signal the grader), ``--die-with-parent`` and ``--new-session``, all capabilities dropped;
 - a read-only view of only what it needs: ``/usr``, the Python installation and environment, and nnlib with
-  the graded lesson's references withheld (``autograder.withheld``) bound where the grader's nnlib lives;
+  the graded lesson's references withheld (``autograder.withheld``) bound where the grader's nnlib lives (and
+  where the environment's Python finds nnlib, if that is elsewhere: an editable install of another checkout);
   a private, writable copy of the learner's own files (regular files only, no notebooks, size-capped) as its
   working folder; a private ``/tmp`` and home; the kernel's connection folder (ZMQ over IPC); and, read-only,
   the folder of the judge's socket. No gradebook, source notebooks, exchange or other learners exist in it;
@@ -47,6 +48,25 @@ class SandboxUnavailable(RuntimeError):
 
 
 _checked: dict[str, str | None] = {}
+_kernel_nnlib: dict[str, str | None] = {}
+
+
+def kernel_nnlib_location() -> str | None:
+    """The folder in which the environment's Python, started the way the kernel is (a clean environment, another
+    working folder), finds nnlib, or None. It is the grader's own nnlib in a checkout with its own environment;
+    an editable install shared by a git worktree points at the other checkout, where the sandbox must bind the
+    withheld copy too, or the kernel would find no nnlib at all."""
+    if "path" not in _kernel_nnlib:
+        probe = ("import importlib.util as u; s = u.find_spec('nnlib'); "
+                 "print(list(s.submodule_search_locations)[0] if s and s.submodule_search_locations else '')")
+        try:
+            done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60,
+                                  cwd="/", env={"PATH": "/usr/bin:/bin"})
+            found = done.stdout.strip() if done.returncode == 0 else ""
+            _kernel_nnlib["path"] = os.path.realpath(found) if found else None
+        except (OSError, subprocess.SubprocessError):
+            _kernel_nnlib["path"] = None
+    return _kernel_nnlib["path"]
 
 
 def find_bwrap() -> str | None:
@@ -200,9 +220,9 @@ class Sandbox:
                 args += ["--ro-bind", f"/etc/{etc}", f"/etc/{etc}"]
         for path in dict.fromkeys([base, prefix]):
             args += ["--ro-bind", path, path]
-        real_nnlib = str(nnlib_source())
-        args += ["--ro-bind", str(self.nnlib), real_nnlib,
-                 "--tmpfs", HOME, "--bind", str(self.work), self.workdir,
+        for where in dict.fromkeys(p for p in (str(nnlib_source()), kernel_nnlib_location()) if p):
+            args += ["--ro-bind", str(self.nnlib), where]
+        args += ["--tmpfs", HOME, "--bind", str(self.work), self.workdir,
                  "--bind", str(self.conn), str(self.conn), "--ro-bind", str(self.judge_dir), str(self.judge_dir),
                  "--chdir", self.workdir]
         for key, value in self.env().items():

@@ -5,10 +5,15 @@ Every visible and hidden test cell checks answers through these helpers instead 
 back, what was expected and the likely mistake, in one readable block::
 
     relu(np.array([-2.0, 0.0, 3.0])) returned the wrong values.
-      returned: array([-2.,  0.,  3.])
-      expected: array([0., 0., 3.])
-      largest difference: 2.0 at index (0,)
+      returned: array([-2.,  0.,  3.])  (shape (3,), dtype float64)
+      expected: array([0., 0., 3.])  (shape (3,), dtype float64)
+      largest difference: 2 at index (0,): returned -2, expected 0 (1 of 3 values wrong)
       hint: Negative inputs become 0, positive inputs pass through unchanged.
+
+A call's arguments read as ``describe_value`` writes them: small arrays by their values, larger ones by their
+shape and range, a network's parameters by their depth and shapes (``[3 layers (W, b): W (64, 16), ...]``);
+no value is ever cut off in the middle. An exception of the answer inside ``compare_with_reference`` becomes
+a failed check naming the call, the expected result and the hint.
 
 The helpers only accept real numbers: a plain ``numpy.ndarray`` of a numeric dtype, a Python ``int``/``float``
 or a numpy scalar. Anything else (an ndarray subclass, an object whose ``==`` always answers True, a list of
@@ -41,6 +46,9 @@ _number = _np.number
 _bool_ = _np.bool_
 _generic = _np.generic
 _float64 = _np.float64
+_nanmin = _np.nanmin
+_nanmax = _np.nanmax
+_count_nonzero = _np.count_nonzero
 _isinstance = isinstance
 _type = type
 _float = float
@@ -59,19 +67,95 @@ class CheckFailed(AssertionError):
 
 
 def _short(value, limit: int = 400, with_shape: bool = True) -> str:
-    """A compact, bounded text form of a value for messages."""
+    """A compact, bounded text form of a value for messages. An array too long to show whole is shown with fewer
+    of its entries, then by its shape and range (describe_value), never cut off in the middle; so is a list
+    holding arrays (a network's layers read as their number and shapes)."""
     try:
         if _type(value) is _ndarray:
-            text = _array2string(value, precision=6, threshold=20, edgeitems=3, max_line_width=100,
-                                 separator=", ")
-            text = f"array({text})" if value.ndim else text
+            text = ""
+            for edge, precision in ((3, 6), (2, 4), (1, 3)):
+                text = _array2string(value, precision=precision, threshold=20, edgeitems=edge, max_line_width=100,
+                                     separator=", ")
+                text = f"array({text})" if value.ndim else text
+                if _len(text) <= limit:
+                    break
+            else:
+                text = describe_value(value, limit)
             if value.ndim and with_shape:
                 text += f"  (shape {value.shape}, dtype {value.dtype})"
+            return text
+        if _type(value) in (_tuple, _list, dict) and any(True for _ in _arrays_in(value)):
+            text = _repr(value)
+            if _len(text) > limit or "\n" in text:
+                text = describe_value(value, limit)
         else:
             text = _repr(value)
     except Exception as exc:  # a broken __repr__ must not hide the verdict
         text = f"<{_type(value).__name__} object; repr failed: {_type(exc).__name__}>"
     return text if _len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _is_layers(value) -> bool:
+    """A network's parameters: a non-empty list (or tuple) of (W, b) pairs, W 2-D and b 1-D."""
+    return (_type(value) in (_list, _tuple) and _len(value) > 0 and
+            all(_type(p) in (_tuple, _list) and _len(p) == 2 and _type(p[0]) is _ndarray and p[0].ndim == 2
+                and _type(p[1]) is _ndarray and p[1].ndim == 1 for p in value))
+
+
+def describe_value(value, limit: int = 240) -> str:
+    """How a value reads where a message names a call: a small array by its values (``np.array([1., -2.])``),
+    a larger one by its shape and range (``an array (7, 5) of values in [-3.1, 2.4]``), a network's
+    parameters by their depth and shapes (``[3 layers (W, b): W (4, 5), b (5,); ...]``), a function by its
+    name. Never more than ``limit`` characters; never cut inside a network's list of layers."""
+    try:
+        t = _type(value)
+        if t is _ndarray:
+            kind = "" if value.dtype == _float64 else f"{value.dtype} "
+            if value.size == 0:
+                return f"an empty {kind}array of shape {value.shape}"
+            if value.size <= 8 and value.ndim <= 2:
+                text = _array2string(value, precision=6, separator=", ", max_line_width=10_000)
+                return f"np.array({' '.join(text.split())})"
+            if value.dtype == _bool_:
+                return f"a bool array {value.shape} ({_int(_count_nonzero(value))} True)"
+            if not _bool(value.any()):
+                return f"np.zeros({value.shape})" if not kind else f"an {kind}array {value.shape} of zeros"
+            if _issubdtype(value.dtype, _number):
+                low, high = _float(_nanmin(value)), _float(_nanmax(value))
+                return f"an {kind}array {value.shape} of values in [{low:.3g}, {high:.3g}]".replace("an  ", "an ")
+            return f"an {kind}array {value.shape}"
+        if _is_layers(value):
+            parts = [f"W {W.shape}, b {b.shape}" for W, b in value]
+            head = f"{_len(value)} layer{'s' if _len(value) != 1 else ''} (W, b): "
+            text = "[" + head + "; ".join(parts) + "]"
+            if _len(text) > limit:   # keep the depth and the first and last layers
+                text = "[" + head + "; ".join(parts[:2]) + "; ...; " + parts[-1] + "]"
+            return text
+        if t in (_tuple, _list):
+            items = [describe_value(v, 80) for v in value]
+            if _len(items) > 6:
+                items = items[:3] + ["..."] + items[-1:]
+            open_, close = ("(", ")") if t is _tuple else ("[", "]")
+            text = open_ + ", ".join(items) + ("," if t is _tuple and _len(value) == 1 else "") + close
+            if _len(value) > 6 or _len(text) > limit:
+                text = f"a {t.__name__} of {_len(value)} items"
+            return text
+        if t is dict:
+            text = "{" + ", ".join(f"{k!r}: {describe_value(v, 80)}" for k, v in value.items()) + "}"
+            return text if _len(text) <= limit else f"a dict with the keys {_list(value)!r}"[:limit]
+        if _isinstance(value, _Generator):
+            return "rng (a numpy Generator)"
+        if callable(value) and _isinstance(getattr(value, "__name__", None), str):
+            return value.__name__
+        return _short(value, limit)
+    except Exception as exc:  # a broken value must not hide the verdict
+        return f"<{_type(value).__name__} object: {_type(exc).__name__}>"
+
+
+def describe_call(name: str, args: tuple = (), kwargs: dict | None = None) -> str:
+    """``name(arguments)`` as describe_value writes each argument, e.g. ``relu(np.array([-2., 3.]))``."""
+    parts = [describe_value(a, 160) for a in args] + [f"{k}={describe_value(v, 160)}" for k, v in (kwargs or {}).items()]
+    return f"{name}({', '.join(parts)})"
 
 
 def _fail(call: str, problem: str, got=None, expected=None, hint: str | None = None, extra: str = "",
@@ -139,10 +223,13 @@ def expect_close(got, expected, *, call: str = "your function", rtol: float = 1e
     bad = diff > atol + rtol * _abs(exp)
     if _bool(bad.any()):
         worst = _int(_argmax(diff))
-        where = _tuple(_int(i) for i in _unravel_index(worst, shape)) if _len(shape) else ()
+        if not _len(shape):
+            _fail(call, "returned the wrong value.", got, expected, hint,
+                  extra=f"difference: {_float(diff[worst]):.6g}")
+        where = _tuple(_int(i) for i in _unravel_index(worst, shape))
         _fail(call, "returned the wrong values.", got, expected, hint,
-              extra=f"largest difference: {_float(diff[worst]):.6g} at index {where}"
-                    f" ({_int(bad.sum())} of {bad.size} values wrong)")
+              extra=f"largest difference: {_float(diff[worst]):.6g} at index {where}: returned {_float(g[worst]):.6g}, "
+                    f"expected {_float(exp[worst]):.6g} ({_int(bad.sum())} of {bad.size} values wrong)")
 
 
 def expect_equal(got, expected, *, call: str = "your function", hint: str | None = None) -> None:
@@ -207,8 +294,37 @@ def _same(a, b) -> bool:
 
 
 def _describe_args(args: tuple, kwargs: dict) -> str:
-    parts = [_short(a, 120, False) for a in args] + [f"{k}={_short(v, 120, False)}" for k, v in kwargs.items()]
+    parts = [describe_value(a, 160) for a in args] + [f"{k}={describe_value(v, 160)}" for k, v in kwargs.items()]
     return ", ".join(parts)
+
+
+def _first_change(before, after, path: str):
+    """(path, before, after) of the first part of ``after`` that differs from ``before`` (an array inside a
+    list of layers, a dict's entry), or None when they are the same."""
+    if _type(before) in (_tuple, _list) and _type(after) is _type(before) and _len(before) == _len(after):
+        for i, (b, a) in enumerate(_zip(before, after)):
+            found = _first_change(b, a, f"{path}[{i}]")
+            if found:
+                return found
+        return None
+    if _type(before) is dict and _type(after) is dict and set(before) == set(after):
+        for k in before:
+            found = _first_change(before[k], after[k], f"{path}[{k!r}]")
+            if found:
+                return found
+        return None
+    return None if _same(before, after) else (path, before, after)
+
+
+def _changed_in_place(call: str, label: str, before, after, hint: str | None) -> None:
+    """Fail: ``call`` changed its input ``label`` (shown at the first part that changed)."""
+    where, old, new = _first_change(before, after, label) or (label, before, after)
+    part = "" if where == label else f" (first at {where})"
+    raise CheckFailed(f"{call} changed its input {label} in place{part}.\n"
+                      f"  before the call: {_short(old)}\n  after the call:  {_short(new)}\n"
+                      "  hint: " + (hint or "leave the caller's arrays alone: build new arrays "
+                                    "(y = x * 2, z = np.array(x, dtype=float)) instead of assigning "
+                                    "into them (x[...] = ..., x += ...)."))
 
 
 def _compare_outputs(got, want, call, rtol, atol, hint) -> None:
@@ -222,6 +338,15 @@ def _compare_outputs(got, want, call, rtol, atol, hint) -> None:
         expect_close(got, want, call=call, rtol=rtol, atol=atol, hint=hint)
 
 
+def _parameter_names(func) -> list:
+    import inspect
+    try:
+        return [p.name for p in inspect.signature(func).parameters.values()
+                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        return []
+
+
 def compare_with_reference(func, reference, cases, *, name: str | None = None, rtol: float = 1e-7,
                            atol: float = 1e-9, hint: str | None = None, check_unchanged: bool = True) -> None:
     """Call ``func`` and ``reference`` on every case and check the results agree and inputs stay unchanged.
@@ -233,6 +358,7 @@ def compare_with_reference(func, reference, cases, *, name: str | None = None, r
     if not callable(func):
         raise CheckFailed(f"{name or 'your answer'} is a {_type(func).__name__}, expected a function.")
     label = name or getattr(reference, "__name__", "your function")
+    params = _parameter_names(reference)
     for case in cases:
         if _type(case) is _tuple and _len(case) == 2 and _type(case[0]) is _tuple and _type(case[1]) is dict:
             args, kwargs = case
@@ -241,18 +367,27 @@ def compare_with_reference(func, reference, cases, *, name: str | None = None, r
         want = reference(*_snapshot(args), **_snapshot(kwargs))
         mine_args, mine_kwargs = _snapshot(args), _snapshot(kwargs)
         call = f"{label}({_describe_args(args, kwargs)})"
-        got = func(*mine_args, **mine_kwargs)
+        try:
+            got = func(*mine_args, **mine_kwargs)
+        except CheckFailed:
+            raise
+        except Exception as exc:  # the answer failed on this case: say on which, and what was expected
+            raise CheckFailed(f"{call} raised {_type(exc).__name__}: {exc}\n  expected: {_short(want)}\n  hint: "
+                              + (hint or "run this call in your notebook with inputs like these: the traceback "
+                                         "shows the line that fails.")) from None
         _compare_outputs(got, want, call, rtol, atol, hint)
         if check_unchanged:
             for i, (before, after) in enumerate(_zip(args, mine_args)):
+                if _isinstance(after, _Generator) or callable(after):   # an rng advances, a function is no data
+                    continue
                 if not _same(before, after):
-                    raise CheckFailed(f"{call} changed its argument number {i + 1} in place.\n"
-                                      f"  before: {_short(before)}\n  after:  {_short(after)}\n"
-                                      "  hint: work on a copy (x = x.copy()) or build a new array; "
-                                      "never modify the caller's inputs.")
+                    _changed_in_place(call, params[i] if i < _len(params) else f"argument {i + 1}", before, after,
+                                      "work on a copy (x = x.copy()) or build a new array; never modify the "
+                                      "caller's inputs.")
             for k in kwargs:
                 if not _same(kwargs[k], mine_kwargs[k]):
-                    raise CheckFailed(f"{call} changed its argument {k}= in place.")
+                    _changed_in_place(call, f"{k}=", kwargs[k], mine_kwargs[k],
+                                      "work on a copy or build a new array; never modify the caller's inputs.")
 
 
 def expect_raises(func, args: tuple, exception=(ValueError, TypeError), *, call: str, hint: str | None = None):
@@ -299,11 +434,7 @@ def call_checking_inputs(func, *args, call: str, names=None, hint: str | None = 
         if _isinstance(new, _Generator) or callable(new):   # an rng advances, a function is not data
             continue
         if not _same(old, new):
-            raise CheckFailed(f"{call} changed its input {label} in place.\n"
-                              f"  before the call: {_short(old)}\n  after the call:  {_short(new)}\n"
-                              "  hint: " + (hint or "leave the caller's arrays alone: build new arrays "
-                                            "(y = x * 2, z = np.array(x, dtype=float)) instead of assigning "
-                                            "into them (x[...] = ..., x += ...)."))
+            _changed_in_place(call, label, old, new, hint)
     return result
 
 

@@ -126,6 +126,21 @@ def test_feedback_tracebacks_do_not_quote_test_cells(course):
     assert not quoted, f"a traceback in the feedback quotes test code: {quoted[:2]}"
 
 
+def test_feedback_says_each_failed_check_once(course):
+    """A failed check's message appears once in the feedback (as the test cell's error, not again in a traceback
+    or in the cell's printed output), and names the call that failed."""
+    nb = course.autograded("bob", "01-neuron")
+    page = (course.root / "grading" / "feedback" / "bob" / "01-neuron" / "01-neuron.html").read_text()
+    text = html.unescape(re.sub(r"<[^>]+>", "", page))
+    failed = [out["evalue"] for cell in nb.cells if is_test_cell(cell) for out in cell.get("outputs", [])
+              if out.get("output_type") == "error"]
+    assert failed, "bob's blank exercises should fail their checks"
+    for message in failed:
+        first = message.splitlines()[0]
+        assert text.count(first) == 1, f"the feedback says {first!r} {text.count(first)} times"
+        assert "hint:" in message, f"a failed check without a hint: {message}"
+
+
 def test_figures_are_not_drawn_while_grading_and_the_feedback_says_why(course):
     """Drawing is half a lesson's time and never decides a grade: autograded notebooks carry a note instead."""
     from autograder.preprocessors import FIGURE_NOTE

@@ -8,7 +8,7 @@ cells then run through the course's isolated grader (see tests/support/lesson_gr
 from tests.support.lesson_grading import (  # noqa: F401 - the shared tests, run on WRONG and RIGHT below
     test_every_exercise_has_wrong_and_right_variants, test_one_mistake_costs_one_exercise,
     test_other_correct_answer_keeps_the_points,
-    test_the_solution_keeps_every_point, test_wrong_answer_loses_the_points)
+    test_the_solution_keeps_every_point, test_wrong_answer_feedback_says_why, test_wrong_answer_loses_the_points)
 
 LESSON = "05-training"
 
