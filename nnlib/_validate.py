@@ -56,7 +56,7 @@ def _matmul_propagates_nan() -> bool:
     """
     def carries(a, b, where_a=None, where_b=None):
         """Whether a NaN put in `a` (at where_a) fills its whole row of a @ b, or one in `b` its whole column."""
-        a, b = a.copy(), b.copy()
+        a, b = a.copy(order="K"), b.copy(order="K")   # a transposed view stays transposed, as in the layers
         if where_a is not None:
             a[where_a] = np.nan
             line = (a @ b)[where_a[0]] if a.ndim == 2 else a @ b

@@ -154,8 +154,7 @@ def describe_value(value, limit: int = 240) -> str:
 
 def describe_call(name: str, args: tuple = (), kwargs: dict | None = None) -> str:
     """``name(arguments)`` as describe_value writes each argument, e.g. ``relu(np.array([-2., 3.]))``."""
-    parts = [describe_value(a, 160) for a in args] + [f"{k}={describe_value(v, 160)}" for k, v in (kwargs or {}).items()]
-    return f"{name}({', '.join(parts)})"
+    return f"{name}({_describe_args(args, kwargs or {})})"
 
 
 def _fail(call: str, problem: str, got=None, expected=None, hint: str | None = None, extra: str = "",
@@ -366,7 +365,7 @@ def compare_with_reference(func, reference, cases, *, name: str | None = None, r
             args, kwargs = (case if _type(case) is _tuple else (case,)), {}
         want = reference(*_snapshot(args), **_snapshot(kwargs))
         mine_args, mine_kwargs = _snapshot(args), _snapshot(kwargs)
-        call = f"{label}({_describe_args(args, kwargs)})"
+        call = describe_call(label, args, kwargs)
         try:
             got = func(*mine_args, **mine_kwargs)
         except CheckFailed:
