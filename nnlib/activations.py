@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from ._validate import F64, as_float_array
+from ._validate import F64, as_float_array, vdot
 
 __all__ = [
     "relu", "relu_grad", "sigmoid", "sigmoid_grad", "tanh", "tanh_grad", "softmax",
@@ -54,7 +54,7 @@ def relu(x):
     Raises: TypeError for non-numeric input, ValueError if x contains NaN.
     """
     if type(x) is np.ndarray and x.dtype is F64:  # the common case: one dot product checks for NaN
-        s = np.vdot(x, x)
+        s = vdot(x, x)
         if s == s:
             return np.maximum(x, 0.0)
     x = as_float_array(x, "relu", "x", copy=False)

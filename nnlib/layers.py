@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import F64, MATMUL_PROPAGATES_NAN, as_float_array, check_int, check_rng
+from ._validate import F64, MATMUL_PROPAGATES_NAN, as_float_array, check_int, check_rng, vdot
 from .activations import gelu, relu
 
 __all__ = [
@@ -23,7 +23,6 @@ __all__ = [
 
 
 _ndarray = np.ndarray
-_vdot = np.vdot  # x.x is NaN exactly when x holds a NaN: see nnlib._validate.nan_free
 _OUTPUT_CHECK = MATMUL_PROPAGATES_NAN  # check a product for NaN instead of its factors (see dense_forward)
 
 
@@ -59,20 +58,21 @@ def dense_forward(X, W, b):
     # then Z is returned as computed).
     if (type(X) is _ndarray and type(W) is _ndarray and type(b) is _ndarray
             and X.dtype is F64 and W.dtype is F64 and b.dtype is F64
-            and W.ndim == 2 and b.ndim == 1 and 0 < X.ndim < 3
-            and X.shape[-1] == W.shape[0] and b.shape[0] == W.shape[1]):
-        if _OUTPUT_CHECK and X.shape[0] and W.shape[1]:
-            Z = X @ W
-            Z += b
-            s = _vdot(Z, Z)
-            if s == s:
-                return Z
-        else:
-            s = _vdot(X, X) + _vdot(W, W) + _vdot(b, b)
-            if s == s:
+            and W.ndim == 2 and b.ndim == 1 and 0 < X.ndim < 3):
+        (d_in, d_out), x_shape = W.shape, X.shape   # each shape read once: every read builds a tuple
+        if x_shape[-1] == d_in and b.shape[0] == d_out:
+            if _OUTPUT_CHECK and x_shape[0] and d_out:
                 Z = X @ W
                 Z += b
-                return Z
+                s = vdot(Z, Z)
+                if s == s:
+                    return Z
+            else:
+                s = vdot(X, X) + vdot(W, W) + vdot(b, b)
+                if s == s:
+                    Z = X @ W
+                    Z += b
+                    return Z
     X, W, b = _check_dense(X, W, b, "dense_forward")
     return X @ W + b
 
@@ -91,23 +91,24 @@ def dense_backward(dZ, X, W):
     """
     if (type(dZ) is _ndarray and type(X) is _ndarray and type(W) is _ndarray
             and dZ.dtype is F64 and X.dtype is F64 and W.dtype is F64
-            and dZ.ndim == 2 and X.ndim == 2 and W.ndim == 2
-            and X.shape[1] == W.shape[0] and dZ.shape[0] == X.shape[0] and dZ.shape[1] == W.shape[1]):
+            and dZ.ndim == 2 and X.ndim == 2 and W.ndim == 2):
         # The common case: a batch of float64 arrays whose shapes fit. When the matrix product carries NaN
         # (nnlib._validate.MATMUL_PROPAGATES_NAN), a NaN in dZ[i, j] or W[k, j] makes all of row i or column k
         # of dX = dZ @ W.T NaN (given a sample, an input and an output unit), and the dot product of X with dX
         # is NaN when either holds one: one pass over X's size checks all three inputs. Otherwise each is
         # checked; db sums dZ over the batch, so it holds a NaN whenever dZ does and checking db checks dZ.
-        if _OUTPUT_CHECK and dZ.shape[0] and dZ.shape[1] and X.shape[1]:
-            dX = dZ @ W.T
-            s = _vdot(X, dX)
-            if s == s:
-                return dX, X.T @ dZ, dZ.sum(axis=0)
-        else:
-            db = dZ.sum(axis=0)
-            s = _vdot(db, db) + _vdot(X, X) + _vdot(W, W)
-            if s == s:
-                return dZ @ W.T, X.T @ dZ, db
+        (n, d_out), (n_x, d_in) = dZ.shape, X.shape   # each shape read once: every read builds a tuple
+        if n == n_x and W.shape == (d_in, d_out):
+            if _OUTPUT_CHECK and n and d_out and d_in:
+                dX = dZ @ W.T
+                s = vdot(X, dX)
+                if s == s:
+                    return dX, X.T @ dZ, dZ.sum(axis=0)
+            else:
+                db = dZ.sum(axis=0)
+                s = vdot(db, db) + vdot(X, X) + vdot(W, W)
+                if s == s:
+                    return dZ @ W.T, X.T @ dZ, db
     func = "dense_backward"
     dZ = as_float_array(dZ, func, "dZ", ndim=(1, 2), copy=False)
     X = as_float_array(X, func, "X", ndim=(1, 2), copy=False)
@@ -141,7 +142,7 @@ def relu_backward(dA, Z):
             and dA.shape == Z.shape):
         # One dot product checks both: sum_i dA_i Z_i is NaN when any dA_i or Z_i is (NaN * 0 is NaN too).
         # It can also be NaN without one (inf - inf); then the full checks below decide.
-        s = _vdot(dA, Z)
+        s = vdot(dA, Z)
         if s == s:
             return np.where(Z > 0, dA, 0.0)
     dA = as_float_array(dA, "relu_backward", "dA", copy=False)

@@ -199,3 +199,22 @@ def test_both_check_paths_compute_the_same_values(check_path, rng):
     with np.errstate(invalid="ignore"):        # inf * 0 makes a NaN from NaN-free inputs: computed, not refused
         np.testing.assert_array_equal(dense_forward(np.array([[np.inf, 1.0]]), np.array([[0.0], [1.0]]),
                                                     np.zeros(1)), [[np.nan]])
+
+
+@pytest.mark.parametrize("spread", [0.0, 5.0, 650.0, 699.0, 701.0, 745.0, 800.0, 1e200, np.inf])
+@pytest.mark.parametrize("classes", [2, 10, 3000])
+def test_cross_entropy_grad_takes_either_exp_and_gives_the_reference_values(spread, classes):
+    # The fast path calls plain np.exp only when the sum of squares of the shifted logits shows that no entry
+    # is below -700; many entries above -700 can push that sum over 700**2 too, and -inf makes it inf. Each way
+    # the values are the stable softmax minus the one-hot, exactly 0 where exp would underflow, and no
+    # floating-point warning or error is raised.
+    logits = np.zeros((3, classes))
+    logits[:, 1:] = -spread * np.linspace(0.5, 1.0, classes - 1)
+    y = np.array([0, 1, classes - 1])
+    want = np.exp(np.maximum(logits, -700.0)) * (logits > -700.0)
+    want /= want.sum(axis=1, keepdims=True)
+    want[np.arange(3), y] -= 1.0
+    with np.errstate(all="raise"):
+        got = cross_entropy_grad(logits, y)
+    np.testing.assert_allclose(got, want / 3, rtol=1e-12, atol=0)
+    assert np.array_equal(got == 0, want == 0)
