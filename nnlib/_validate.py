@@ -53,8 +53,10 @@ def _matmul_propagates_nan() -> bool:
     IEEE arithmetic says so (NaN * 0 is NaN), but BLAS libraries are free to skip a multiplication by zero,
     and some do: then a NaN facing a zero vanishes. This probe builds exactly that case, a NaN in one factor
     facing only zeros in the other, for each product the dense layers compute (X @ W, dZ @ W.T, X.T @ dZ), for
-    a batch, one sample and the shapes of a training step, and checks that the NaN reaches the product. The
-    dense layers check their outputs instead of their inputs (one pass instead of three) only when it does.
+    a batch, one sample and the shapes of a training step, and checks that the NaN reaches the product; and
+    likewise for the dot product of two arrays (vdot(X, dX), vdot(dA, Z)), which has the same freedom. The dense
+    layers check their outputs instead of their inputs (one pass instead of three), and relu_backward checks
+    both its inputs with one dot product, only when it does.
     Returns: a Python bool.
     """
     def carries(a, b, where_a=None, where_b=None):
@@ -81,6 +83,12 @@ def _matmul_propagates_nan() -> bool:
                      carries(X.T, dZ, where_a=(0, n - 1)), carries(X.T, dZ, where_b=(n - 1, 0))]
             if not all(cases):
                 return False
+        for size in (1, 2, 7, 4096):
+            for where in {0, size // 2, size - 1}:
+                a, zeros = np.ones(size), np.zeros(size)
+                a[where] = np.nan
+                if not (np.isnan(vdot(a, zeros)) and np.isnan(vdot(zeros, a))):
+                    return False
     return True
 
 

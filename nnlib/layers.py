@@ -140,9 +140,10 @@ def relu_backward(dA, Z):
     """
     if (type(dA) is _ndarray and type(Z) is _ndarray and dA.dtype is F64 and Z.dtype is F64
             and dA.shape == Z.shape):
-        # One dot product checks both: sum_i dA_i Z_i is NaN when any dA_i or Z_i is (NaN * 0 is NaN too).
-        # It can also be NaN without one (inf - inf); then the full checks below decide.
-        s = vdot(dA, Z)
+        # One dot product checks both: sum_i dA_i Z_i is NaN when any dA_i or Z_i is (NaN * 0 is NaN too, where
+        # the dot product carries NaN: nnlib._validate.MATMUL_PROPAGATES_NAN). It can also be NaN without one
+        # (inf - inf); then the full checks below decide.
+        s = vdot(dA, Z) if _OUTPUT_CHECK else vdot(dA, dA) + vdot(Z, Z)
         if s == s:
             return np.where(Z > 0, dA, 0.0)
     dA = as_float_array(dA, "relu_backward", "dA", copy=False)

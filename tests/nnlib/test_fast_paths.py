@@ -67,13 +67,6 @@ def test_dense_backward_rejects_a_nan_in_each_argument(which, zeros, rng):
         dense_backward(args["dZ"], args["X"], args["W"])
 
 
-@pytest.mark.parametrize("which", ["dA", "Z"])
-def test_relu_backward_rejects_a_nan_in_each_argument(which, rng):
-    args = {"dA": rng.normal(size=(3, 4)), "Z": rng.normal(size=(3, 4))}
-    args["Z"].flat[2] = -1.0      # a NaN where the gate is closed must still be found
-    args[which] = _with_nan(args[which], 2)
-    with pytest.raises(ValueError, match=rf"^relu_backward: {which} contains NaN$"):
-        relu_backward(args["dA"], args["Z"])
 
 
 def test_relu_rejects_a_nan_in_a_matrix(rng):
@@ -136,11 +129,23 @@ def test_infinities_are_accepted_as_before():
 
 @pytest.fixture(params=[True, False], ids=["product-checked", "factors-checked"])
 def check_path(request, monkeypatch):
-    """Both ways the dense layers find a NaN: in their product (when the BLAS carries NaN) or in each input."""
+    """Both ways the dense layers and relu_backward find a NaN: in a product (when the BLAS carries NaN) or in
+    each input."""
     import nnlib.layers
 
     monkeypatch.setattr(nnlib.layers, "_OUTPUT_CHECK", request.param)
     return request.param
+
+
+@pytest.mark.parametrize("closed", [-1.0, 0.0])
+@pytest.mark.parametrize("which", ["dA", "Z"])
+def test_relu_backward_rejects_a_nan_in_each_argument(check_path, which, closed, rng):
+    args = {"dA": rng.normal(size=(3, 4)), "Z": rng.normal(size=(3, 4))}
+    args["Z"].flat[2] = closed    # a NaN where the gate is closed, even facing a zero, must still be found
+    args["dA"].flat[2] = closed
+    args[which] = _with_nan(args[which], 2)
+    with pytest.raises(ValueError, match=rf"^relu_backward: {which} contains NaN$"):
+        relu_backward(args["dA"], args["Z"])
 
 
 def test_this_numpy_carries_nan_through_matrix_products():
