@@ -223,3 +223,23 @@ def test_cross_entropy_grad_takes_either_exp_and_gives_the_reference_values(spre
         got = cross_entropy_grad(logits, y)
     np.testing.assert_allclose(got, want / 3, rtol=1e-12, atol=0)
     assert np.array_equal(got == 0, want == 0)
+
+
+def test_the_check_overhead_benchmark_puts_the_nan_checks_back(capsys):
+    # benchmarks/check_overhead.py swaps the fast paths' NaN dot product for stand-ins that check nothing; after
+    # it (and after an error inside it) the real one must be back, and a NaN refused again.
+    import nnlib.activations
+    import nnlib.layers
+    import nnlib.losses
+    from benchmarks.check_overhead import _no_dot, main, nan_check
+    from nnlib._validate import vdot
+
+    assert main(["--rounds", "1", "--epochs", "1"]) == 0
+    assert "no NaN dots" in capsys.readouterr().out
+    with pytest.raises(KeyboardInterrupt):
+        with nan_check(_no_dot):
+            assert nnlib.layers.vdot is _no_dot
+            raise KeyboardInterrupt
+    assert all(m.vdot is vdot for m in (nnlib.layers, nnlib.activations, nnlib.losses))
+    with pytest.raises(ValueError, match="contains NaN"):
+        relu(_with_nan(np.ones((2, 3))))
