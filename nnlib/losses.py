@@ -113,7 +113,9 @@ def cross_entropy_grad(logits, y):
             and y.ndim == 1):
         (n, k), (n_y,) = logits.shape, y.shape   # each shape read once: every read builds a tuple
         if 0 < n == n_y and k > 0:
-            grad = logits - logits.max(axis=1, keepdims=True)   # every entry <= 0, the largest of each row 0
+            # every entry <= 0, the largest of each row 0; C order, so that grad.ravel() below is a view of grad
+            # even for transposed logits (for which numpy's default order would lay grad out by columns)
+            grad = np.subtract(logits, logits.max(axis=1, keepdims=True), order="C")
             s = vdot(grad, grad)
             if s == s:
                 try:
@@ -126,7 +128,7 @@ def cross_entropy_grad(logits, y):
                     else:
                         grad = _exp_nonpositive(grad)
                     grad /= grad.sum(axis=1, keepdims=True)     # softmax(logits)
-                    grad.ravel()[true_class] -= 1.0             # minus onehot(y)
+                    grad.ravel()[true_class] -= 1.0             # minus onehot(y), in place (C order)
                     grad /= n
                     return grad
     logits, y = _check_logits_labels(logits, y, "cross_entropy_grad")

@@ -243,3 +243,17 @@ def test_the_check_overhead_benchmark_puts_the_nan_checks_back(capsys):
     assert all(m.vdot is vdot for m in (nnlib.layers, nnlib.activations, nnlib.losses))
     with pytest.raises(ValueError, match="contains NaN"):
         relu(_with_nan(np.ones((2, 3))))
+
+
+@pytest.mark.parametrize("layout", ["transposed", "strided", "fortran"])
+def test_cross_entropy_grad_subtracts_the_one_hot_for_logits_of_any_layout(layout, rng):
+    # The fast path writes the one-hot through grad.ravel(), which is a view only for a C-ordered grad; numpy's
+    # default order would lay grad out like the logits, and the one-hot went into a copy and was lost.
+    logits = rng.normal(size=(4, 3))
+    view = {"transposed": np.ascontiguousarray(logits.T).T, "strided": np.repeat(logits, 2, axis=1)[:, ::2],
+            "fortran": np.asfortranarray(logits)}[layout]
+    y = np.array([2, 0, 1, 2])
+    assert not view.flags.c_contiguous and np.array_equal(view, logits)
+    got = cross_entropy_grad(view, y)
+    np.testing.assert_allclose(got, cross_entropy_grad(logits, y), rtol=1e-15)
+    np.testing.assert_allclose(got.sum(axis=1), 0.0, atol=1e-15)
