@@ -67,8 +67,6 @@ def test_dense_backward_rejects_a_nan_in_each_argument(which, zeros, rng):
         dense_backward(args["dZ"], args["X"], args["W"])
 
 
-
-
 def test_relu_rejects_a_nan_in_a_matrix(rng):
     with pytest.raises(ValueError, match=r"^relu: x contains NaN$"):
         relu(_with_nan(rng.normal(size=(4, 5)), 13))
@@ -125,16 +123,6 @@ def test_infinities_are_accepted_as_before():
     np.testing.assert_array_equal(Z, [[np.inf, np.inf]])
     dX, dW, db = dense_backward(np.array([[1.0, -1.0]]), np.array([[1e308, 1e308]]), np.ones((2, 2)))
     np.testing.assert_array_equal(db, [1.0, -1.0])
-
-
-@pytest.fixture(params=[True, False], ids=["product-checked", "factors-checked"])
-def check_path(request, monkeypatch):
-    """Both ways the dense layers and relu_backward find a NaN: in a product (when the BLAS carries NaN) or in
-    each input."""
-    import nnlib.layers
-
-    monkeypatch.setattr(nnlib.layers, "_OUTPUT_CHECK", request.param)
-    return request.param
 
 
 @pytest.mark.parametrize("closed", [-1.0, 0.0])
@@ -249,9 +237,10 @@ def test_the_check_overhead_benchmark_puts_the_nan_checks_back(capsys):
 def test_cross_entropy_grad_subtracts_the_one_hot_for_logits_of_any_layout(layout, rng):
     # The fast path writes the one-hot through grad.ravel(), which is a view only for a C-ordered grad; numpy's
     # default order would lay grad out like the logits, and the one-hot went into a copy and was lost.
+    from tests.nnlib.test_fast_paths_differential import _layouts
+
     logits = rng.normal(size=(4, 3))
-    view = {"transposed": np.ascontiguousarray(logits.T).T, "strided": np.repeat(logits, 2, axis=1)[:, ::2],
-            "fortran": np.asfortranarray(logits)}[layout]
+    view = _layouts(logits)[layout]
     y = np.array([2, 0, 1, 2])
     assert not view.flags.c_contiguous and np.array_equal(view, logits)
     got = cross_entropy_grad(view, y)

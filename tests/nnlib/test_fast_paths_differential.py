@@ -13,20 +13,12 @@ same values whatever the memory layout of their inputs.
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from nnlib.activations import relu
 from nnlib.layers import dense_backward, dense_forward, relu_backward
 from nnlib.losses import cross_entropy_grad
 
 CASES = 400
-
-
-@pytest.fixture(params=[True, False], ids=["product-checked", "factors-checked"])
-def check_path(request, monkeypatch):
-    import nnlib.layers
-
-    monkeypatch.setattr(nnlib.layers, "_OUTPUT_CHECK", request.param)
 
 
 def _awkward(rng, shape):
