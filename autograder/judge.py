@@ -37,6 +37,7 @@ import traceback
 
 import numpy as np
 
+from . import contract_grading
 from .wire import Decoder, Encoder, Scope, WireError, recv_frame, send_frame
 
 TEST_FILENAME = "<instructor test cell>"
@@ -484,7 +485,8 @@ def serve(path: str | None = None) -> None:
     proto = os.fdopen(os.dup(1), "w", buffering=1)
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)  # nothing a test prints at the C level can corrupt the verdict stream
-    import nnlib.checks  # noqa: F401 - warm the imports the test cells use
+    import hypothesis.extra.numpy  # noqa: F401 - warm the imports the test cells use
+    import nnlib.checks  # noqa: F401
     listener = _listen(path) if path else None
     proto.write(json.dumps({"ready": True}) + "\n")
     for line in sys.stdin:
@@ -494,6 +496,7 @@ def serve(path: str | None = None) -> None:
                 if listener is not None:
                     listener.close()
                 listener = _listen(str(request["listen"]))
+                contract_grading.SEED = bytes.fromhex(request["seed"]) if request.get("seed") else None
                 proto.write(json.dumps({"listening": True}) + "\n")
                 continue
             source, timeout = str(request["source"]), float(request.get("timeout") or cell_timeout(request["source"]))

@@ -32,8 +32,9 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
-from traitlets import Bool, Enum, Float, Integer
+from traitlets import Bool, Enum, Float, Integer, Unicode
 
+from .contract_grading import load_secret, submission_seed
 from .catalogue import BUILDS_ON, BUILT_WITH_OWN, REFERENCES, exercise_of
 from .probe import agent_code
 from .judge import cell_timeout
@@ -86,8 +87,10 @@ class Judge:
         self.proc.stdin.write(json.dumps(request) + "\n")
         self.proc.stdin.flush()
 
-    def listen(self, socket_path: str) -> None:
-        self._send({"listen": socket_path})
+    def listen(self, socket_path: str, seed: str | None = None) -> None:
+        """Move the judge to a new sandbox's socket; ``seed`` (hex) seeds the contracts' examples for the
+        notebook it is about to judge (autograder.contract_grading)."""
+        self._send({"listen": socket_path, "seed": seed})
         line = self._read_line(30)
         if not line or not json.loads(line).get("listening"):
             self.close()
@@ -142,6 +145,10 @@ class SandboxedExecute(Execute):
                        "exercises it builds on (autograder.catalogue.BUILDS_ON) are the grader's references "
                        "(callbacks into the judge), so a wrong weighted_sum costs weighted_sum's points, not "
                        "neuron's too.").tag(config=True)
+    contract_secret = Unicode("grading/.contract-secret", help="The file of the instructor's secret that seeds "
+                              "the examples each submission's contracts are graded on (made on first use, mode "
+                              "0600; relative paths are taken from the course folder). Keep it private: with it, "
+                              "a learner could compute the calls their answers will be graded on.").tag(config=True)
     max_replays = Integer(3, help="How often a hung or crashed kernel is restarted before the rest of the "
                           "notebook is given up.").tag(config=True)
 
@@ -171,7 +178,10 @@ class SandboxedExecute(Execute):
         for skipped in self.box.skipped:
             self.log.warning("not copied into the sandbox: %s", skipped)
         self.judge = Judge.shared()
-        self.judge.listen(self.box.judge_socket)
+        self.seed = submission_seed(load_secret(self.contract_secret), [
+            (c.metadata.get("nbgrader", {}).get("grade_id", ""), c.source) for c in self.nb.cells
+            if c.metadata.get("nbgrader", {}).get("solution")])
+        self.judge.listen(self.box.judge_socket, self.seed)
         self.deadline = time.monotonic() + self.notebook_timeout
         self.replayable: list[int] = []
         self.replays = 0
@@ -323,7 +333,7 @@ class SandboxedExecute(Execute):
             try:
                 os.unlink(self.box.judge_socket)
                 self.judge = Judge.shared()
-                self.judge.listen(self.box.judge_socket)
+                self.judge.listen(self.box.judge_socket, self.seed)
             except (OSError, RuntimeError) as again:
                 self.log.error("the judge could not be restarted: %s", again)
                 self.given_up = True

@@ -508,3 +508,28 @@ def _cell_ok(cell) -> bool:
     except ValueError:
         return False
     return True
+
+
+def check_examples(name: str, func, when=None, errors: bool = True) -> None:
+    """The instant check of exercise ``name``: its contract's visible calls (nnlib.contracts), each checked
+    against every clause of the exercise's text (values, type, dtype, a new array, inputs unchanged, repeatable
+    randomness, the errors it must raise). Raises CheckFailed naming the call and the clause; prints the calls
+    checked when all pass. ``when(args, kwargs)`` and ``errors`` select the calls of one test cell where an
+    exercise's points are split over several (as ``autograder.contract_grading.grade``)."""
+    from .contracts import contract, verify_call, verify_errors
+
+    spec = contract(name)
+    if not callable(func):
+        raise CheckFailed(f"{name} is a {_type(func).__name__}, expected a function.")
+    calls = [(args, kwargs) for args, kwargs in spec.visible if when is None or when(args, kwargs)]
+    for args, kwargs in calls:
+        broken = verify_call(spec, func, args, kwargs)
+        if broken is not None:
+            raise CheckFailed(broken.message)
+    broken = verify_errors(spec, func) if errors else None
+    if broken is not None:
+        raise CheckFailed(broken.message)
+    print(f"{name}: {_len(calls) + (_len(spec.errors) if errors else 0)} calls of its contract keep every clause "
+          "of its text:")
+    for args, kwargs in calls:
+        print("  " + _short(describe_call(name, args, kwargs), 110))
