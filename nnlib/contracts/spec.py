@@ -20,6 +20,7 @@ the judge, so the learner's environment never needs Hypothesis.
 from __future__ import annotations
 
 import copy
+import re
 import importlib
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -52,8 +53,9 @@ class Property:
 
 @dataclass(frozen=True)
 class Raises:
-    """An input the text says is an error: the call must raise ``exception`` whose message contains every
-    string of ``names`` (for example the index of the offending row)."""
+    """An input the text says is an error: the call must raise ``exception`` whose message names every item of
+    ``names`` as a word of its own (for example the index of the offending row: "2" is named by "query row 2"
+    and by "query 2 has no key", not by "12" or "2.5")."""
 
     args: tuple
     kwargs: dict = field(default_factory=dict)
@@ -351,6 +353,11 @@ def verify_call(contract: Contract, func: Callable, args: tuple, kwargs: dict | 
     return None
 
 
+def _names(message: str, word: str) -> bool:
+    """Whether ``message`` contains ``word`` with no letter, digit or decimal point joined to it."""
+    return re.search(r"(?<![\w.])" + re.escape(word) + r"(?![\w]|\.\d)", message) is not None
+
+
 def verify_errors(contract: Contract, func: Callable) -> Violation | None:
     """Check every :class:`Raises` case of ``contract``: the first one that does not raise as the text says."""
     for case in contract.errors:
@@ -359,7 +366,7 @@ def verify_errors(contract: Contract, func: Callable) -> Violation | None:
         try:
             func(*args, **kwargs)
         except case.exception as exc:
-            missing = [n for n in case.names if n not in str(exc)]
+            missing = [n for n in case.names if not _names(str(exc), n)]
             if missing:
                 return _fail(contract, case.clause, text, f"raised {case.exception.__name__}: {str(exc)[:200]!r}, "
                              f"which does not name {', '.join(repr(m) for m in missing)}", show=False)

@@ -28,6 +28,10 @@ WRONG = {
         "def relu(x):\n    x[x < 0] = 0.0\n    return x\n",
         # np.max reduces to one number
         "def relu(x):\n    return np.max(x, 0.0)\n",
+        # keeps the input's dtype: int64 for an integer x (the text asks for a float array)
+        "def relu(x):\n    return x * (x > 0)\n",
+        # hands back the caller's own array when nothing is negative (the text asks for a new array)
+        "def relu(x):\n    return x if not (x < 0).any() else np.maximum(x, 0.0)\n",
     ],
     "relu_grad": [
         # slope 1 at the corner
@@ -36,6 +40,8 @@ WRONG = {
         "def relu_grad(x):\n    return np.sign(x)\n",
         # returns relu itself
         "def relu_grad(x):\n    return np.maximum(x, 0.0)\n",
+        # a bool array, not floats
+        "def relu_grad(x):\n    return x > 0\n",
     ],
     "sigmoid": [
         # the textbook formula: overflows for large negative x
@@ -47,6 +53,11 @@ WRONG = {
         "    return np.where(x >= 0, 1.0 / (1.0 + np.exp(-x)), np.exp(x) / (1.0 + np.exp(x)))\n",
         # sign slip in the exponent
         "def sigmoid(x):\n    return 1.0 / (1.0 + np.exp(np.clip(x, -500, 500)))\n",
+        # clipped at +-25: no overflow, but sigmoid(-30) = 9.4e-14 comes out as 1.4e-11
+        "def sigmoid(x):\n    return 1.0 / (1.0 + np.exp(-np.clip(x, -25.0, 25.0)))\n",
+        # float32: loses the precision of the text's float (float64) array
+        "def sigmoid(x):\n    e = np.exp(-np.abs(x))\n"
+        "    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(np.float32)\n",
     ],
     "sigmoid_grad": [
         # the formula s(1 - s) applied to the input instead of to sigmoid(x)
@@ -100,6 +111,15 @@ WRONG = {
         "    return 0.5 * x * (1.0 + np.tanh(np.sqrt(2.0 / np.pi) * (x + 0.044715 * x**2)))\n",
     ],
     "attention": [
+        # the error names how many rows are empty (1), not which row (2)
+        "def attention(Q, K, V, mask=None):\n"
+        "    scores = Q @ np.swapaxes(K, -1, -2) / np.sqrt(Q.shape[-1])\n"
+        "    if mask is not None:\n"
+        "        empty = ~mask.any(axis=-1)\n"
+        "        if empty.any():\n"
+        "            raise ValueError(f'attention: {int(empty.sum())} query row(s) have no allowed key')\n"
+        "        scores = np.where(mask, scores, -np.inf)\n"
+        "    return softmax(scores, axis=-1) @ V\n",
         # no scaling by sqrt(d_k)
         "def attention(Q, K, V, mask=None):\n"
         "    scores = Q @ np.swapaxes(K, -1, -2)\n"
@@ -209,8 +229,8 @@ RIGHT = {
         "    return [W, b]\n",
     ],
     "relu": [
-        "def relu(x):\n    return x * (x > 0)\n",
         "def relu(x):\n    return np.where(x > 0, x, 0.0)\n",
+        "def relu(x):\n    return np.clip(np.asarray(x, dtype=np.float64), 0.0, None)\n",
         "def relu(x):\n    y = np.array(x, dtype=float)\n    y[y < 0] = 0.0\n    return y\n",
     ],
     "relu_grad": [
