@@ -79,3 +79,12 @@ def test_reference_keeps_its_own_contract(name):
 def test_every_clause_states_a_sentence(name):
     for clause in CONTRACTS[name].clauses():
         assert clause.key and clause.sentence and len(clause.sentence) > 10, f"{name}: clause {clause} says nothing"
+
+
+def test_the_committed_table_of_clauses_is_current():
+    from pathlib import Path
+
+    from nnlib.contracts.__main__ import table
+
+    committed = (Path(__file__).resolve().parents[2] / "CONTRACTS.md").read_text()
+    assert committed.strip() == table().strip(), "CONTRACTS.md is stale: python -m nnlib.contracts > CONTRACTS.md"
