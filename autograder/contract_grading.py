@@ -88,9 +88,9 @@ def grade(name: str, func, max_examples: int | None = None, when=None, errors: b
     broken = verify_errors(spec, func) if errors else None
     if broken is not None:
         raise CheckFailed(broken.message)
-    if spec.domain is None:
-        return
     found: list = []
+    if spec.domain is None:
+        return _visible_only(spec, func, when)
 
     @settings(max_examples=max_examples or spec.max_examples, database=None, deadline=None,
               suppress_health_check=list(HealthCheck), phases=(Phase.generate, Phase.shrink),
@@ -117,6 +117,15 @@ def grade(name: str, func, max_examples: int | None = None, when=None, errors: b
     if found:
         # Hypothesis replays the smallest failing call last; that is the one to show.
         raise CheckFailed(found[-1].message)
+    _visible_only(spec, func, when)     # the instant check's calls count at grading too
+
+
+def _visible_only(spec, func, when) -> None:
+    for args, kwargs in spec.visible:
+        if when is None or when(args, kwargs):
+            broken = verify_call(spec, func, args, kwargs)
+            if broken is not None:
+                raise CheckFailed(broken.message)
 
 
 class _Broken(AssertionError):

@@ -47,6 +47,11 @@ WRONG = {
         "    return dW[:, j] / db[j]\n",
     ],
     "fgsm": [
+        # hands back the caller's own array when nothing moves (eps = 0 or a zero gradient)
+        "def fgsm(x, grad, eps):\n"
+        "    if eps == 0 or not np.any(grad):\n"
+        "        return x\n"
+        "    return np.clip(x + eps * np.sign(grad), 0.0, 1.0)\n",
         # no clipping
         "def fgsm(x, grad, eps):\n"
         "    return x + eps * np.sign(grad)\n",
@@ -235,6 +240,42 @@ WRONG = {
         "    return x_adv\n",
     ],
     "flip_labels": [
+        # rounds half up, int(rate * n + 0.5): the text's round() rounds .5 to the even number
+        "def flip_labels(y, rate, k, rng):\n"
+        "    n = len(y)\n"
+        "    rows = rng.choice(n, size=int(rate * n + 0.5), replace=False)\n"
+        "    out = np.array(y).copy()\n"
+        "    out[rows] = (out[rows] + rng.integers(1, k, size=len(rows))) % k\n"
+        "    return out\n",
+        # always the first round(rate * n) rows: not random rows
+        "def flip_labels(y, rate, k, rng):\n"
+        "    n = len(y)\n"
+        "    m = int(round(rate * n))\n"
+        "    out = np.array(y).copy()\n"
+        "    out[:m] = (out[:m] + rng.integers(1, k, size=m)) % k\n"
+        "    return out\n",
+        # always the next class: a different class, but not a random one
+        "def flip_labels(y, rate, k, rng):\n"
+        "    n = len(y)\n"
+        "    rows = rng.choice(n, size=int(round(rate * n)), replace=False)\n"
+        "    out = np.array(y).copy()\n"
+        "    out[rows] = (out[rows] + 1) % k\n"
+        "    return out\n",
+        # a generator of its own, seeded once: the same rows whatever rng it is given
+        "def flip_labels(y, rate, k, rng, _own=np.random.default_rng(0)):\n"
+        "    n = len(y)\n"
+        "    g = np.random.default_rng(12345)\n"
+        "    rows = g.choice(n, size=int(round(rate * n)), replace=False)\n"
+        "    out = np.array(y).copy()\n"
+        "    out[rows] = (out[rows] + g.integers(1, k, size=len(rows))) % k\n"
+        "    return out\n",
+        # float labels: the text asks for an int array
+        "def flip_labels(y, rate, k, rng):\n"
+        "    n = len(y)\n"
+        "    rows = rng.choice(n, size=int(round(rate * n)), replace=False)\n"
+        "    out = np.array(y, dtype=float)\n"
+        "    out[rows] = (out[rows] + rng.integers(1, k, size=len(rows))) % k\n"
+        "    return out\n",
         # new label drawn from all k classes: sometimes the same as the old one
         "def flip_labels(y, rate, k, rng):\n"
         "    n = len(y)\n"
@@ -397,7 +438,7 @@ RIGHT = {
     "flip_labels": [
         "def flip_labels(y, rate, k, rng):\n"
         "    out = np.array(y, dtype=np.int64)\n"
-        "    m = int(np.floor(rate * len(out) + 0.5))\n"
+        "    m = round(rate * len(out))\n"
         "    for i in rng.permutation(len(out))[:m]:\n"
         "        others = [c for c in range(k) if c != out[i]]\n"
         "        out[i] = others[rng.integers(len(others))]\n"
