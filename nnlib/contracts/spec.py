@@ -73,10 +73,16 @@ def call(*args, **kwargs) -> tuple[tuple, dict]:
 #: The clauses every contract has unless it says otherwise (their sentences come from COURSE.md's conventions).
 RUNS = Clause("runs", "works on every input the text accepts", "run the failing call in your notebook: the "
               "traceback shows the line that fails.")
-TYPE = Clause("type", "returns the type the text names (a new array, a tuple, a Python int, ...)")
-DTYPE = Clause("dtype", "returns float64 values (integer results: an integer dtype)")
-SHAPE = Clause("shape", "returns the shape the text names")
-VALUES = Clause("values", "computes the formula of the text (compared with nnlib's reference)")
+TYPE = Clause("type", "returns the type the text names (a new array, a tuple, a Python int, ...)",
+              "return exactly the kind of value the text names: a numpy array, a tuple, a Python int (int(...)), "
+              "a Python bool (bool(...)).")
+DTYPE = Clause("dtype", "returns float64 values (integer results: an integer dtype)",
+               "give the result the dtype the text names: float64 values (np.asarray(..., dtype=float)), integer "
+               "labels or indices as integers.")
+SHAPE = Clause("shape", "returns the shape the text names",
+               "compare your result's shape with the one the text names for this call's inputs.")
+VALUES = Clause("values", "computes the formula of the text (compared with nnlib's reference)",
+                "compare your formula with the text's, term by term, on this small call.")
 NEW = Clause("new", "returns a new array: never an input, nor a view of one",
              "return a new array (x.copy(), np.array(x, dtype=float)); x[:], x.reshape(...) and np.asarray(x) "
              "share the caller's memory, and returning an input unchanged hands the caller its own array.")
@@ -299,7 +305,7 @@ def _fail(contract: Contract, clause: Clause, text: str, problem: str, got=None,
         if want is not _DRAWN:
             lines.append(f"  expected: {_short(want)}")
     lines.append(f"  expected, as the text says: {clause.sentence} [clause: {clause.key}]")
-    hint = hint or clause.hint or contract.hint
+    hint = hint or (contract.hint if clause.key == "values" and contract.hint else clause.hint) or contract.hint
     if hint:
         lines.append(f"  hint: {hint}")
     return Violation(clause, text, "\n".join(lines), _size(args, kwargs or {}))
@@ -334,7 +340,7 @@ def verify_call(contract: Contract, func: Callable, args: tuple, kwargs: dict | 
     for clause, problem in ((TYPE, _type_problem(got, want, contract.containers)),
                             (DTYPE, _dtype_problem(got, want)), (SHAPE, _shape_problem(got, want))):
         if problem:
-            return fail(clause, problem, got=got, want=want)
+            return fail(clause, problem, got=got, want=want if contract.compare_values else _DRAWN)
     problem = _value_problem(got, want, contract.rtol, contract.atol, contract.scale) if contract.compare_values \
         else None
     if problem:
