@@ -14,6 +14,8 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Clea
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 
 import autograder.hygiene
+import autograder.learner_html
+from autograder.learner_html import NeutralizeLearnerHTML
 from autograder.preprocessors import RedactTestTracebacks, RepairGradedCells, SandboxedExecute
 
 c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
@@ -82,7 +84,7 @@ c.Autograde.sanitize_preprocessors = [
     ClearOutput, DeduplicateIds, RepairGradedCells, OverwriteKernelspec, OverwriteCells, CheckCellMetadata,
 ]
 c.Autograde.autograde_preprocessors = [
-    SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
+    SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, NeutralizeLearnerHTML, SaveAutoGrades,
     AssignLatePenalties, CheckCellMetadata,
 ]
 
@@ -93,4 +95,10 @@ c.ExchangeFactory.collect = "autograder.hygiene.SafeExchangeCollect"
 c.ExchangeCollect.check_owner = True
 
 # Feedback: no hidden-test source and no tracebacks that quote it.
-c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, RedactTestTracebacks, CSSHTMLHeaderPreprocessor]
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, RedactTestTracebacks, NeutralizeLearnerHTML,
+                                    CSSHTMLHeaderPreprocessor]
+# Learner notebooks never carry active HTML to the instructor (autograder/learner_html.py): the stored autograded
+# notebook, which the formgrader renders in the instructor's own Jupyter server, and the feedback keep only plain
+# text and PNG/JPEG images from outputs, escape HTML tags in markdown (bare <details>, <b>, ... excepted) and
+# drop raw HTML cells and widget state; the feedback page also carries a Content-Security-Policy.
+autograder.learner_html.install_feedback_csp()

@@ -22,6 +22,7 @@ import argparse
 import hashlib
 import json
 import os
+import stat
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -47,11 +48,36 @@ class Result:
 
 
 def submission_digest(folder: Path) -> str:
-    """sha256 over the names and bytes of a submission's regular files (links are not followed)."""
-    h = hashlib.sha256()
-    for path in sorted(folder.rglob("*")):
-        if path.is_file() and not path.is_symlink():
-            h.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes() + b"\0")
+    """sha256 of a submission's regular files, as a canonical, length-prefixed list (links are not followed).
+
+    For each regular file below ``folder``, in the byte order of its path: the path's length and bytes, then the
+    file's length and bytes. Every part carries its length, so two different submissions never share a digest
+    by moving bytes between names and files (one file ``a`` holding ``X\\0b\\0Y`` against two, ``a`` holding ``X``
+    and ``b`` holding ``Y``, gave the same digest when parts were only joined with ``\\0``). Names are
+    taken as bytes: a learner may name a file anything the file system allows, UTF-8 or not. A file that cannot
+    be read counts by its name and the error, so the digest never raises for one learner's odd file.
+    """
+    h = hashlib.sha256(b"nn-course submission digest v2\0")
+    base = os.fsencode(folder)
+    found: list[bytes] = []
+    for top, dirs, files in os.walk(base, followlinks=False):
+        for name in files:
+            path = os.path.join(top, name)
+            try:
+                if stat.S_ISREG(os.lstat(path).st_mode):
+                    found.append(os.path.relpath(path, base))
+            except OSError:
+                continue
+    for rel in sorted(found):
+        h.update(len(rel).to_bytes(8, "little") + rel)
+        try:
+            fd = os.open(os.path.join(base, rel), os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError as exc:
+            h.update(b"E" + str(exc.errno).encode())
+            continue
+        with os.fdopen(fd, "rb") as f:
+            data = f.read()
+        h.update(b"F" + len(data).to_bytes(8, "little") + data)
     return h.hexdigest()
 
 
@@ -89,8 +115,9 @@ def grade_one(root: str, lesson: str, learner: str, blas_threads: int = 0) -> di
     """Autograde ``learner``'s ``lesson`` in this process; returns a ``Result`` as a dict (picklable)."""
     start = time.monotonic()
     folder = Path(root) / "grading" / "submitted" / learner / lesson
-    digest = submission_digest(folder) if folder.is_dir() else ""
+    digest = ""
     try:
+        digest = submission_digest(folder) if folder.is_dir() else ""
         api = _api(root, blas_threads)
         for attempt in range(LOCK_RETRIES):
             outcome = api.autograde(lesson, learner, force=True, create=True)
@@ -162,7 +189,12 @@ def plan(root: Path, lessons: list[str], force: bool) -> tuple[list[tuple[str, s
             if entry.is_symlink() or folder.is_symlink():
                 refused.append(Result(learner, lesson, False, reason="the submission folder is a link"))
                 continue
-            if force or not ledger.done(lesson, learner, submission_digest(folder)):
+            try:
+                unchanged = not force and ledger.done(lesson, learner, submission_digest(folder))
+            except Exception as exc:  # noqa: BLE001 - one learner's odd folder is reported, the others graded
+                refused.append(Result(learner, lesson, False, reason=f"cannot read the submission: {exc}"[:300]))
+                continue
+            if not unchanged:
                 todo.append((lesson, learner))
     return todo, refused
 

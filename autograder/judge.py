@@ -18,7 +18,9 @@ as exceptions of the same built-in kind (a ``ValueError`` is still a ``ValueErro
 ``AND_PARAMS`` are fetched as data. Nothing the learner sends is ever executed, unpickled or imported.
 
 Every read from the agent has the cell's deadline; running out of time, or a message that breaks the wire
-rules, ends the cell with a failed verdict (as an exception the test code cannot catch).
+rules, ends the cell with a failed verdict (as an exception the test code cannot catch). The judge's own address
+space is capped (``bound_memory``: what it uses once started plus ``JUDGE_MEMORY``), so a message that makes it
+compute something huge ends that learner's check with a failed verdict, never the grading machine's memory.
 """
 from __future__ import annotations
 
@@ -43,6 +45,7 @@ from .wire import Decoder, Encoder, Scope, WireError, recv_frame, send_frame
 TEST_FILENAME = "<instructor test cell>"
 DEFAULT_TIMEOUT = 20.0
 MESSAGE_LIMIT = 4000
+JUDGE_MEMORY = 768 << 20    # address space the judge may add to what it uses once started (``bound_memory``)
 _TIMEOUT_RE = re.compile(r"^\s*#\s*(?:verifier|judge)-timeout:\s*([0-9.]+)\s*$", re.MULTILINE)
 # Built-in exceptions a learner's exception may arrive as (the first of its classes found in this list).
 _EXCEPTIONS = {cls.__name__: cls for cls in (
@@ -291,6 +294,9 @@ class Session:
             node = enc.encode(result)
         except (JudgeStop, KeyboardInterrupt):
             raise
+        except MemoryError as exc:  # what the learner passed would take more memory than the judge may use
+            raise JudgeStop(f"memory: {func.__name__ if hasattr(func, '__name__') else 'a callback'} "
+                            f"({str(exc)[:200]})") from None
         except BaseException as exc:  # the callback failed on what the learner passed: tell the learner's code
             self.send({"op": "raise", "msg": f"{type(exc).__name__}: {exc}"[:MESSAGE_LIMIT]}, [])
             return
@@ -374,6 +380,9 @@ def run_cell(source: str, sock: socket.socket, timeout: float, alone: dict | Non
         verdict = {"passed": False, "message": _stop_message(str(stop), timeout, session.last_call_text())}
     except SyntaxError as exc:
         verdict = {"passed": False, "message": f"The test cell does not parse ({exc}); ask your instructor."}
+    except MemoryError as exc:
+        verdict = {"passed": False, "message": _stop_message(f"memory: {str(exc)[:200]}", timeout,
+                                                             session.last_call_text())}
     except BaseException as exc:  # noqa: BLE001 - every failure of the test is a verdict
         verdict = {"passed": False, "message": describe(exc, session)}
     finally:
@@ -389,6 +398,11 @@ def _stop_message(reason: str, timeout: float, call: str | None = None) -> str:
         return (f"{what} within {timeout:g} s (an infinite loop, or a very slow answer), so it was stopped.\n"
                 "  hint: look for a loop whose condition never becomes false, or for a Python loop over every "
                 "element of a large array where one numpy operation would do.")
+    if reason.startswith("memory"):
+        return ("Your code made the grader compute something larger than the grader's memory allows "
+                f"({reason.split(': ', 1)[-1]}), so this check scores zero."
+                + (f"\n  It was running {call}." if call else "")
+                + "\n  hint: check the shapes your code passes and returns: they should be those of the exercise.")
     if reason.startswith("protocol"):
         return ("Your notebook sent the grader something that is not a plain answer "
                 f"({reason.split(': ', 1)[-1]}), so this check scores zero.")
@@ -468,6 +482,40 @@ def references(names) -> dict:
         raise ValueError(f"unknown exercise {exc}") from None
 
 
+def _vm_size() -> int:
+    """This process's address space in bytes (``VmSize`` of /proc/self/status), or 0 where unknown."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def bound_memory(headroom: int | None = None) -> int | None:
+    """Cap this process's address space at what it uses now plus ``headroom`` bytes (``RLIMIT_AS``).
+
+    The judge runs the instructor's tests on what learners send, outside every learner limit: whatever a message
+    makes it compute (a product of shapes the learner chose, say) must fail with a ``MemoryError``, which gives
+    that learner a failed verdict, instead of taking the grading machine's memory. ``headroom`` defaults to
+    ``JUDGE_MEMORY`` ($AUTOGRADER_JUDGE_MEMORY bytes, if set). Returns the limit set, or None.
+    """
+    if headroom is None:
+        headroom = int(os.environ.get("AUTOGRADER_JUDGE_MEMORY") or JUDGE_MEMORY)
+    np.ones((64, 64)) @ np.ones((64, 64))  # BLAS's threads and buffers exist before the limit
+    used = _vm_size()
+    if not used or headroom <= 0:
+        return None
+    limit = used + headroom
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    return limit
+
+
 def _listen(path: str) -> socket.socket:
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
@@ -487,6 +535,7 @@ def serve(path: str | None = None) -> None:
     os.dup2(devnull, 1)  # nothing a test prints at the C level can corrupt the verdict stream
     import hypothesis.extra.numpy  # noqa: F401 - warm the imports the test cells use
     import nnlib.checks  # noqa: F401
+    bound_memory()
     listener = _listen(path) if path else None
     proto.write(json.dumps({"ready": True}) + "\n")
     for line in sys.stdin:

@@ -135,7 +135,11 @@ class SandboxedExecute(Execute):
     notebook_timeout = Float(900.0, help="Seconds the whole notebook may take; then the sandbox is killed."
                              ).tag(config=True)
     memory_limit = Integer(6 << 30, help="Bytes of address space per learner process.").tag(config=True)
-    max_processes = Integer(256, help="Processes and threads per sandbox (cgroup pids.max).").tag(config=True)
+    max_processes = Integer(256, help="Processes and threads per sandbox (cgroup pids.max where the grader may "
+                            "make one, else RLIMIT_NPROC and a watchdog).").tag(config=True)
+    scratch_limit = Integer(1 << 30, help="Bytes of the sandbox's private /tmp (a RAM-backed tmpfs).").tag(config=True)
+    work_limit = Integer(1 << 30, help="Bytes of the sandbox's working folder (the learner's files included), "
+                         "held by a watchdog.").tag(config=True)
     blas_threads = Integer(0, help="BLAS threads in the sandbox (0: the machine's cores).").tag(config=True)
     draw_figures = Bool(False, help="Draw the notebook's figures while grading. Off by default: drawing is "
                         "about half of a lesson's execution time, the grade never depends on it, and the learner "
@@ -172,7 +176,7 @@ class SandboxedExecute(Execute):
         if self.sandbox == "bwrap":
             require()
         limits = Limits(memory=self.memory_limit, processes=self.max_processes, blas_threads=self.blas_threads,
-                        wall_seconds=self.notebook_timeout)
+                        wall_seconds=self.notebook_timeout, scratch=self.scratch_limit, work=self.work_limit)
         self.lesson = lesson
         self.box = Sandbox(lesson, folder, limits, isolate=self.sandbox == "bwrap")
         for skipped in self.box.skipped:
@@ -297,9 +301,11 @@ class SandboxedExecute(Execute):
             self.nb.cells[index] = cell
             self._restart(index)
         except DeadKernelError:
+            why = (f"The grader stopped the kernel while it ran this cell: {self.box.violation}"
+                   if self.box.violation else
+                   "The kernel died while running this cell (an exit, a crash or too much memory)")
             cell.outputs = list(cell.get("outputs", [])) + [_error(
-                "DeadKernelError", "The kernel died while running this cell (an exit, a crash or too much "
-                "memory); the cells after it were still run.")]
+                "DeadKernelError", f"{why}; the cells after it were still run.")]
             self.nb.cells[index] = cell
             self._restart(index)
         return cell, resources

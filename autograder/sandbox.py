@@ -18,12 +18,14 @@ Where bubblewrap is missing, ``require()`` raises ``SandboxUnavailable`` saying 
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,8 +101,12 @@ class Limits:
     cpu_seconds: int = 900         # CPU time of each process
     file_size: int = 256 << 20     # largest file a learner process may write
     open_files: int = 1024
-    processes: int = 256           # the cgroup's pids.max (processes and threads)
+    processes: int = 256           # processes and threads of the sandbox (cgroup, rlimit and watchdog)
     wall_seconds: float = 900.0    # the whole notebook; then the sandbox is killed
+    scratch: int = 1 << 30         # the private /tmp, a RAM-backed tmpfs of at most this size
+    home: int = 64 << 20           # the private home folder (tmpfs), likewise
+    shm: int = 64 << 20            # /dev/shm (tmpfs); the rest of /dev is read-only
+    work: int = 1 << 30            # the working folder (on the grader's disk), the learner's files included
     blas_threads: int = 0          # 0: as many as the machine has cores
 
 
@@ -130,6 +136,8 @@ class Sandbox:
         self.nnlib = cached_withheld_nnlib(self.lesson)  # the lesson's references withheld (shared, read-only)
         self.cgroups: list[Path] = []
         self.name = f"ag-{uuid.uuid4().hex[:12]}"
+        self.watchdog: Watchdog | None = None
+        self.violation: str | None = None           # why the watchdog killed the sandbox, if it did
         self.workdir = f"{HOME}/{self.lesson}" if self.isolate else str(self.work)
 
     @property
@@ -156,7 +164,10 @@ class Sandbox:
         return made
 
     def kill_all(self) -> None:
-        """Kill every process of the sandbox (cgroup members), then remove the cgroups."""
+        """Kill every process of the sandbox (cgroup members, and its PID namespace), then remove the cgroups."""
+        if self.watchdog is not None:
+            self.watchdog.stop(kill=True)
+            self.watchdog = None
         for path in self.cgroups:
             for _ in range(20):
                 try:
@@ -194,10 +205,17 @@ class Sandbox:
         return env
 
     def wrap(self, cmd: list[str]) -> list[str]:
-        """``cmd`` (the kernel's command) wrapped in limits, cgroups and, when isolating, bubblewrap."""
+        """``cmd`` (the kernel's command) wrapped in limits, cgroups and, when isolating, bubblewrap.
+
+        Without a cgroup (the grader is not root), ``RLIMIT_NPROC`` stops a fork bomb: it counts every process
+        of the grader's account, so it is set to those running now plus the sandbox's share; the watchdog
+        (``Watchdog``) then holds the sandbox itself to ``processes``.
+        """
         lim = self.limits
+        nproc = [] if any(p.parent.name == "pids" for p in self.cgroups) else \
+            [f"--nproc={account_tasks() + lim.processes}"]
         prefix = ["prlimit", f"--as={lim.memory}", f"--cpu={lim.cpu_seconds}", f"--fsize={lim.file_size}",
-                  f"--nofile={lim.open_files}", "--core=0", "--"] if shutil.which("prlimit") else []
+                  f"--nofile={lim.open_files}", "--core=0", *nproc, "--"] if shutil.which("prlimit") else []
         inner = prefix + (self.bwrap(cmd) if self.isolate else cmd)
         if self.cgroups:
             joins = " && ".join(f"echo $$ > {p / 'cgroup.procs'}" for p in self.cgroups)
@@ -208,7 +226,9 @@ class Sandbox:
         base, prefix = os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix)
         args = [require(), "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
                 "--uid", "1000", "--gid", "1000", "--hostname", "sandbox", "--clearenv",
-                "--ro-bind", "/usr", "/usr", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+                "--ro-bind", "/usr", "/usr", "--proc", "/proc", "--dev", "/dev",
+                "--size", str(self.limits.shm), "--tmpfs", "/dev/shm", "--remount-ro", "/dev",
+                "--size", str(self.limits.scratch), "--tmpfs", "/tmp"]
         for link in ("bin", "lib", "lib64", "sbin", "lib32", "libx32"):
             target = Path("/") / link
             if target.is_symlink():
@@ -222,22 +242,155 @@ class Sandbox:
             args += ["--ro-bind", path, path]
         for where in dict.fromkeys(p for p in (str(nnlib_source()), kernel_nnlib_location()) if p):
             args += ["--ro-bind", str(self.nnlib), where]
-        args += ["--tmpfs", HOME, "--bind", str(self.work), self.workdir,
+        args += ["--size", str(self.limits.home), "--tmpfs", HOME, "--bind", str(self.work), self.workdir,
                  "--bind", str(self.conn), str(self.conn), "--ro-bind", str(self.judge_dir), str(self.judge_dir),
                  "--chdir", self.workdir]
         for key, value in self.env().items():
             args += ["--setenv", key, value]
         return args + ["--", *cmd]
 
+    def watch(self, pid: int) -> None:
+        """Start the watchdog on the sandbox whose outermost process (prlimit, then bwrap) is ``pid``."""
+        if self.watchdog is not None:
+            self.watchdog.stop(kill=False)
+        self.violation = None
+        self.watchdog = Watchdog(self, pid)
+        self.watchdog.start()
+
     def close(self) -> None:
         self.kill_all()
-        shutil.rmtree(self.root, ignore_errors=True)
+        remove_tree(self.root)
 
     def __enter__(self) -> "Sandbox":
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def account_tasks(uid: int | None = None) -> int:
+    """Processes and threads now running under the real user id ``uid`` (default: this process's)."""
+    uid = os.getuid() if uid is None else uid
+    count = 0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                fields = dict(line.split(":", 1) for line in f if ":" in line)
+            if int(fields["Uid"].split()[0]) == uid:
+                count += int(fields["Threads"])
+        except (OSError, KeyError, ValueError):
+            continue
+    return count
+
+
+def remove_tree(root: Path) -> None:
+    """Remove ``root`` with everything a sandbox left in it: folders it made unreadable first get u+rwx back
+    (the sandbox's uid is the grader's, so the grader may), and links are removed, never followed."""
+    root = os.fsencode(root)
+    if not os.path.lexists(root):
+        return
+    if os.path.isdir(root) and not os.path.islink(root):
+        with contextlib.suppress(OSError):
+            os.chmod(root, 0o700)
+        for top, dirs, _ in os.walk(root):
+            for name in dirs:
+                path = os.path.join(top, name)
+                if not os.path.islink(path):
+                    with contextlib.suppress(OSError):
+                        os.chmod(path, 0o700)
+    shutil.rmtree(root, ignore_errors=True)
+
+
+class Watchdog(threading.Thread):
+    """Holds a sandbox to its process count and working-folder size wherever no cgroup does (a non-root grader).
+
+    Every ``period`` seconds it counts the processes and threads in the sandbox's PID namespace and the bytes
+    in its working folder; past ``Limits.processes`` or ``Limits.work`` it kills the whole namespace and says
+    why in ``sandbox.violation``.
+    """
+
+    def __init__(self, sandbox: Sandbox, pid: int, period: float = 0.1):
+        super().__init__(daemon=True, name=f"watchdog-{sandbox.name}")
+        self.sandbox, self.pid, self.period = sandbox, pid, period
+        self.halt = threading.Event()
+        self.peak = 0
+        self.ns: str | None = None
+        self.init_pid: int | None = None
+
+    def _find_namespace(self) -> None:
+        """The sandbox's PID 1 (bwrap's child) and its PID namespace."""
+        try:
+            children = Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()
+            for child in children:
+                ns = os.readlink(f"/proc/{child}/ns/pid")
+                if ns != os.readlink(f"/proc/{self.pid}/ns/pid"):
+                    self.ns, self.init_pid = ns, int(child)
+                    return
+        except (OSError, ValueError):
+            pass
+
+    def tasks(self) -> list[tuple[int, int]]:
+        """[(pid, threads)] of every process in the sandbox's PID namespace."""
+        found = []
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            try:
+                if os.readlink(f"/proc/{pid}/ns/pid") != self.ns:
+                    continue
+                with open(f"/proc/{pid}/status") as f:
+                    threads = next(int(line.split()[1]) for line in f if line.startswith("Threads:"))
+                found.append((int(pid), threads))
+            except (OSError, ValueError, StopIteration):
+                continue
+        return found
+
+    def work_bytes(self) -> int:
+        total = 0
+        for top, dirs, files in os.walk(os.fsencode(self.sandbox.work)):
+            for name in files + dirs:
+                with contextlib.suppress(OSError):
+                    total += os.lstat(os.path.join(top, name)).st_blocks * 512
+        return total
+
+    def run(self) -> None:
+        limits = self.sandbox.limits
+        rounds = 0
+        while not self.halt.wait(self.period):
+            if self.ns is None:
+                self._find_namespace()
+                continue
+            rounds += 1
+            tasks = self.tasks()
+            count = sum(t for _, t in tasks)
+            self.peak = max(self.peak, count)
+            why = None
+            if count > limits.processes:
+                why = f"it ran {count} processes and threads at once (the limit is {limits.processes})"
+            elif self.sandbox.isolate and rounds % 10 == 0 and self.work_bytes() > limits.work:
+                why = f"its working folder grew past {limits.work >> 20} MB"
+            if why:
+                self.sandbox.violation = why
+                self.kill()
+                return
+
+    def kill(self) -> None:
+        for pid in ([self.init_pid] if self.init_pid else []) + [self.pid]:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        if self.ns is not None:  # PID 1's death ends its namespace; anything still listed goes too
+            for pid, _ in self.tasks():
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+
+    def stop(self, kill: bool) -> None:
+        self.halt.set()
+        if kill and self.ns is not None:
+            self.kill()
+        if self.is_alive() and threading.current_thread() is not self:
+            self.join(2)
 
 
 class SandboxKernelManager(AsyncKernelManager):
@@ -254,6 +407,12 @@ class SandboxKernelManager(AsyncKernelManager):
         kw["cwd"] = str(self.sandbox.work) if not self.sandbox.isolate else str(self.sandbox.root)
         self.sandbox.make_cgroups()
         return await super()._async_pre_start_kernel(**kw)
+
+    async def _async_launch_kernel(self, kernel_cmd, **kw):
+        await super()._async_launch_kernel(kernel_cmd, **kw)
+        pid = getattr(self.provisioner, "pid", None)
+        if pid:
+            self.sandbox.watch(pid)
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart)

@@ -16,7 +16,9 @@ Frame: ``MAGIC``, u32 header length, u64 payload length, the header (UTF-8 JSON)
 bytes, back to back). Every length is capped (``MAX_HEADER``, ``MAX_PAYLOAD``) and every node is checked
 against the schema before anything is built; a message that breaks a rule raises :class:`WireError` naming
 the rule. Arrays are rebuilt with ``numpy.frombuffer`` on an allow-listed dtype and copied, so the result
-owns its memory; views are rebuilt with ``numpy.ndarray(buffer=base)``, which checks the bounds.
+owns its memory; views are rebuilt with ``numpy.ndarray(buffer=base)``, which checks the bounds. A view may not
+have more elements than its base (zero or overlapping strides would make a few bytes compute as gigabytes), and
+the arrays and views of one message together stand for at most ``MAX_DECODED`` bytes, each view counted in full.
 """
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ import numpy as np
 MAGIC = b"NNW1"
 MAX_HEADER = 4 << 20          # bytes of JSON in one message
 MAX_PAYLOAD = 256 << 20       # bytes of array data in one message
+MAX_DECODED = 256 << 20       # bytes the arrays of one message stand for, each view counted by its full size
 MAX_DEPTH = 40
 MAX_NODES = 200_000
 MAX_NDIM = 32
@@ -213,7 +216,7 @@ class Encoder:
         for key, base in self.views_of.items():
             if base is value or not np.shares_memory(base, value) or base.dtype != value.dtype:
                 continue
-            if not base.flags.c_contiguous:
+            if not base.flags.c_contiguous or value.size > base.size:  # a broadcast travels as its full data
                 continue
             offset = value.__array_interface__["data"][0] - base.__array_interface__["data"][0]
             strides = value.strides
@@ -308,6 +311,13 @@ class Decoder:
         self.payload = payload
         self.handle = handle
         self._nodes = 0
+        self._decoded = 0
+
+    def _count(self, nbytes: int) -> None:
+        """Count the bytes an array or view stands for (a view by its full size) against ``MAX_DECODED``."""
+        self._decoded += nbytes
+        if self._decoded > MAX_DECODED:
+            raise WireError(f"message arrays stand for more than {MAX_DECODED} bytes (views counted in full)")
 
     def _bytes(self, span) -> memoryview:
         if type(span) is not list or len(span) != 2 or any(type(n) is not int or n < 0 for n in span):
@@ -369,6 +379,7 @@ class Decoder:
             count = math.prod(shape)
             if count * dt.itemsize != len(data):
                 raise WireError(f"array of shape {shape} and dtype {dt} does not match its {len(data)} bytes")
+            self._count(len(data))
             arr = np.frombuffer(data, dtype=dt).copy().reshape(shape)
             if key is not None:
                 self.scope.remember(key, arr)
@@ -383,6 +394,11 @@ class Decoder:
             if dt != base.dtype or type(off) is not int or off < 0 or type(strides) is not list \
                     or len(strides) != len(shape) or any(type(s) is not int for s in strides):
                 raise WireError("bad array view")
+            count = math.prod(shape)
+            if count > base.size:  # zero or overlapping strides: a few bytes that compute as gigabytes
+                raise WireError(f"a view of {count} elements into an array of {base.size} (zero or overlapping "
+                                "strides) is refused")
+            self._count(count * dt.itemsize)
             try:  # numpy checks that every element lies inside the base's buffer
                 arr = np.ndarray(shape, dtype=dt, buffer=base, offset=off, strides=tuple(strides))
             except (TypeError, ValueError) as exc:

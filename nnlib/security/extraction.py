@@ -56,6 +56,7 @@ class QueryCounter:
     """Wrap a query function and count how many inputs (rows) it has answered: the attacker's cost.
 
     QueryCounter(query); calling it answers like query; `.count` is the number of rows asked so far.
+    A query is one input `(d,)` (one row) or a batch `(n, d)` (n rows); any other shape is a ValueError.
     """
 
     def __init__(self, query):
@@ -65,7 +66,10 @@ class QueryCounter:
         self.count = 0
 
     def __call__(self, X):
-        X = np.atleast_2d(np.asarray(X, dtype=np.float64))
+        X = np.asarray(X, dtype=np.float64)
+        if X.ndim not in (1, 2):  # a (1, m, d) batch would otherwise cost one row for m answers
+            raise ValueError(f"QueryCounter: a query is one input (d,) or a batch (n, d), got shape {X.shape}")
+        X = np.atleast_2d(X)
         self.count += X.shape[0]
         return self.query(X)
 

@@ -180,3 +180,30 @@ def test_without_bubblewrap_grading_refuses_and_says_what_to_install(monkeypatch
     with pytest.raises(sandbox_module.SandboxUnavailable, match="apt-get install bubblewrap"):
         sandbox_module.require()
     monkeypatch.setattr(sandbox_module, "_checked", {})
+
+
+def test_the_watchdog_holds_processes_without_a_cgroup():
+    """Where no pids cgroup is made (a non-root grader), the watchdog kills a sandbox past its process count.
+
+    No cgroup is made here (make_cgroups is not called), as for a non-root grader; RLIMIT_NPROC is then the
+    account's tasks plus 300, so only the watchdog can stop 40 processes against a limit of 20.
+    """
+    import subprocess
+    import sys
+
+    box = sandbox_module.Sandbox("00-start-here", None, sandbox_module.Limits(processes=20))
+    try:
+        box.limits.processes = 300
+        cmd = box.wrap([sys.executable, "-c", "import subprocess, time\n"
+                        "ps = [subprocess.Popen(['sleep', '30']) for _ in range(40)]\n"
+                        "print('all started', flush=True)\ntime.sleep(30)"])
+        box.limits.processes = 20
+        proc = subprocess.Popen(cmd, cwd=str(box.root), env={"PATH": "/usr/bin:/bin"}, stdout=subprocess.PIPE,
+                                text=True)
+        box.watch(proc.pid)
+        out, _ = proc.communicate(timeout=60)
+        assert proc.returncode == -9, (proc.returncode, out)
+        assert box.violation and "(the limit is 20)" in box.violation, box.violation
+    finally:
+        box.close()
+    assert not box.root.exists()

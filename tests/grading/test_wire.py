@@ -145,3 +145,33 @@ def test_a_frame_round_trips_over_a_socket():
     finally:
         a.close()
         b.close()
+
+
+def test_a_view_with_more_elements_than_its_base_is_refused():
+    """Zero (or overlapping) strides would make 8 bytes stand for gigabytes the judge then computes with."""
+    scope = Scope("a")
+    base = {"A": [0, 8], "dt": "<f8", "sh": [1], "#": "k0"}
+    wide = {"V": "k0", "off": 0, "sh": [17000, 1], "st": [0, 0], "dt": "<f8"}
+    with pytest.raises(WireError, match="view of 17000 elements into an array of 1"):
+        Decoder(scope, memoryview(bytes(8))).decode({"T": [base, wide]})
+
+
+def test_views_count_by_their_full_size_against_the_message_budget(monkeypatch):
+    import autograder.wire as wire
+    monkeypatch.setattr(wire, "MAX_DECODED", 1000)
+    base = {"A": [0, 800], "dt": "<f8", "sh": [100], "#": "k0"}
+    view = {"V": "k0", "off": 0, "sh": [100], "st": [8], "dt": "<f8"}
+    Decoder(Scope("a"), memoryview(bytes(800))).decode({"T": [base]})
+    with pytest.raises(WireError, match="views counted in full"):
+        Decoder(Scope("a"), memoryview(bytes(800))).decode({"T": [base, view]})
+
+
+def test_a_broadcast_result_travels_as_its_full_data():
+    """The agent describes a result as a view of an input only when it is no larger than that input."""
+    x = np.arange(3.0)
+    out = np.broadcast_to(x, (4, 3))
+    enc = Encoder(Scope("a"), views_of={"j0": x})
+    node = enc.encode(out)
+    assert "A" in node and node["sh"] == [4, 3]
+    got = Decoder(Scope("j"), memoryview(b"".join(enc.payload))).decode(json.loads(json.dumps(node)))
+    assert np.array_equal(got, out)

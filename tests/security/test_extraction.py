@@ -118,3 +118,11 @@ def test_surrogate_trained_on_answers_agrees_with_an_mlp_victim(rng):
 def test_agreement_of_a_model_with_itself_is_one(rng):
     api = mlp_query(small_mlp(rng))
     assert agreement(api, api, rng.normal(size=(20, 6))) == 1.0
+
+
+def test_query_counter_refuses_a_batch_of_batches(rng):
+    """A (1, m, d) query would count one row for m answers: the budget the exercise teaches must hold."""
+    api = QueryCounter(linear_model_query(rng.normal(size=(3, 2)), np.zeros(2)))
+    with pytest.raises(ValueError, match=r"\(d,\) or a batch \(n, d\).*\(1, 5, 3\)"):
+        api(np.zeros((1, 5, 3)))
+    assert api.count == 0
