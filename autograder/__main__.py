@@ -5,8 +5,8 @@
 """
 import sys
 
-from .grade import main as grade_main
-from .watch import main as watch_main
+from autograder.commands.grade import main as grade_main
+from autograder.commands.watch import main as watch_main
 
 COMMANDS = {"grade": grade_main, "watch": watch_main}
 

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from autograder.learner_build import build, reference_modules
+from autograder.commands.learner_build import build, reference_modules
 from tests.support.notebooks import ROOT, release_path, solution_path
 
 
@@ -17,14 +17,14 @@ def _env():
 
 @pytest.mark.slow
 def test_validate_fails_a_blank_release_with_a_nonzero_exit():
-    done = subprocess.run([sys.executable, "-m", "autograder.validate", str(release_path("00-start-here"))],
+    done = subprocess.run([sys.executable, "-m", "autograder.integration.validate", str(release_path("00-start-here"))],
                           capture_output=True, text=True, env=_env(), cwd=ROOT)
     assert done.returncode == 1 and "FAILED" in done.stdout and "NotImplementedError" in done.stdout
 
 
 @pytest.mark.slow
 def test_validate_passes_a_solution():
-    done = subprocess.run([sys.executable, "-m", "autograder.validate", str(solution_path("00-start-here"))],
+    done = subprocess.run([sys.executable, "-m", "autograder.integration.validate", str(solution_path("00-start-here"))],
                           capture_output=True, text=True, env=_env(), cwd=ROOT)
     assert done.returncode == 0, done.stdout + done.stderr
 

@@ -8,7 +8,7 @@ import struct
 import numpy as np
 import pytest
 
-from autograder.wire import (MAGIC, MAX_PAYLOAD, Decoder, Encoder, Scope, WireError, make_generator, pack_frame,
+from autograder.isolation.wire import (MAGIC, MAX_PAYLOAD, Decoder, Encoder, Scope, WireError, make_generator, pack_frame,
                              recv_frame)
 
 

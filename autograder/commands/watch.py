@@ -4,7 +4,7 @@
 
 Run it once per course (in the course root) and leave it running. Every interval it:
 1. collects new submissions from the exchange (the course's collect: links, bad ids and plants refused);
-2. grades the learners whose submission is new or changed (``autograder.grade``: sandboxed, parallel, resumable;
+2. grades the learners whose submission is new or changed (``autograder.commands.grade``: sandboxed, parallel, resumable;
    an unchanged submission is never regraded);
 3. generates their feedback and releases it, so the learner's Assignment List ("Fetch Feedback") shows it.
 Every round is logged with a time stamp; a bad submission is logged and never stops the watcher. SIGINT or
@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from .grade import _api, run
+from autograder.commands.grade import _api, run
 
 
 def _stamp() -> str:
@@ -60,7 +60,7 @@ def one_round(root: Path, lessons: list[str], workers: int, reported: set) -> li
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .catalogue import LESSONS
+    from autograder.catalogue import LESSONS
 
     parser = argparse.ArgumentParser(prog="python -m autograder watch", description=__doc__.splitlines()[0])
     parser.add_argument("lessons", nargs="+", help="lesson ids to watch")

@@ -28,7 +28,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .hygiene import valid_id
+from autograder.integration.hygiene import valid_id
 
 LOCK_RETRIES = 6
 
@@ -245,7 +245,7 @@ def table(results: list[Result]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .catalogue import LESSONS
+    from autograder.catalogue import LESSONS
 
     parser = argparse.ArgumentParser(prog="python -m autograder grade", description=__doc__.splitlines()[0])
     parser.add_argument("lessons", nargs="*", help="lesson ids (or --all)")
