@@ -62,7 +62,6 @@ release: install
 
 benchmark: install
 	$(BIN)/python benchmarks/train_digits.py
-	$(BIN)/python benchmarks/check_overhead.py
 	$(BIN)/python benchmarks/lesson_times.py
 
 clean:

@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from ._validate import F64, as_float_array, vdot
+from ._validate import as_float_array
 
 __all__ = [
     "relu", "relu_grad", "sigmoid", "sigmoid_grad", "tanh", "tanh_grad", "softmax",
@@ -34,13 +34,13 @@ _GELU_CUBIC = 0.044715  # the cubic coefficient of the tanh approximation (Hendr
 _GELU_TANH_CLIP = 100.0
 
 
-
 def erf(x):
     """scipy.special.erf, imported on first use: importing scipy.special takes about 0.4 s, which every lesson
     (and every learner's grading) would pay at `import nnlib` even when it never computes a GELU."""
     from scipy.special import erf as _erf
 
     return _erf(x)
+
 
 def _exp_nonpositive(s: np.ndarray) -> np.ndarray:
     """exp(s) for s <= 0, returning exactly 0.0 where exp(s) would underflow (no floating-point warning)."""
@@ -53,10 +53,6 @@ def relu(x):
     x: array of any shape. Returns: float64 array of the same shape.
     Raises: TypeError for non-numeric input, ValueError if x contains NaN.
     """
-    if type(x) is np.ndarray and x.dtype is F64:  # the common case: one dot product checks for NaN
-        s = vdot(x, x)
-        if s == s:
-            return np.maximum(x, 0.0)
     x = as_float_array(x, "relu", "x", copy=False)
     return np.maximum(x, 0.0)
 
