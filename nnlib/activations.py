@@ -44,6 +44,8 @@ def erf(x):
 
 def _exp_nonpositive(s: np.ndarray) -> np.ndarray:
     """exp(s) for s <= 0, returning exactly 0.0 where exp(s) would underflow (no floating-point warning)."""
+    if s.size == 0 or s.min() > -_EXP_UNDERFLOW:  # the common case: no entry can underflow
+        return np.exp(s)
     return np.where(s > -_EXP_UNDERFLOW, np.exp(np.maximum(s, -_EXP_UNDERFLOW)), 0.0)
 
 
@@ -135,6 +137,11 @@ def softmax(z, axis=-1):
         raise ValueError("softmax: z must have at least one dimension, got a scalar")
     if not -z.ndim <= axis < z.ndim:
         raise ValueError(f"softmax: axis {axis} is out of range for z with shape {z.shape}")
+    return _softmax(z, axis)
+
+
+def _softmax(z: np.ndarray, axis: int) -> np.ndarray:
+    """softmax without the input checks (for callers that checked z already)."""
     shifted = z - np.max(z, axis=axis, keepdims=True)
     e = _exp_nonpositive(shifted)
     return e / np.sum(e, axis=axis, keepdims=True)

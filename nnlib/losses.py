@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._validate import as_float_array, check_labels
-from .activations import _exp_nonpositive, sigmoid, softmax
+from .activations import _exp_nonpositive, _softmax, sigmoid
 
 __all__ = [
     "mse", "mse_grad", "log_softmax", "cross_entropy", "cross_entropy_grad",
@@ -102,9 +102,10 @@ def cross_entropy_grad(logits, y):
     """
     logits, y = _check_logits_labels(logits, y, "cross_entropy_grad")
     n = logits.shape[0]
-    grad = softmax(logits, axis=1)  # the stable softmax: exp of the max-shifted logits, normalised
-    grad[np.arange(n), y] -= 1.0
-    return grad / n
+    grad = _softmax(logits, axis=1)  # the stable softmax (exp of the max-shifted logits, normalised), a new array
+    grad[np.arange(n), y] -= 1.0     # minus onehot(y)
+    grad /= n
+    return grad
 
 
 def _check_binary(logits, y, func):
