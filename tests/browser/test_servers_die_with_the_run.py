@@ -71,3 +71,28 @@ def test_a_killed_test_run_leaves_no_jupyterlab_or_kernel_behind(sig, tmp_path):
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+
+
+def test_the_hub_watchdog_runs_its_stop_command_when_the_run_is_killed_and_not_otherwise(tmp_path):
+    # the class hub detaches from `classhub start`; tests/classhub/hub.py stops it through reaper.on_death
+    for killed in (True, False):
+        marker = tmp_path / f"stopped-{killed}"
+        script = (f"import sys, time; sys.path.insert(0, {str(ROOT)!r}); from tests.support import reaper; "
+                  f"w = reaper.on_death(['touch', {str(marker)!r}]); print(w.pid, flush=True); "
+                  f"time.sleep(60)" if killed else
+                  f"import sys, time; sys.path.insert(0, {str(ROOT)!r}); from tests.support import reaper; "
+                  f"w = reaper.on_death(['touch', {str(marker)!r}]); time.sleep(1); w.terminate(); w.wait()")
+        run = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+        if killed:
+            watchdog = int(run.stdout.readline())
+            run.kill()
+        run.wait(timeout=30)
+        deadline = time.monotonic() + 10
+        while killed and not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert marker.exists() == killed, f"killed={killed}: the stop command ran={marker.exists()}"
+        if killed:
+            deadline = time.monotonic() + 10
+            while Path(f"/proc/{watchdog}").exists() and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert not Path(f"/proc/{watchdog}").exists(), "the watchdog outlived its stop command"

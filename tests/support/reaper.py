@@ -13,6 +13,10 @@ a script. The watchdog
 - forwards SIGTERM and SIGINT to ``cmd`` (a test's ``stop``), and when ``cmd`` exits kills what is left below
   it (a kernel the server did not stop) and exits with ``cmd``'s status.
 
+``on_death(cmd)`` is for servers that detach themselves (the class hub: ``python -m classhub start`` leaves
+JupyterHub running in a session of its own and exits): a watchdog that runs ``cmd`` (the server's own stop
+command) if the test run dies first; the test terminates the watchdog once it has stopped the server itself.
+
 Processes are found through /proc (Linux only, like bubblewrap). The watchdog itself is pure standard library.
 """
 from __future__ import annotations
@@ -33,7 +37,14 @@ GRACE_SECONDS = 3.0
 def popen(cmd: list[str], **kwargs) -> subprocess.Popen:
     """``subprocess.Popen(cmd, **kwargs)`` under the watchdog; the Popen is the watchdog's (its pid, signals and
     exit status stand for ``cmd``'s). ``start_new_session=True`` still puts both in a group of their own."""
-    return subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--", *cmd], **kwargs)
+    return subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--parent", str(os.getpid()), "--", *cmd],
+                            **kwargs)
+
+
+def on_death(cmd: list[str], **kwargs) -> subprocess.Popen:
+    """A watchdog that runs ``cmd`` when this process dies (SIGKILL included); ``terminate()`` it when done."""
+    return subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--on-death", "--parent", str(os.getpid()),
+                             "--", *cmd], start_new_session=True, **kwargs)
 
 
 def _prctl(option: int, value: int) -> None:
@@ -93,13 +104,18 @@ def kill_everything_below(me: int) -> None:
 
 
 def main(argv: list[str]) -> int:
-    cmd = argv[argv.index("--") + 1:]
-    parent, me = os.getppid(), os.getpid()
+    options, cmd = argv[1:argv.index("--")], argv[argv.index("--") + 1:]
+    parent, me = int(options[options.index("--parent") + 1]), os.getpid()   # the test run (its pid, passed before
+    # this process existed: a parent that dies before this line still counts)
     orphaned: list[bool] = []
     _prctl(PR_SET_CHILD_SUBREAPER, 1)
     signal.signal(signal.SIGUSR1, lambda *_: orphaned.append(True))
     _prctl(PR_SET_PDEATHSIG, signal.SIGUSR1)
-    if os.getppid() != parent:     # the parent died before the signal was asked for
+    if "--on-death" in options:
+        while not orphaned and os.getppid() == parent:
+            time.sleep(0.5)
+        return subprocess.run(cmd, stdin=subprocess.DEVNULL, timeout=300).returncode
+    if os.getppid() != parent:     # the test run died before the signal was asked for
         return 1
     child = subprocess.Popen(cmd)
     for sig in (signal.SIGTERM, signal.SIGINT):
