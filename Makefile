@@ -38,7 +38,7 @@ $(VENV)/.installed-test: requirements-test.txt $(VENV)/.installed
 # The learner's side: work/ (git-ignored) gets an nbgrader_config.py naming this course and its exchange;
 # on one machine the lessons are published to the course's exchange first (PUBLISH=no skips that).
 lab: install
-	$(BIN)/python -m autograder.lab learner-setup $(LAB_DIR) $(if $(filter no,$(PUBLISH)),--no-publish)
+	$(BIN)/python -m autograder.commands.lab learner-setup $(LAB_DIR) $(if $(filter no,$(PUBLISH)),--no-publish)
 	$(ROOT_NOTE)
 	$(BIN)/jupyter lab --ip=127.0.0.1 --ServerApp.root_dir=$(LAB_DIR) --ServerApp.jpserver_extensions=nbgrader.server_extensions.formgrader=False $(ALLOW_ROOT) $(LAB_ARGS)
 
@@ -58,11 +58,10 @@ class-server:
 	/usr/bin/python3 -m classhub start
 
 release: install
-	$(BIN)/python -m autograder.release
+	$(BIN)/python -m autograder.integration.release
 
 benchmark: install
 	$(BIN)/python benchmarks/train_digits.py
-	$(BIN)/python benchmarks/check_overhead.py
 	$(BIN)/python benchmarks/lesson_times.py
 
 clean:

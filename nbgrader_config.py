@@ -13,10 +13,10 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Clea
                                     OverwriteKernelspec, SaveAutoGrades)
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 
-import autograder.hygiene
-import autograder.learner_html
-from autograder.learner_html import NeutralizeLearnerHTML
-from autograder.preprocessors import RedactTestTracebacks, RepairGradedCells, SandboxedExecute
+import autograder.integration.hygiene
+import autograder.integration.learner_html
+from autograder.integration.learner_html import NeutralizeLearnerHTML
+from autograder.integration.preprocessors import RedactTestTracebacks, RepairGradedCells, SandboxedExecute
 
 c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
 
@@ -32,21 +32,21 @@ c.CourseDirectory.solution_directory = os.path.join("grading", "solution")
 os.makedirs(os.path.join(here, "grading"), exist_ok=True)
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(here, "grading", "gradebook.db")
 
-# ---- Exchange (autograder/lab.py) --------------------------------------------------------------------------
+# ---- Exchange (autograder/commands/lab.py) -------------------------------------------------------------------
 # The folder learners fetch from and submit to: $NN_COURSE_EXCHANGE if set (a class server), else the global
 # nbgrader config's Exchange.root if one sets it (JupyterHub), else exchange/ in this folder (one machine:
-# outside grading/, private to its owner). `python -m autograder.lab where` prints the one in use.
-from autograder import lab as _lab  # noqa: E402
+# outside grading/, private to its owner). `python -m autograder.commands.lab where` prints the one in use.
+from autograder.commands import lab as _lab  # noqa: E402
 
 _lab.configure_exchange(c, here)
 # ---- end of Exchange ----------------------------------------------------------------------------------------
 
-# ---- Quiet output (autograder/quiet.py) ------------------------------------------------------------------
+# ---- Quiet output (autograder/integration/quiet.py) ----------------------------------------------------------
 # Precise filters for known-harmless warnings only (SQLAlchemy's autoflush SAWarnings from nbgrader.api, the
 # "checksum has changed!" of untouched released test cells, nbgrader issue 1961, and feedback's
 # "display_data_priority not recognized"). Kernels talk over CurveZMQ-encrypted TCP where the kernel supports
 # it, which is what "Kernel is running over TCP without encryption" asks for.
-from autograder import quiet as _quiet  # noqa: E402
+from autograder.integration import quiet as _quiet  # noqa: E402
 
 _quiet.install(here)
 import zmq  # noqa: E402
@@ -55,10 +55,10 @@ if zmq.has("curve"):  # jupyter_client refuses "auto" without CurveZMQ support i
     c.KernelManager.transport_encryption = "auto"
 # ---- end of Quiet output ------------------------------------------------------------------------------------
 
-# ---- Roster and due dates (autograder/roster.py) ------------------------------------------------------------
-# Learners and due dates live in the gradebook: `python -m autograder.roster import FILE.csv` (id,name,email)
-# and `python -m autograder.roster due LESSON 2027-01-15T23:59` (times in the course's time zone below).
-# A submission after its lesson's due date is marked late in `python -m autograder.export`; it loses points
+# ---- Roster and due dates (autograder/commands/roster.py) ----------------------------------------------------
+# Learners and due dates live in the gradebook: `python -m autograder.commands.roster import FILE.csv` (id,name,email)
+# and `python -m autograder.commands.roster due LESSON 2027-01-15T23:59` (times in the course's time zone below).
+# A submission after its lesson's due date is marked late in `python -m autograder.commands.export`; it loses points
 # only if a penalty is chosen here (nbgrader's default is none), e.g. c.LateSubmissionPlugin.penalty_method = "zero".
 c.Exchange.timezone = "UTC"
 # Grades go under the git-ignored grading/ folder: a bare `nbgrader export` writes grading/grades.csv.
@@ -70,9 +70,9 @@ c.ClearSolutions.code_stub = {
     "python": "# YOUR CODE HERE\nraise NotImplementedError(\"Not done yet: replace this line with your answer.\")"
 }
 
-# Autograding (autograder/preprocessors.py): every learner's kernel runs in a bubblewrap sandbox, and the graded
-# test cells run only in the judge, a trusted process that reaches the learner's answers as data. A cell may
-# run 60 s (a lesson runs in seconds; this only stops infinite loops) and a test cell 20 s unless it declares
+# Autograding (autograder/integration/preprocessors.py): every learner's kernel runs in a bubblewrap sandbox, and the
+# graded test cells run only in the judge, a trusted process that reaches the learner's answers as data. A cell
+# may run 60 s (a lesson runs in seconds; this only stops infinite loops) and a test cell 20 s unless it declares
 # more; a whole notebook 15 minutes. A deleted test cell comes back from the gradebook, and a duplicated or
 # unknown graded cell costs only itself.
 c.Execute.timeout = 60
@@ -89,16 +89,16 @@ c.Autograde.autograde_preprocessors = [
 ]
 
 # Submissions are hostile input: no link is followed, bad learner ids are refused and skipped, and collect
-# refuses inbound entries that are links or are not owned by the learner they name (autograder/hygiene.py).
-autograder.hygiene.install()
-c.ExchangeFactory.collect = "autograder.hygiene.SafeExchangeCollect"
+# refuses inbound entries that are links or are not owned by the learner they name (autograder/integration/hygiene.py).
+autograder.integration.hygiene.install()
+c.ExchangeFactory.collect = "autograder.integration.hygiene.SafeExchangeCollect"
 c.ExchangeCollect.check_owner = True
 
 # Feedback: no hidden-test source and no tracebacks that quote it.
 c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, RedactTestTracebacks, NeutralizeLearnerHTML,
                                     CSSHTMLHeaderPreprocessor]
-# Learner notebooks never carry active HTML to the instructor (autograder/learner_html.py): the stored autograded
+# Learner notebooks never carry active HTML to the instructor (autograder/integration/learner_html.py): the stored autograded
 # notebook, which the formgrader renders in the instructor's own Jupyter server, and the feedback keep only plain
 # text and PNG/JPEG images from outputs, escape HTML tags in markdown (bare <details>, <b>, ... excepted) and
 # drop raw HTML cells and widget state; the feedback page also carries a Content-Security-Policy.
-autograder.learner_html.install_feedback_csp()
+autograder.integration.learner_html.install_feedback_csp()

@@ -1,14 +1,13 @@
 """The instructor's grading machinery for the course (not part of nnlib, which learners import).
 
-- ``catalogue``: every graded exercise's name and its reference in nnlib.
-- ``sandbox``: the bubblewrap sandbox every learner process runs in during grading; ``withheld``: the copy of
-  nnlib inside it, with the graded lesson's references withheld.
-- ``wire``: the data-only format between the judge and the sandbox; ``agent`` (run inside the learner's
-  kernel, inlined by ``probe``) serves the learner's answers over it.
-- ``judge``: the trusted process that runs the instructor's test cells on proxies of the learner's answers;
-  its verdict is the grade.
-- ``preprocessors``: nbgrader preprocessors (``SandboxedExecute`` for autograde, ``RepairGradedCells`` for
-  sanitizing, ``RedactTestTracebacks`` for feedback); ``hygiene``: submissions and the exchange treated as hostile.
-- ``release``, ``validate``, ``learner_build``: the instructor's tools.
+Three roles, one subpackage each, and one shared table:
+
+- ``catalogue``: every graded exercise's name and its reference in nnlib (used by all three).
+- ``isolation/``: the engine that keeps a learner's code away from the grade (sandbox, judge, agent, probe,
+  wire, withheld). Imports only ``catalogue`` and ``integration.hygiene``'s file helpers.
+- ``integration/``: what nbgrader loads or runs around it (preprocessors, hygiene, quiet, release, validate).
+  Imports ``isolation`` and ``catalogue``.
+- ``commands/``: the instructor's commands (grade, watch, handin, export, roster, lab, learner_build), also
+  through ``python -m autograder --help``. May import everything above.
 nnlib never imports this package.
 """

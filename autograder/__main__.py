@@ -2,22 +2,38 @@
 
     python -m autograder grade LESSON [--workers N] [--force] [--all] [--scheduler ADDRESS]
     python -m autograder watch LESSON [--interval SECONDS] [--workers N]
+    python -m autograder --help          (and python -m autograder grade --help, ...)
+
+The other commands run as modules: python -m autograder.commands.roster (also handin, export, lab,
+learner_build), python -m autograder.integration.release (also validate).
 """
+from __future__ import annotations
+
+import argparse
 import sys
 
-from .grade import main as grade_main
-from .watch import main as watch_main
+from autograder.commands import grade, watch
 
-COMMANDS = {"grade": grade_main, "watch": watch_main}
+SUBCOMMANDS = {"grade": grade, "watch": watch}
 
 
-def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if not argv or argv[0] not in COMMANDS:
-        print("usage: python -m autograder {" + ",".join(COMMANDS) + "} ...  (python -m autograder grade --help)",
-              file=sys.stderr)
-        return 2
-    return COMMANDS[argv[0]](argv[1:])
+def build_parser() -> argparse.ArgumentParser:
+    """The top-level parser, with one subparser per command, each filled by its module's ``add_arguments``."""
+    parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__.splitlines()[0],
+                                     epilog=__doc__.split("\n\n", 2)[2].strip(),
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, module in SUBCOMMANDS.items():
+        summary = module.__doc__.splitlines()[0]
+        sub = subparsers.add_parser(name, help=summary, description=summary, prog=f"python -m autograder {name}")
+        module.add_arguments(sub)
+        sub.set_defaults(run=module.command, subparser=sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.run(args, args.subparser)
 
 
 if __name__ == "__main__":

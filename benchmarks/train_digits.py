@@ -23,9 +23,11 @@ calls nnlib's public functions on every minibatch:
 
   nnlib public functions   dense_forward, relu, cross_entropy_grad, relu_backward, dense_backward, with the
                            same in-place SGD update as the floor
-  inline numpy             the very same arithmetic written inline, without the functions or their checks
+  inline numpy             the same steps written inline and tuned (in place where it can be), without the
+                           functions or their checks
 
-Both do exactly the same numpy work (so they end with the same weights; the script checks it). Unlike the
+Both compute the same steps (so they end with the same weights up to rounding; the script checks it), the
+functions as the lessons write them, so the ratio is the price of the checks and of the plain code. Unlike the
 fused `numpy` floor above, they compute dX of the first layer too, because dense_backward always returns it,
 and no loss per batch. On a shared, noisy machine a single timing says little, so the two are run in
 alternating pairs (which one goes first alternates too) many times, and the script reports the median of the

@@ -2,7 +2,7 @@
 
     python -m classhub accounts ROSTER.csv
 
-The roster is the course's (``autograder/roster.py``: a header with an ``id`` column, optional ``name`` and
+The roster is the course's (``autograder/commands/roster.py``: a header with an ``id`` column, optional ``name`` and
 ``email``), with its learner-id rule, plus the rule of unix account names (``^[a-z_][a-z0-9_-]{0,31}$``): a bad
 line is refused with its line number, and then nothing is changed. Each new learner gets an account in the
 learners' group, a home of mode 0700 (Debian's default 0755 would let every learner read every other's
@@ -22,7 +22,7 @@ import secrets
 import subprocess
 from pathlib import Path
 
-from autograder.roster import RosterError, read_roster
+from autograder.commands.roster import RosterError, read_roster
 
 from .settings import ClassHubError, Settings
 

@@ -12,7 +12,7 @@ What it sets up (each step idempotent; an existing course folder, account or pas
    instructor, in which nbgrader's release makes ``outbound/`` and the world-writable ``inbound/``;
 5. the global nbgrader configuration (``/etc/jupyter/nbgrader_config.py``: the exchange and the course id), which
    every account's nbgrader reads; the course's own nbgrader_config.py leaves a global Exchange.root in place
-   (autograder/lab.py) and the hub's servers also get ``NN_COURSE_EXCHANGE``;
+   (autograder/commands/lab.py) and the hub's servers also get ``NN_COURSE_EXCHANGE``;
 6. the learners' lab-side switches (classhub/roles.py) and ``<state>/classhub.json``.
 """
 from __future__ import annotations

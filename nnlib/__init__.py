@@ -2,7 +2,7 @@
 
 Every graded exercise of the course has its reference answer here, under the same name and signature.
 The functional core (activations, neuron, layers, losses, optim, gradcheck, depth, train, data) uses numpy only;
-drawing (`nnlib.plot`), interaction (`nnlib.widgets`), learner feedback (`nnlib.checks`) and the attacks
+drawing (`nnlib.views.plot`), interaction (`nnlib.views.widgets`), learner feedback (`nnlib.checks`) and the attacks
 (`nnlib.security`) live in their own modules and the core never imports them. The grading machinery is the
 instructor's tool and lives in its own package, `autograder`, which nnlib never imports.
 """

@@ -7,16 +7,8 @@ once with a message that names the function, says what was expected and shows wh
     cross_entropy: labels must be integers in [0, 10) but got 12
     sgd_step: lr must be > 0, got 0
 
-The checks are cheap (one pass over the data at most). The training loop in `nnlib.train` validates its
-data once per call to `fit`, never once per minibatch.
-
-The functions a training loop calls on every minibatch (`dense_forward`, `relu`, `cross_entropy_grad`,
-`relu_backward`, `dense_backward`) test the common case first: plain float64 ndarrays of the right
-dimensions, found with a few attribute tests, and free of NaN, found with `nan_free` (the dense layers
-look for a NaN in one product instead of in each input, where `MATMUL_PROPAGATES_NAN` says a NaN always
-reaches the product). Only when that test fails do they run the full checks below, which then raise with
-the precise message (or accept the input, e.g. integers, and convert it). So every check still applies;
-the common case just costs less.
+The checks are plain numpy, one pass over the data at most (NaN is found with `np.isnan(a).any()`).
+The training loop in `nnlib.train` validates its data once per call to `fit`, never once per minibatch.
 """
 from __future__ import annotations
 
@@ -26,74 +18,6 @@ import numpy as np
 
 # dtype kinds numpy calls b(ool), i(nt), u(nsigned int) and f(loat): the ones that are plain real numbers.
 _NUMERIC_KINDS = "biuf"
-# The dtype of every native float64 array (numpy reuses one object), so `a.dtype is F64` is a quick test.
-F64 = np.dtype(np.float64)
-# np.vdot without numpy's __array_function__ dispatch (NEP 18), which costs about half a microsecond a call, a
-# third of a small vdot; the dispatch is for other array types, and the fast paths call it on plain ndarrays only.
-# numpy >= 1.25 keeps the undispatched function as `_implementation`; without it, np.vdot itself.
-vdot = getattr(np.vdot, "_implementation", np.vdot)
-
-
-def nan_free(a: np.ndarray) -> bool:
-    """Whether a float64 array contains no NaN, in one fast pass (a BLAS dot product of `a` with itself).
-
-    Each term a_i * a_i is >= 0, or +inf when it overflows, so the sum is NaN exactly when some a_i is
-    NaN (NaN * NaN = NaN, and there is no inf - inf to produce one otherwise). On the arrays of a training
-    step np.vdot takes a half to two thirds of the time of np.isnan(a).any(), and unlike ndarray.dot it
-    raises no floating-point warning when the sum overflows.
-    a: float64 ndarray of any shape. Returns: a Python bool.
-    """
-    s = vdot(a, a)
-    return bool(s == s)
-
-
-def _matmul_propagates_nan() -> bool:
-    """Whether this numpy's matrix product (its BLAS) carries every NaN of either factor into the product.
-
-    IEEE arithmetic says so (NaN * 0 is NaN), but BLAS libraries are free to skip a multiplication by zero,
-    and some do: then a NaN facing a zero vanishes. This probe builds exactly that case, a NaN in one factor
-    facing only zeros in the other, for each product the dense layers compute (X @ W, dZ @ W.T, X.T @ dZ), for
-    a batch, one sample and the shapes of a training step, and checks that the NaN reaches the product; and
-    likewise for the dot product of two arrays (vdot(X, dX), vdot(dA, Z)), which has the same freedom. The dense
-    layers check their outputs instead of their inputs (one pass instead of three), and relu_backward checks
-    both its inputs with one dot product, only when it does.
-    Returns: a Python bool.
-    """
-    def carries(a, b, where_a=None, where_b=None):
-        """Whether a NaN put in `a` (at where_a) fills its whole row of a @ b, or one in `b` its whole column."""
-        a, b = a.copy(order="K"), b.copy(order="K")   # a transposed view stays transposed, as in the layers
-        if where_a is not None:
-            a[where_a] = np.nan
-            line = (a @ b)[where_a[0]] if a.ndim == 2 else a @ b
-        else:
-            b[where_b] = np.nan
-            line = (a @ b)[..., where_b[1]]
-        return bool(np.isnan(line).all())
-
-    with np.errstate(all="ignore"):
-        for n, d_in, d_out in ((1, 1, 1), (2, 3, 4), (32, 64, 128), (1, 64, 10), (64, 128, 1), (200, 5, 3)):
-            X, W = np.ones((n, d_in)), np.ones((d_in, d_out))
-            X[:, d_in - 1] = 0.0                     # W's last row meets only zeros of X
-            W[0, :] = 0.0                            # X's first column meets only zeros of W
-            dZ = np.ones((n, d_out))
-            dZ[n - 1, :] = 0.0
-            cases = [carries(X, W, where_a=(n - 1, 0)), carries(X, W, where_b=(d_in - 1, d_out - 1)),
-                     carries(X[0], W, where_a=(0,)), carries(X[0], W, where_b=(d_in - 1, 0)),
-                     carries(dZ, W.T, where_a=(0, 0)), carries(dZ, W.T, where_b=(0, d_in - 1)),
-                     carries(X.T, dZ, where_a=(0, n - 1)), carries(X.T, dZ, where_b=(n - 1, 0))]
-            if not all(cases):
-                return False
-        for size in (1, 2, 7, 4096):
-            for where in {0, size // 2, size - 1}:
-                a, zeros = np.ones(size), np.zeros(size)
-                a[where] = np.nan
-                if not (np.isnan(vdot(a, zeros)) and np.isnan(vdot(zeros, a))):
-                    return False
-    return True
-
-
-# True with OpenBLAS (numpy's wheels) and numpy's own loops; measured once, at import.
-MATMUL_PROPAGATES_NAN = _matmul_propagates_nan()
 
 
 def as_float_array(x, func: str, name: str, *, ndim=None, copy: bool = True) -> np.ndarray:
@@ -121,10 +45,7 @@ def as_float_array(x, func: str, name: str, *, ndim=None, copy: bool = True) -> 
         if arr.ndim not in allowed:
             wanted = " or ".join(f"{k}-D" for k in allowed)
             raise ValueError(f"{func}: {name} must be {wanted}, got shape {arr.shape}")
-    if arr.dtype is F64:
-        if not nan_free(arr):
-            raise ValueError(f"{func}: {name} contains NaN")
-    elif arr.dtype.kind == "f" and np.isnan(arr).any():
+    if arr.dtype.kind == "f" and np.isnan(arr).any():
         raise ValueError(f"{func}: {name} contains NaN")
     return np.array(arr, dtype=np.float64, copy=copy or None)
 

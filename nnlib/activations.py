@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from ._validate import F64, as_float_array, vdot
+from ._validate import as_float_array
 
 __all__ = [
     "relu", "relu_grad", "sigmoid", "sigmoid_grad", "tanh", "tanh_grad", "softmax",
@@ -34,7 +34,6 @@ _GELU_CUBIC = 0.044715  # the cubic coefficient of the tanh approximation (Hendr
 _GELU_TANH_CLIP = 100.0
 
 
-
 def erf(x):
     """scipy.special.erf, imported on first use: importing scipy.special takes about 0.4 s, which every lesson
     (and every learner's grading) would pay at `import nnlib` even when it never computes a GELU."""
@@ -42,8 +41,11 @@ def erf(x):
 
     return _erf(x)
 
+
 def _exp_nonpositive(s: np.ndarray) -> np.ndarray:
     """exp(s) for s <= 0, returning exactly 0.0 where exp(s) would underflow (no floating-point warning)."""
+    if s.size == 0 or s.min() > -_EXP_UNDERFLOW:  # the common case: no entry can underflow
+        return np.exp(s)
     return np.where(s > -_EXP_UNDERFLOW, np.exp(np.maximum(s, -_EXP_UNDERFLOW)), 0.0)
 
 
@@ -53,10 +55,6 @@ def relu(x):
     x: array of any shape. Returns: float64 array of the same shape.
     Raises: TypeError for non-numeric input, ValueError if x contains NaN.
     """
-    if type(x) is np.ndarray and x.dtype is F64:  # the common case: one dot product checks for NaN
-        s = vdot(x, x)
-        if s == s:
-            return np.maximum(x, 0.0)
     x = as_float_array(x, "relu", "x", copy=False)
     return np.maximum(x, 0.0)
 
@@ -139,6 +137,11 @@ def softmax(z, axis=-1):
         raise ValueError("softmax: z must have at least one dimension, got a scalar")
     if not -z.ndim <= axis < z.ndim:
         raise ValueError(f"softmax: axis {axis} is out of range for z with shape {z.shape}")
+    return _softmax(z, axis)
+
+
+def _softmax(z: np.ndarray, axis: int) -> np.ndarray:
+    """softmax without the input checks (for callers that checked z already)."""
     shifted = z - np.max(z, axis=axis, keepdims=True)
     e = _exp_nonpositive(shifted)
     return e / np.sum(e, axis=axis, keepdims=True)

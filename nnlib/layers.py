@@ -13,17 +13,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import F64, MATMUL_PROPAGATES_NAN, as_float_array, check_int, check_rng, vdot
+from ._validate import as_float_array, check_int, check_rng
 from .activations import gelu, relu
 
 __all__ = [
     "dense_forward", "dense_backward", "relu_backward", "init_dense", "count_parameters", "mlp_forward",
     "layer_activations", "predict_class", "collapse_linear", "transformer_mlp", "INIT_SCHEMES",
 ]
-
-
-_ndarray = np.ndarray
-_OUTPUT_CHECK = MATMUL_PROPAGATES_NAN  # check a product for NaN instead of its factors (see dense_forward)
 
 
 def _check_dense(X, W, b, func):
@@ -50,29 +46,6 @@ def dense_forward(X, W, b):
     Raises: TypeError for non-numeric input; ValueError for NaN or mismatched shapes,
             e.g. "dense_forward: X has 3 features but W expects 4 (W.shape=(4, 2))".
     """
-    # The common case first: float64 arrays that fit together and hold no NaN. When the matrix product carries
-    # NaN (nnlib._validate.MATMUL_PROPAGATES_NAN), a NaN in X[i, k] makes all of row i of Z NaN, and one in
-    # W[k, j] or b[j] all of column j: so one dot product of Z with itself checks all three inputs, provided
-    # Z has a row and a column (one pass over Z instead of passes over X, W and b). Anything else, or a NaN,
-    # goes on to the full checks, which raise with the precise message (a NaN made from inf * 0 passes them:
-    # then Z is returned as computed).
-    if (type(X) is _ndarray and type(W) is _ndarray and type(b) is _ndarray
-            and X.dtype is F64 and W.dtype is F64 and b.dtype is F64
-            and W.ndim == 2 and b.ndim == 1 and 0 < X.ndim < 3):
-        (d_in, d_out), x_shape = W.shape, X.shape   # each shape read once: every read builds a tuple
-        if x_shape[-1] == d_in and b.shape[0] == d_out:
-            if _OUTPUT_CHECK and x_shape[0] and d_out:
-                Z = X @ W
-                Z += b
-                s = vdot(Z, Z)
-                if s == s:
-                    return Z
-            else:
-                s = vdot(X, X) + vdot(W, W) + vdot(b, b)
-                if s == s:
-                    Z = X @ W
-                    Z += b
-                    return Z
     X, W, b = _check_dense(X, W, b, "dense_forward")
     return X @ W + b
 
@@ -89,26 +62,6 @@ def dense_backward(dZ, X, W):
     Returns: (dX, dW, db), float64 arrays shaped like X, W and b.
     Raises: TypeError for non-numeric input; ValueError for NaN or mismatched shapes.
     """
-    if (type(dZ) is _ndarray and type(X) is _ndarray and type(W) is _ndarray
-            and dZ.dtype is F64 and X.dtype is F64 and W.dtype is F64
-            and dZ.ndim == 2 and X.ndim == 2 and W.ndim == 2):
-        # The common case: a batch of float64 arrays whose shapes fit. When the matrix product carries NaN
-        # (nnlib._validate.MATMUL_PROPAGATES_NAN), a NaN in dZ[i, j] or W[k, j] makes all of row i or column k
-        # of dX = dZ @ W.T NaN (given a sample, an input and an output unit), and the dot product of X with dX
-        # is NaN when either holds one: one pass over X's size checks all three inputs. Otherwise each is
-        # checked; db sums dZ over the batch, so it holds a NaN whenever dZ does and checking db checks dZ.
-        (n, d_out), (n_x, d_in) = dZ.shape, X.shape   # each shape read once: every read builds a tuple
-        if n == n_x and W.shape == (d_in, d_out):
-            if _OUTPUT_CHECK and n and d_out and d_in:
-                dX = dZ @ W.T
-                s = vdot(X, dX)
-                if s == s:
-                    return dX, X.T @ dZ, dZ.sum(axis=0)
-            else:
-                db = dZ.sum(axis=0)
-                s = vdot(db, db) + vdot(X, X) + vdot(W, W)
-                if s == s:
-                    return dZ @ W.T, X.T @ dZ, db
     func = "dense_backward"
     dZ = as_float_array(dZ, func, "dZ", ndim=(1, 2), copy=False)
     X = as_float_array(X, func, "X", ndim=(1, 2), copy=False)
@@ -119,15 +72,13 @@ def dense_backward(dZ, X, W):
         expected = X.shape[:-1] + (W.shape[1],)
         raise ValueError(f"{func}: dZ must have shape {expected} for X.shape={X.shape} and W.shape={W.shape}, "
                          f"got {dZ.shape}")
-    if X.ndim == 1:  # one sample: treat it as a batch of one, then drop the batch axis again
-        dX, dW, db = _dense_backward(dZ[None, :], X[None, :], W)
-        return dX[0], dW, db
-    return _dense_backward(dZ, X, W)
-
-
-def _dense_backward(dZ, X, W):
-    """dense_backward without the checks (used by the network classes in the training loop)."""
-    return dZ @ W.T, X.T @ dZ, dZ.sum(axis=0)
+    one_sample = X.ndim == 1
+    if one_sample:  # treat it as a batch of one, then drop the batch axis of dX again
+        dZ, X = dZ[None, :], X[None, :]
+    dX = dZ @ W.T
+    dW = X.T @ dZ
+    db = dZ.sum(axis=0)
+    return (dX[0] if one_sample else dX), dW, db
 
 
 def relu_backward(dA, Z):
@@ -138,14 +89,6 @@ def relu_backward(dA, Z):
     Returns: dZ, float64 array shaped like Z.
     Raises: TypeError for non-numeric input; ValueError for NaN or when dA and Z differ in shape.
     """
-    if (type(dA) is _ndarray and type(Z) is _ndarray and dA.dtype is F64 and Z.dtype is F64
-            and dA.shape == Z.shape):
-        # One dot product checks both: sum_i dA_i Z_i is NaN when any dA_i or Z_i is (NaN * 0 is NaN too, where
-        # the dot product carries NaN: nnlib._validate.MATMUL_PROPAGATES_NAN). It can also be NaN without one
-        # (inf - inf); then the full checks below decide.
-        s = vdot(dA, Z) if _OUTPUT_CHECK else vdot(dA, dA) + vdot(Z, Z)
-        if s == s:
-            return np.where(Z > 0, dA, 0.0)
     dA = as_float_array(dA, "relu_backward", "dA", copy=False)
     Z = as_float_array(Z, "relu_backward", "Z", copy=False)
     if dA.shape != Z.shape:

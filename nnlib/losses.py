@@ -11,11 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import F64, as_float_array, check_labels, vdot
-from .activations import _EXP_UNDERFLOW, _exp_nonpositive, sigmoid, softmax
-
-# A sum of squares of numbers <= 0 below this means every one is above -_EXP_UNDERFLOW (see cross_entropy_grad).
-_NO_UNDERFLOW_BELOW = _EXP_UNDERFLOW ** 2
+from ._validate import as_float_array, check_labels
+from .activations import _exp_nonpositive, _softmax, sigmoid
 
 __all__ = [
     "mse", "mse_grad", "log_softmax", "cross_entropy", "cross_entropy_grad",
@@ -103,39 +100,12 @@ def cross_entropy_grad(logits, y):
     Returns: float64 `(n, k)`; each row sums to 0.
     Raises: as cross_entropy.
     """
-    # The common case first: float64 logits without NaN and integer labels (n,). The shifted logits are all
-    # <= 0, so the sum of their squares is NaN exactly when logits holds a NaN, and below 700**2 only when
-    # every entry is above -700, where exp cannot underflow (otherwise _exp_nonpositive gives the same values,
-    # with exactly 0 where exp would underflow). np.ravel_multi_index turns (row, label) into positions in the
-    # flattened gradient and raises ValueError for a label outside [0, k); then, as for anything unusual, the
-    # full checks below run and raise with the precise message.
-    if (type(logits) is np.ndarray and type(y) is np.ndarray and logits.dtype is F64 and logits.ndim == 2
-            and y.ndim == 1):
-        (n, k), (n_y,) = logits.shape, y.shape   # each shape read once: every read builds a tuple
-        if 0 < n == n_y and k > 0:
-            # every entry <= 0, the largest of each row 0; C order, so that grad.ravel() below is a view of grad
-            # even for transposed logits (for which numpy's default order would lay grad out by columns)
-            grad = np.subtract(logits, logits.max(axis=1, keepdims=True), order="C")
-            s = vdot(grad, grad)
-            if s == s:
-                try:
-                    true_class = np.ravel_multi_index((np.arange(n), y), grad.shape)
-                except (TypeError, ValueError):                 # float or out-of-range labels
-                    pass
-                else:
-                    if s < _NO_UNDERFLOW_BELOW:
-                        np.exp(grad, out=grad)                  # no entry can underflow
-                    else:
-                        grad = _exp_nonpositive(grad)
-                    grad /= grad.sum(axis=1, keepdims=True)     # softmax(logits)
-                    grad.ravel()[true_class] -= 1.0             # minus onehot(y), in place (C order)
-                    grad /= n
-                    return grad
     logits, y = _check_logits_labels(logits, y, "cross_entropy_grad")
     n = logits.shape[0]
-    grad = softmax(logits, axis=1)  # the stable softmax: exp of the max-shifted logits, normalised
-    grad[np.arange(n), y] -= 1.0
-    return grad / n
+    grad = _softmax(logits, axis=1)  # the stable softmax (exp of the max-shifted logits, normalised), a new array
+    grad[np.arange(n), y] -= 1.0     # minus onehot(y)
+    grad /= n
+    return grad
 
 
 def _check_binary(logits, y, func):

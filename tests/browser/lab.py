@@ -23,6 +23,8 @@ from pathlib import Path
 
 import nbformat
 
+from tests.support import reaper
+
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 ARTIFACTS = ROOT / "artifacts" / "browser"
@@ -209,8 +211,9 @@ def start_lab(workdir: Path, timeout: float = 90.0) -> LabServer:
     port, token = free_port(), secrets.token_hex(24)
     log_path = workdir / "jupyterlab.log"
     log = open(log_path, "wb")
-    process = subprocess.Popen(lab_command(port, token, root), cwd=root, env=env, stdout=log,
-                               stderr=subprocess.STDOUT, start_new_session=True)
+    # under the watchdog of tests/support/reaper.py: the server and its kernels die with this test run
+    process = reaper.popen(lab_command(port, token, root), cwd=root, env=env, stdout=log,
+                           stderr=subprocess.STDOUT, start_new_session=True)
     log.close()
     return wait_until_serving(LabServer(root, port, token, process, log_path), "jupyter lab", timeout)
 
@@ -493,6 +496,6 @@ def start_make(target: str, course: Path, workdir: Path, served: Path, timeout: 
     env.update(private_home(workdir / "home"))
     log_path = workdir / f"make-{target}.log"
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(cmd, cwd=course, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+        process = reaper.popen(cmd, cwd=course, env=env, stdout=log, stderr=subprocess.STDOUT,
+                               start_new_session=True)   # make, its JupyterLab and kernels die with the run
     return wait_until_serving(LabServer(served, port, token, process, log_path), f"make {target}", timeout)

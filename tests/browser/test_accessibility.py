@@ -2,7 +2,7 @@
 
 Each solution notebook runs with nbclient; a first injected cell hooks `matplotlib.figure.Figure.__init__` (nnlib's
 pictures are pyplot-free, so `plt.get_fignums()` would miss them) and `ipywidgets.Widget.__init__`, and a last
-injected cell reports `nnlib.plot.accessibility_problems` of every figure (a title and labelled axes, colour
+injected cell reports `nnlib.views.plot.accessibility_problems` of every figure (a title and labelled axes, colour
 maps readable in greyscale) and every control without a description.
 """
 from __future__ import annotations
@@ -45,7 +45,7 @@ def __nnlib_report():
     import ipywidgets
     from ipywidgets.widgets.widget_description import DescriptionWidget
     from IPython.display import publish_display_data
-    from nnlib.plot import accessibility_problems
+    from nnlib.views.plot import accessibility_problems
     # shown, not operated: text, validity marks and progress bars (tqdm labels its bar with an HTML widget)
     shown = (ipywidgets.Label, ipywidgets.HTML, ipywidgets.HTMLMath, ipywidgets.Valid, ipywidgets.FloatProgress,
              ipywidgets.IntProgress)

@@ -133,7 +133,7 @@ def test_assignment_list_round_trip(learner_lab, course, new_page, artifacts):
         nbgrader(course, "autograde", LESSON)
         nbgrader(course, "generate_feedback", LESSON)
         nbgrader(course, "release_feedback", LESSON)
-        table = subprocess.run([sys.executable, "-m", "autograder.export", LESSON], cwd=course, capture_output=True,
+        table = subprocess.run([sys.executable, "-m", "autograder.commands.export", LESSON], cwd=course, capture_output=True,
                                text=True, timeout=300)
         assert table.returncode == 0, table.stderr
         assert re.search(rf"^{re.escape(LEARNER)}\s.*{LESSON}\s+{total:g}\s+{total:g}\s+yes", table.stdout, re.M), \

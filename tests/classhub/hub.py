@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 from classhub import accounts, settings as hub_settings  # noqa: E402
 from classhub.environment import check_environment  # noqa: E402
+from tests.support import reaper  # noqa: E402
 
 
 def required() -> bool:
@@ -58,6 +59,7 @@ class Hub:
     instructor: str
     learners: list[str]
     passwords: dict[str, str] = field(default_factory=dict)
+    watchdog: subprocess.Popen | None = None   # stops the hub if the test run is killed (tests/support/reaper.py)
 
     @property
     def url(self) -> str:
@@ -112,12 +114,19 @@ def install_and_start(hub: Hub, tag: str) -> None:
     roster.write_text("id,name\n" + "".join(f"{name},Learner {name}\n" for name in hub.learners))
     classhub("--state", s.state, "accounts", str(roster))
     hub.read_passwords()
+    # JupyterHub detaches from `classhub start`: a watchdog stops it (and so its servers and kernels) if this
+    # test run dies before remove_hub does
+    hub.watchdog = reaper.on_death([sys.executable, "-m", "classhub", "--state", s.state, "stop"], cwd=ROOT,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     classhub("--state", s.state, "start")
 
 
 def remove_hub(hub: Hub, tag: str) -> None:
     """Stop the hub and remove its accounts, groups and files, whatever state a failed test left them in."""
     s = hub.settings
+    if hub.watchdog is not None:
+        hub.watchdog.terminate()
+        hub.watchdog.wait(timeout=30)
     subprocess.run([sys.executable, "-m", "classhub", "--state", s.state, "stop"], cwd=ROOT, capture_output=True,
                    timeout=120)
     accounts.remove_accounts([hub.instructor, *hub.learners])

@@ -143,7 +143,7 @@ def test_roster_again_adds_only_newcomers_and_refuses_bad_lines(hub):
     assert done.returncode == 2
     assert "line 3: 'Ada.Lovelace' cannot be a unix account name" in done.stderr, done.stderr
     assert "line 4: the account 'root' already exists and is not a learner" in done.stderr, done.stderr
-    bad.write_text("id,name\nada lovelace,x\n")  # the course's own id rule (autograder/roster.py) comes first
+    bad.write_text("id,name\nada lovelace,x\n")  # the course's own id rule (autograder/commands/roster.py) comes first
     done = classhub("--state", s.state, "accounts", str(bad), check=False)
     assert done.returncode == 2 and "line 2: learner id 'ada lovelace' is not allowed" in done.stderr, done.stderr
     newcomer = hub.learners[0][:-1] + "9"
@@ -157,7 +157,7 @@ def test_roster_again_adds_only_newcomers_and_refuses_bad_lines(hub):
 
 
 def test_the_exchange_of_the_hub_wins_over_the_course_config(hub):
-    done = hub.as_user(hub.instructor, "python", "-m", "autograder.lab", "where", cwd=hub.settings.course)
+    done = hub.as_user(hub.instructor, "python", "-m", "autograder.commands.lab", "where", cwd=hub.settings.course)
     assert done.returncode == 0 and hub.settings.exchange in done.stdout, done.stdout + done.stderr
     outbound = Path(hub.settings.exchange) / COURSE_ID / "outbound" / LESSON / f"{LESSON}.ipynb"
     assert outbound.is_file(), "the instructor's release did not reach the hub's exchange"

@@ -52,8 +52,8 @@ def nbgrader(course: Path, *args: str, check: bool = True, cwd: Path | None = No
 
 
 def module(course: Path, name: str, *args: str, check: bool = True, cwd: Path | None = None, **extra_env: str):
-    """``python -m autograder.NAME ARGS`` in the course folder, as the README runs it."""
-    return run([sys.executable, "-m", f"autograder.{name}", *args], cwd or course, check=check, **extra_env)
+    """``python -m autograder.commands.NAME ARGS`` in the course folder, as the README runs it."""
+    return run([sys.executable, "-m", f"autograder.commands.{name}", *args], cwd or course, check=check, **extra_env)
 
 
 def meta(cell) -> dict:

@@ -49,7 +49,7 @@ def test_allow_root_exactly_when_root(target):
 
 def test_make_lab_serves_the_work_folder_without_formgrader_and_grade_ui_the_course():
     lab = dry_run("lab")
-    assert any("autograder.lab learner-setup work" in line for line in lab), lab
+    assert any("autograder.commands.lab learner-setup work" in line for line in lab), lab
     assert "--ServerApp.root_dir=work" in jupyter_line(lab)
     assert "nbgrader.server_extensions.formgrader=False" in jupyter_line(lab)
     grade = jupyter_line(dry_run("grade-ui"))
@@ -84,16 +84,16 @@ def test_make_test_and_ci_install_the_test_requirements():
 def test_readme_documents_the_day():
     text = (ROOT / "README.md").read_text()
     for needle in ("LAB_ARGS", "--allow-root", "make grade-ui", "Assignment List", "Fetch Feedback",
-                   "nbgrader release_feedback", "nbgrader fetch_feedback", "python -m autograder.handin",
-                   "python -m autograder.roster import", "python -m autograder.roster due",
-                   "python -m autograder.export", "grading/grades.csv", "not submitted", "NN_COURSE_EXCHANGE",
+                   "nbgrader release_feedback", "nbgrader fetch_feedback", "python -m autograder.commands.handin",
+                   "python -m autograder.commands.roster import", "python -m autograder.commands.roster due",
+                   "python -m autograder.commands.export", "grading/grades.csv", "not submitted", "NN_COURSE_EXCHANGE",
                    "requirements-test.txt"):
         assert needle in text, f"the README does not mention {needle}"
     assert "--to grades.csv" not in text, "the README exports grades into the repository root"
 
 
 def test_gradebook_commands_work_without_the_environment_on_path(tmp_path):
-    """`python -m autograder.roster` finds nbgrader's `alembic` itself (nbgrader runs it from PATH)."""
+    """`python -m autograder.commands.roster` finds nbgrader's `alembic` itself (nbgrader runs it from PATH)."""
     from .helpers import make_course, module
 
     course = make_course(tmp_path / "course", [], generate=False)

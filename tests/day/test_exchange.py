@@ -8,7 +8,7 @@ import stat
 
 import pytest
 
-from autograder import lab
+from autograder.commands import lab
 
 from .helpers import ROOT, make_course, module, nbgrader
 

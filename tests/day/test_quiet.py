@@ -1,4 +1,4 @@
-"""autograder.quiet silences exactly the known-harmless messages, and nothing that looks like them."""
+"""autograder.integration.quiet silences exactly the known-harmless messages, and nothing that looks like them."""
 from __future__ import annotations
 
 import logging
@@ -8,7 +8,7 @@ import nbformat
 import pytest
 from sqlalchemy.exc import SAWarning
 
-from autograder import quiet
+from autograder.integration import quiet
 
 from .helpers import ROOT
 

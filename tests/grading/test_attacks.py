@@ -39,7 +39,7 @@ def cheats(course: Course) -> dict[str, str]:
     victims = [course.root / "grading" / "submitted" / "aa-honest" / LESSON / f"{LESSON}.ipynb",
                course.root / "grading" / "autograded" / "aa-honest" / LESSON / f"{LESSON}.ipynb",
                course.root / "solutions" / LESSON / f"{LESSON}.ipynb", course.root / "nbgrader_config.py"]
-    grader_files = [str(p) for p in sorted((ROOT / "autograder").glob("*.py"))]
+    grader_files = [str(p) for p in sorted((ROOT / "autograder").rglob("*.py"))]
     import nbgrader
     grader_files += [str(Path(nbgrader.__file__).parent / "preprocessors" / "execute.py")]
     return {

@@ -3,7 +3,7 @@
 With real unix accounts (made by the test, removed after it): mallory plants a submission under alice's name
 (newer than alice's own, so stock nbgrader would take it and only warn "cheating attempt?"), submits a link to
 the instructor's solutions as her own, and an entry with a newline in its learner id. The course's collect
-(``autograder.hygiene.SafeExchangeCollect``) takes alice's real submission, refuses the rest with a reason, and
+(``autograder.integration.hygiene.SafeExchangeCollect``) takes alice's real submission, refuses the rest with a reason, and
 alice's grade is hers. Stock nbgrader's collect, run on the same inbound folder, is shown to fall for the plant.
 """
 from __future__ import annotations

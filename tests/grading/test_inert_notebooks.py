@@ -1,11 +1,11 @@
-"""Learner notebooks made inert before an instructor's browser renders them (autograder/learner_html.py), unit by
+"""Learner notebooks made inert before an instructor's browser renders them (autograder/integration/learner_html.py), unit by
 unit; tests/browser/test_learner_html.py opens the real formgrader and feedback pages in Chromium."""
 from __future__ import annotations
 
 import nbformat
 import pytest
 
-from autograder.learner_html import CSP, escape_markdown_html, neutralize, with_csp
+from autograder.integration.learner_html import CSP, escape_markdown_html, neutralize, with_csp
 
 PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVQI12P4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC"
 

@@ -145,7 +145,7 @@ def test_in_the_release_each_exercise_first_fails_with_its_stub(course, lesson):
     first_stub = next(i for i, c in enumerate(nb.cells) if is_solution_cell(c))
     for cell in nb.cells[:first_stub]:
         # a demo that calls one of the lesson's own references is told so in the graded run (they are
-        # withheld in the sandbox: autograder/withheld.py); anything else is a real error
+        # withheld in the sandbox: autograder/isolation/withheld.py); anything else is a real error
         real = [e for e in errors(cell) if e != "ReferenceWithheld"]
         assert not real, f"{lesson}: a cell fails before the first exercise: {real}"
     for name in REFERENCES[lesson]:

@@ -11,8 +11,8 @@ import pytest
 from nbclient import NotebookClient
 from nbformat.notebooknode import NotebookNode
 
-from autograder import sandbox as sandbox_module
-from autograder.preprocessors import SandboxedExecute
+from autograder.isolation import sandbox as sandbox_module
+from autograder.integration.preprocessors import SandboxedExecute
 
 pytestmark = pytest.mark.slow
 SECRET = f"agsecret{uuid.uuid4().hex[:8]}"

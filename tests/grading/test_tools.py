@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from autograder.learner_build import build, reference_modules
+from autograder.commands.learner_build import build, reference_modules
 from tests.support.notebooks import ROOT, release_path, solution_path
 
 
@@ -17,14 +17,14 @@ def _env():
 
 @pytest.mark.slow
 def test_validate_fails_a_blank_release_with_a_nonzero_exit():
-    done = subprocess.run([sys.executable, "-m", "autograder.validate", str(release_path("00-start-here"))],
+    done = subprocess.run([sys.executable, "-m", "autograder.integration.validate", str(release_path("00-start-here"))],
                           capture_output=True, text=True, env=_env(), cwd=ROOT)
     assert done.returncode == 1 and "FAILED" in done.stdout and "NotImplementedError" in done.stdout
 
 
 @pytest.mark.slow
 def test_validate_passes_a_solution():
-    done = subprocess.run([sys.executable, "-m", "autograder.validate", str(solution_path("00-start-here"))],
+    done = subprocess.run([sys.executable, "-m", "autograder.integration.validate", str(solution_path("00-start-here"))],
                           capture_output=True, text=True, env=_env(), cwd=ROOT)
     assert done.returncode == 0, done.stdout + done.stderr
 
@@ -47,3 +47,15 @@ def test_learner_build_still_runs_but_shows_no_reference_source(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
                           env=dict(os.environ, PYTHONPATH=str(tmp_path)))
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_autograder_help_lists_its_commands_and_exits_0():
+    done = subprocess.run([sys.executable, "-m", "autograder", "--help"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "usage: python -m autograder" in done.stdout and "grade" in done.stdout and "watch" in done.stdout
+    for command in ("grade", "watch"):
+        sub = subprocess.run([sys.executable, "-m", "autograder", command, "--help"], capture_output=True, text=True,
+                             timeout=60)
+        assert sub.returncode == 0 and f"usage: python -m autograder {command}" in sub.stdout, sub.stderr
+    bare = subprocess.run([sys.executable, "-m", "autograder"], capture_output=True, text=True, timeout=60)
+    assert bare.returncode == 2 and "COMMAND" in bare.stderr

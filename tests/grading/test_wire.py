@@ -8,7 +8,7 @@ import struct
 import numpy as np
 import pytest
 
-from autograder.wire import (MAGIC, MAX_PAYLOAD, Decoder, Encoder, Scope, WireError, make_generator, pack_frame,
+from autograder.isolation.wire import (MAGIC, MAX_PAYLOAD, Decoder, Encoder, Scope, WireError, make_generator, pack_frame,
                              recv_frame)
 
 
@@ -157,7 +157,7 @@ def test_a_view_with_more_elements_than_its_base_is_refused():
 
 
 def test_views_count_by_their_full_size_against_the_message_budget(monkeypatch):
-    import autograder.wire as wire
+    import autograder.isolation.wire as wire
     monkeypatch.setattr(wire, "MAX_DECODED", 1000)
     base = {"A": [0, 800], "dt": "<f8", "sh": [100], "#": "k0"}
     view = {"V": "k0", "off": 0, "sh": [100], "st": [8], "dt": "<f8"}

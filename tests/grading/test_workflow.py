@@ -143,7 +143,7 @@ def test_feedback_says_each_failed_check_once(course):
 
 def test_figures_are_not_drawn_while_grading_and_the_feedback_says_why(course):
     """Drawing is half a lesson's time and never decides a grade: autograded notebooks carry a note instead."""
-    from autograder.preprocessors import FIGURE_NOTE
+    from autograder.integration.preprocessors import FIGURE_NOTE
 
     nb = course.autograded("alice", "01-neuron")
     outputs = [out for cell in nb.cells for out in cell.get("outputs", [])]

@@ -1,5 +1,4 @@
-"""Shared fixtures for the nnlib tests: a seeded Generator, PyTorch as an optional oracle, a grad checker, both
-ways the fast paths find a NaN."""
+"""Shared fixtures for the nnlib tests: a seeded Generator, PyTorch as an optional oracle, a grad checker."""
 from __future__ import annotations
 
 import os
@@ -16,16 +15,6 @@ GRAD_TOLERANCE = 1e-6
 @pytest.fixture
 def rng():
     return np.random.default_rng(20260101)
-
-
-@pytest.fixture(params=[True, False], ids=["product-checked", "factors-checked"])
-def check_path(request, monkeypatch):
-    """Both ways the dense layers and relu_backward find a NaN: in a product (when the BLAS carries NaN) or in
-    each input."""
-    import nnlib.layers
-
-    monkeypatch.setattr(nnlib.layers, "_OUTPUT_CHECK", request.param)
-    return request.param
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Tests of nnlib.plot and nnlib.widgets draw off screen with the Agg backend."""
+"""Tests of nnlib.views.plot and nnlib.views.widgets draw off screen with the Agg backend."""
 import matplotlib
 
 matplotlib.use("Agg")

@@ -24,7 +24,7 @@ def test_explorers_never_stall_a_headless_run_and_still_show_their_picture():
     makers = ["learning_rate_explorer(lr={:.3f}, steps=5)", "neuron_explorer('AND')",
               "nonlinearity_explorer(n_units={})"]
     nb.cells = [nbformat.v4.new_code_cell(            # the lessons' first code cell turns on inline figures too
-        "%matplotlib inline\nfrom nnlib.widgets import learning_rate_explorer, neuron_explorer, nonlinearity_explorer")]
+        "%matplotlib inline\nfrom nnlib.views.widgets import learning_rate_explorer, neuron_explorer, nonlinearity_explorer")]
     nb.cells += [nbformat.v4.new_code_cell(makers[i % 3].format(0.01 + i / 1000 if i % 3 == 0 else 1 + i % 20))
                  for i in range(CELLS)]
     took = {}

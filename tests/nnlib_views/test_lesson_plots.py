@@ -1,11 +1,11 @@
-"""Lesson-specific figures (nnlib.plot_training, nnlib.plot_depth): they draw, and they pass the
+"""Lesson-specific figures (nnlib.views.training, nnlib.views.depth): they draw, and they pass the
 accessibility rules every course figure follows."""
 import numpy as np
 import pytest
 
-from nnlib.plot import accessibility_problems
-from nnlib.plot_depth import plot_sawtooths, plot_units_needed
-from nnlib.plot_training import LiveLossCurve, plot_lr_sweep, plot_step_size_errors
+from nnlib.views.plot import accessibility_problems
+from nnlib.views.depth import plot_sawtooths, plot_units_needed
+from nnlib.views.training import LiveLossCurve, plot_lr_sweep, plot_step_size_errors
 
 
 def test_step_size_errors_plot_is_accessible():
@@ -48,7 +48,7 @@ def test_lr_sweep_names_what_the_accuracy_was_measured_on():
 
 
 def test_optimizer_paths_draw_one_accessible_panel_per_path():
-    from nnlib.plot_training import plot_optimizer_paths
+    from nnlib.views.training import plot_optimizer_paths
 
     bowl = lambda P: 0.5 * (P[:, 0] ** 2 + 10 * P[:, 1] ** 2)
     path = np.array([[-1.8, 1.0], [-1.0, 0.2], [0.0, 0.0]])
@@ -60,7 +60,7 @@ def test_optimizer_paths_draw_one_accessible_panel_per_path():
 
 
 def test_train_val_curves_and_gradient_norms_are_accessible():
-    from nnlib.plot_training import plot_gradient_norms, plot_train_val_curves
+    from nnlib.views.training import plot_gradient_norms, plot_train_val_curves
 
     fig = plot_train_val_curves({"training": [2.0, 1.0, 0.5], "validation": [2.1, 1.5, 1.7]},
                                 marks={"best epoch": 2})

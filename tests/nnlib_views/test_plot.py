@@ -1,4 +1,4 @@
-"""nnlib.plot: every picture draws, returns a Figure, follows the accessibility rules, and shows what it claims.
+"""nnlib.views.plot: every picture draws, returns a Figure, follows the accessibility rules, and shows what it claims.
 
 The accessibility rule these tests enforce (the one `accessibility_problems` implements):
 - an axes with axis lines has a title, an x label and a y label (colour bars excepted);
@@ -17,7 +17,7 @@ from matplotlib.contour import ContourSet
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle
 
-from nnlib.plot import (
+from nnlib.views.plot import (
     accessibility_problems,
     image_grid,
     is_monotone_in_lightness,

@@ -1,4 +1,4 @@
-"""nnlib.widgets: controls are described, moving a control changes the picture, and each explorer shows
+"""nnlib.views.widgets: controls are described, moving a control changes the picture, and each explorer shows
 the behaviour its lesson relies on."""
 import itertools
 import time
@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from nnlib.plot import accessibility_problems
-from nnlib.widgets import (
+from nnlib.views.plot import accessibility_problems
+from nnlib.views.widgets import (
     learning_rate_explorer,
     neuron_explorer,
     nonlinearity_explorer,
@@ -271,7 +271,7 @@ def test_while_grading_an_explorer_shows_a_still_figure(monkeypatch):
     """In the grading sandbox (NNLIB_GRADING=1) no widget is sent: nobody moves sliders there."""
     import IPython.display
 
-    from nnlib.widgets import nonlinearity_explorer
+    from nnlib.views.widgets import nonlinearity_explorer
 
     shown = []
     monkeypatch.setenv("NNLIB_GRADING", "1")

@@ -1,6 +1,6 @@
 """Grade one exercise's answer the way the course's grader does, without a whole nbgrader run.
 
-``exercise_passes(lesson, name, source)`` uses the real grading engine (``autograder.preprocessors.
+``exercise_passes(lesson, name, source)`` uses the real grading engine (``autograder.integration.preprocessors.
 SandboxedExecute``): once per test session and lesson, the solution notebook's cells (all but the graded test
 cells) run in a sandboxed kernel with the lesson's references withheld; then ``source`` is executed in that
 kernel in place of the answer ``name``, every test cell of that exercise is judged by the real judge over the
@@ -23,7 +23,7 @@ from nbformat.notebooknode import NotebookNode
 from nbclient import NotebookClient
 
 from autograder.catalogue import REFERENCES, reference
-from autograder.preprocessors import SandboxedExecute
+from autograder.integration.preprocessors import SandboxedExecute
 
 from .notebooks import is_solution_cell, nbgrader_meta, solution_path, test_cells
 
@@ -105,7 +105,7 @@ def verdicts(lesson: str, name: str, source: str | None = None, judged: str | No
 
 def dependents(lesson: str) -> dict[str, list[str]]:
     """{exercise: the lesson's exercises whose solution calls it} (from the solution notebook's answer cells)."""
-    from autograder.judge import free_names
+    from autograder.isolation.judge import free_names
 
     nb = nbformat.read(solution_path(lesson), as_version=4)
     out: dict[str, list[str]] = {}
@@ -180,7 +180,7 @@ def test_other_correct_answer_keeps_the_points(request, right_variant):
 
 # ----------------------------------------------------------------------------------------------------
 # Feedback that says why (issue 11, item 3). What the learner's feedback shows for a failed test cell is the
-# judge's message, put in by autograder.preprocessors.apply_verdict and kept (without any traceback) by
+# judge's message, put in by autograder.integration.preprocessors.apply_verdict and kept (without any traceback) by
 # RedactTestTracebacks, below whatever the test cell printed. For every wrong answer of a lesson's WRONG
 # catalogue, each failing verdict is checked twice: the test cell as graded (the visible checks come first,
 # so they usually speak), and its hidden block alone (the visible checks set aside), so that the hidden
@@ -216,7 +216,7 @@ def hidden_only(source: str) -> str:
     """Test cell ``source`` with its visible checks set aside: every top-level statement before the hidden block
     runs inside ``try/except Exception: pass`` (imports and definitions as they are, prints dropped), then the
     hidden block runs as written. The cell's ``# verifier-timeout`` line is kept."""
-    from autograder.judge import _TIMEOUT_RE
+    from autograder.isolation.judge import _TIMEOUT_RE
 
     visible = source.partition(HIDDEN_BEGIN)[0]
     out = [ln for ln in visible.splitlines() if _TIMEOUT_RE.match(ln)]
@@ -232,7 +232,7 @@ def hidden_only(source: str) -> str:
 def feedback_shown(verdict: Verdict) -> str:
     """The text a learner's feedback shows for a test cell with this verdict: the cell's printed output, then
     the error, as apply_verdict writes them and RedactTestTracebacks leaves them."""
-    from autograder.preprocessors import RedactTestTracebacks, apply_verdict
+    from autograder.integration.preprocessors import RedactTestTracebacks, apply_verdict
 
     cell = nbformat.v4.new_code_cell("", metadata={"nbgrader": {"grade": True, "solution": False,
                                                                "grade_id": "test", "points": 1}})

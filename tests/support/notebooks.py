@@ -8,7 +8,7 @@ import nbformat
 from nbclient import NotebookClient
 
 from autograder.catalogue import LESSONS, exercise_of
-from autograder.judge import free_names
+from autograder.isolation.judge import free_names
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(os.environ.get("VIRTUAL_ENV", ROOT / ".venv")) / "bin"

@@ -1,9 +1,9 @@
 """nbgrader preprocessors of the course (configured in ``nbgrader_config.py``); the only module that imports nbgrader's.
 
 - ``SandboxedExecute`` replaces nbgrader's ``Execute`` in autograding. The notebook's kernel runs inside the
-  learner's sandbox (``autograder.sandbox``). Every cell runs there *except* the graded test cells: those only
-  the judge runs (``autograder.judge``), a trusted process outside the sandbox, on the instructor's source,
-  reaching the learner's answers through the agent (``autograder.agent``) over the data-only channel. The
+  learner's sandbox (``autograder.isolation.sandbox``). Every cell runs there *except* the graded test cells: those only
+  the judge runs (``autograder.isolation.judge``), a trusted process outside the sandbox, on the instructor's source,
+  reaching the learner's answers through the agent (``autograder.isolation.agent``) over the data-only channel. The
   judge's verdict is the grade: a pass leaves a plain note, a failure an error with the judge's message. A cell
   that hangs or kills the kernel costs that cell: the sandbox is restarted and the cells before it replayed,
   so later exercises are still graded. The whole notebook has a wall-clock budget.
@@ -34,11 +34,11 @@ from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 from traitlets import Bool, Enum, Float, Integer, Unicode
 
-from .contract_grading import load_secret, submission_seed
-from .catalogue import BUILDS_ON, BUILT_WITH_OWN, REFERENCES, exercise_of
-from .probe import agent_code
-from .judge import cell_timeout
-from .sandbox import Limits, Sandbox, kernel_manager, require
+from autograder.contract_grading import load_secret, submission_seed
+from autograder.catalogue import BUILDS_ON, BUILT_WITH_OWN, REFERENCES, exercise_of
+from autograder.isolation.probe import agent_code
+from autograder.isolation.judge import cell_timeout
+from autograder.isolation.sandbox import Limits, Sandbox, kernel_manager, require
 
 PASSED_NOTE = "[grader] Checked by the grader's judge, outside your notebook: passed.\n"
 FIGURE_NOTE = "[figure: drawn in your own notebook, not while grading]"
@@ -55,7 +55,7 @@ def is_autograded_test(cell) -> bool:
 
 
 class Judge:
-    """The judge process (``python -m autograder.judge``) and its request/verdict lines.
+    """The judge process (``python -m autograder.isolation.judge``) and its request/verdict lines.
 
     One judge serves every notebook an nbgrader process grades, one after another (``shared()``): it runs only
     the instructor's code on data, so nothing of one learner survives into the next; each notebook moves it
@@ -66,7 +66,7 @@ class Judge:
 
     def __init__(self):
         env = dict(os.environ, PYTHONHASHSEED="0", MPLBACKEND="Agg")
-        self.proc = subprocess.Popen([sys.executable, "-m", "autograder.judge"], stdin=subprocess.PIPE,
+        self.proc = subprocess.Popen([sys.executable, "-m", "autograder.isolation.judge"], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, env=env, text=True, bufsize=1)
         ready = self._read_line(120)
         if not ready or not json.loads(ready).get("ready"):

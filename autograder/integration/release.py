@@ -1,6 +1,6 @@
 """Regenerate the student release (notebooks/) from the instructor's source (solutions/) with nbgrader.
 
-    python -m autograder.release [LESSON ...] [--root DIR]
+    python -m autograder.integration.release [LESSON ...] [--root DIR]
 
 Runs ``nbgrader generate_assignment LESSON --force`` in the course root (where nbgrader_config.py is) for
 every lesson that has a source notebook, or only those named. The release is never edited by hand.
@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .catalogue import LESSONS
+from autograder.catalogue import LESSONS
 
 
 def lessons_with_source(root: Path) -> list[str]:

@@ -1,7 +1,7 @@
 """The code the sandboxed kernel runs in place of a graded test cell: the agent, inlined, serving the judge.
 
 The kernel cannot import ``autograder`` (the sandbox holds nnlib and the Python environment only), so the
-agent's source and the wire format's travel as the cell's code. Lines of ``autograder/agent.py`` that import
+agent's source and the wire format's travel as the cell's code. Lines of ``autograder/isolation/agent.py`` that import
 from ``autograder`` end with the marker ``# AGENT-INLINE`` and are dropped: the inlined wire code defines those
 names. The code runs in a private namespace, not the learner's, and looks up answers in the learner's
 ``get_ipython().user_ns``.

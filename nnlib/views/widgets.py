@@ -7,7 +7,7 @@ notebook), the last figure drawn (`.figure`) and what it computed (e.g. `.correc
 `value` and read the result, exactly as a learner's slider would.
 
 Design notes:
-- Each update draws a new pyplot-free `matplotlib.figure.Figure` (see `nnlib.plot`): the replaced figure is
+- Each update draws a new pyplot-free `matplotlib.figure.Figure` (see `nnlib.views.plot`): the replaced figure is
   not registered with pyplot, so dropping it frees it and no figure piles up.
 - Nothing blocks and nothing runs in a thread, so a headless notebook execution never hangs; outside
   IPython (in tests) nothing is displayed at all.
@@ -20,7 +20,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
 
-from nnlib.plot import CLASS_MARKERS, class_colors, plot_loss_surface
+from nnlib.views.plot import CLASS_MARKERS, class_colors, plot_loss_surface
 
 __all__ = [
     "Explorer",

@@ -1,8 +1,8 @@
 """The course on one machine: where the exchange is, the learner's work folder, and publishing the lessons.
 
-    python -m autograder.lab where                   # the exchange in use and where its location comes from
-    python -m autograder.lab learner-setup [DIR]     # what `make lab` does before it starts JupyterLab
-    python -m autograder.lab publish [LESSON ...]    # release lessons not yet in the exchange (one machine)
+    python -m autograder.commands.lab where                   # the exchange in use and where its location comes from
+    python -m autograder.commands.lab learner-setup [DIR]     # what `make lab` does before it starts JupyterLab
+    python -m autograder.commands.lab publish [LESSON ...]    # release lessons not yet in the exchange (one machine)
 
 **The exchange** (the folder learners fetch from and submit to) is, in this order:
 
@@ -32,8 +32,8 @@ from pathlib import Path
 
 COURSE_ID = "nn-from-one-neuron"
 ENV_EXCHANGE = "NN_COURSE_EXCHANGE"
-COURSE_ROOT = Path(__file__).resolve().parents[1]
-LEARNER_CONFIG_MARK = "# Written by `make lab` (python -m autograder.lab learner-setup)"
+COURSE_ROOT = Path(__file__).resolve().parents[2]
+LEARNER_CONFIG_MARK = "# Written by `make lab` (python -m autograder.commands.lab learner-setup)"
 
 
 # ----------------------------------------------------------------------------------------------- exchange
@@ -102,7 +102,7 @@ def configure_exchange(c, course_root: str | os.PathLike) -> str:
     c.Exchange.root = root
     if source.startswith("course"):
         ensure_private_dir(root)
-        c.ExchangeFactory.release_assignment = "autograder.lab.PrivateReleaseAssignment"
+        c.ExchangeFactory.release_assignment = "autograder.commands.lab.PrivateReleaseAssignment"
     return source
 
 
@@ -144,7 +144,7 @@ def configure_learner(c, course_root: str | os.PathLike, work_dir: str | os.Path
 
     ``assignment_dir`` is the folder's absolute path: nbgrader's Assignment List resolves a relative one against
     the server's current folder, not against the folder it serves."""
-    from autograder import quiet
+    from autograder.integration import quiet
 
     c.CourseDirectory.course_id = COURSE_ID
     root, _source = exchange_location(course_root)
@@ -162,8 +162,8 @@ def write_learner_config(folder: Path, course_root: Path = COURSE_ROOT) -> Path:
                          f"another folder (make lab LAB_DIR=...)")
     path.write_text(
         f"{LEARNER_CONFIG_MARK}; rewritten on every `make lab`.\n"
-        "# nbgrader settings of the learner's side of the course: its id and its exchange (autograder/lab.py).\n"
-        "import os\n\nfrom autograder.lab import configure_learner\n\n"
+        "# nbgrader settings of the learner's side of the course: its id and its exchange (autograder/commands/lab.py).\n"
+        "import os\n\nfrom autograder.commands.lab import configure_learner\n\n"
         f"configure_learner(get_config(), course_root={str(course_root)!r},  # noqa: F821\n"
         "                  work_dir=os.path.dirname(os.path.abspath(__file__)))\n")
     return path
@@ -200,7 +200,7 @@ def publish(course_root: Path = COURSE_ROOT, lessons: list[str] | None = None) -
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m autograder.lab", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m autograder.commands.lab", description=__doc__.splitlines()[0])
     parser.add_argument("--root", default=".", help="course root (default: the current folder)")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("where", help="print the exchange in use and where its location comes from")

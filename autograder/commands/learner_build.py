@@ -1,6 +1,6 @@
 """Build a copy of nnlib for learners' machines in which the graded reference answers cannot be read.
 
-    python -m autograder.learner_build DEST
+    python -m autograder.commands.learner_build DEST
 
 nnlib holds the reference answer to every exercise (the grader compares learners' functions with it), so a
 learner who reads its source can copy the answers. Lessons also *use* nnlib (networks, data, plots, the
@@ -13,7 +13,7 @@ nnlib in the grading environment.
 
 This removes the copy-and-paste path, not a determined reader: bytecode can be disassembled. A learner
 whose answer *calls* a reference scores zero anyway: inside the grading sandbox the references are withheld
-(``autograder.withheld``).
+(``autograder.isolation.withheld``).
 The bytecode matches the Python version that builds it, so build with the learners' Python.
 """
 from __future__ import annotations
@@ -24,7 +24,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from .catalogue import REFERENCES
+from autograder.catalogue import REFERENCES
 
 PACKAGE = Path(__import__("nnlib").__file__).resolve().parent
 

@@ -1,7 +1,7 @@
 """Place a notebook received by hand (e-mail, an LMS, a USB stick) as a learner's submission.
 
-    python -m autograder.handin LESSON LEARNER FILE.ipynb [--time 2027-01-15T22:10]   # one submission
-    python -m autograder.handin --repair LESSON                                        # fix earlier hand-ins
+    python -m autograder.commands.handin LESSON LEARNER FILE.ipynb [--time 2027-01-15T22:10]   # one submission
+    python -m autograder.commands.handin --repair LESSON                                        # fix earlier hand-ins
 
 It writes ``grading/submitted/LEARNER/LESSON/LESSON.ipynb`` (the name nbgrader expects, whatever the file was
 called) with the two files ``nbgrader collect`` writes next to a submission: ``timestamp.txt`` (now, or the
@@ -31,7 +31,7 @@ import stat
 import sys
 from pathlib import Path
 
-from autograder.roster import RosterError, check_learner_id, load_course, parse_due
+from autograder.commands.roster import RosterError, check_learner_id, load_course, parse_due
 
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f %Z"  # nbgrader's Exchange.timestamp_format (parse_utc reads it back)
 
@@ -139,7 +139,7 @@ def repair(root: str | os.PathLike, lesson: str) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m autograder.handin", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m autograder.commands.handin", description=__doc__.splitlines()[0])
     parser.add_argument("--root", default=".", help="course root (default: the current folder)")
     parser.add_argument("--repair", metavar="LESSON", help="add the missing files to LESSON's earlier hand-ins")
     parser.add_argument("--time", help="when it was handed in (ISO, course time zone; default: now)")

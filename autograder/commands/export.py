@@ -1,13 +1,13 @@
 """The grades from the gradebook: a table for the terminal and a CSV under grading/.
 
-    python -m autograder.export [LESSON ...]            # table of learners and scores (all lessons by default)
-    python -m autograder.export LESSON --csv            # also write grading/grades.csv
-    python -m autograder.export --csv grading/week1.csv # the CSV elsewhere under grading/
+    python -m autograder.commands.export [LESSON ...]            # table of learners and scores (all lessons by default)
+    python -m autograder.commands.export LESSON --csv            # also write grading/grades.csv
+    python -m autograder.commands.export --csv grading/week1.csv # the CSV elsewhere under grading/
 
 One row per learner (everyone in the roster, and everyone who submitted) and lesson: the learner, their name,
 the lesson, the score, the maximum, whether they submitted, and whether it was late. A lesson not submitted shows
 "-" as its score and "not submitted" (in the CSV: ``submitted`` = no and an empty ``score``), never a 0; a
-submission that scored 0 shows 0. "late" needs a due date (``python -m autograder.roster due LESSON DATE``).
+submission that scored 0 shows 0. "late" needs a due date (``python -m autograder.commands.roster due LESSON DATE``).
 
 The CSV is written with Python's csv module (names with commas stay one field), and cells a spreadsheet would
 run as a formula (starting with = + - @) are prefixed with a quote. It is written under ``grading/``, which git
@@ -22,7 +22,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.roster import CourseInfo, RosterError, load_course
+from autograder.commands.roster import CourseInfo, RosterError, load_course
 
 
 @dataclass
@@ -127,7 +127,7 @@ def report(root: str | os.PathLike = ".", lessons: list[str] | None = None) -> s
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m autograder.export", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m autograder.commands.export", description=__doc__.splitlines()[0])
     parser.add_argument("lessons", nargs="*", help="lesson ids (default: every lesson in the gradebook)")
     parser.add_argument("--root", default=".", help="course root (default: the current folder)")
     parser.add_argument("--csv", nargs="?", const="", default=None, metavar="FILE",

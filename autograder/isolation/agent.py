@@ -1,7 +1,7 @@
 """The agent: serves the learner's answers to the judge from inside the learner's kernel (untrusted side).
 
-The grader never runs this module in a trusted process: ``autograder.probe.agent_code(path)`` inlines its source
-(and ``autograder.wire``'s) into the code the sandboxed kernel executes in place of a graded test cell, which
+The grader never runs this module in a trusted process: ``autograder.isolation.probe.agent_code(path)`` inlines its source
+(and ``autograder.isolation.wire``'s) into the code the sandboxed kernel executes in place of a graded test cell, which
 ends with ``serve(path, namespace)``. The agent connects to the judge's socket and answers its requests until ``bye``:
 
     bind names              → while this check runs, the names of the earlier exercises this one builds on
@@ -24,7 +24,7 @@ import traceback
 
 import numpy as np
 
-from autograder.wire import (Decoder, Encoder, Scope, WireError, changed_since, contiguous, recv_frame,  # AGENT-INLINE
+from autograder.isolation.wire import (Decoder, Encoder, Scope, WireError, changed_since, contiguous, recv_frame,  # AGENT-INLINE
                              send_frame, snapshot)  # AGENT-INLINE
 
 MESSAGE_LIMIT = 2000
@@ -161,7 +161,7 @@ class _Agent:
 
 
 def _gen_state(rng):
-    from autograder.wire import generator_state  # AGENT-INLINE
+    from autograder.isolation.wire import generator_state  # AGENT-INLINE
     return generator_state(rng)
 
 

@@ -4,7 +4,7 @@
 
 Run it once per course (in the course root) and leave it running. Every interval it:
 1. collects new submissions from the exchange (the course's collect: links, bad ids and plants refused);
-2. grades the learners whose submission is new or changed (``autograder.grade``: sandboxed, parallel, resumable;
+2. grades the learners whose submission is new or changed (``autograder.commands.grade``: sandboxed, parallel, resumable;
    an unchanged submission is never regraded);
 3. generates their feedback and releases it, so the learner's Assignment List ("Fetch Feedback") shows it.
 Every round is logged with a time stamp; a bad submission is logged and never stops the watcher. SIGINT or
@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from .grade import _api, run
+from autograder.commands.grade import _api, run
 
 
 def _stamp() -> str:
@@ -59,16 +59,19 @@ def one_round(root: Path, lessons: list[str], workers: int, reported: set) -> li
     return results
 
 
-def main(argv: list[str] | None = None) -> int:
-    from .catalogue import LESSONS
-
-    parser = argparse.ArgumentParser(prog="python -m autograder watch", description=__doc__.splitlines()[0])
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The command's arguments, on its own parser or on its ``python -m autograder watch`` subparser."""
     parser.add_argument("lessons", nargs="+", help="lesson ids to watch")
     parser.add_argument("--interval", type=float, default=60.0, help="seconds between rounds (default 60)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--root", default=".", help="course root (default: the current folder)")
     parser.add_argument("--rounds", type=int, default=0, help="stop after this many rounds (0: never)")
-    args = parser.parse_args(argv)
+
+
+def command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    """Run ``watch`` with parsed arguments (``parser`` reports usage errors)."""
+    from autograder.catalogue import LESSONS
+
     unknown = [lesson for lesson in args.lessons if lesson not in LESSONS]
     if unknown:
         parser.error(f"unknown lesson(s): {', '.join(unknown)}")
@@ -97,6 +100,12 @@ def main(argv: list[str] | None = None) -> int:
             time.sleep(0.2)
     log("stopped")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m autograder watch", description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    return command(parser.parse_args(argv), parser)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Pictures for lesson 05 (the training loop): finite-difference errors, learning-rate sweeps, live loss curves,
 optimiser paths on a loss surface, training against validation curves, and gradient sizes per layer.
 
-The lesson computes every number in plain sight; these functions only draw them. Like `nnlib.plot`, each
+The lesson computes every number in plain sight; these functions only draw them. Like `nnlib.views.plot`, each
 returns a pyplot-free `matplotlib.figure.Figure` (it shows when it is a cell's last expression) and keeps the
 course's accessibility rules: titles and axis labels on every axes, colours from viridis, and series that
 differ by marker and line style as well as by colour.
@@ -15,7 +15,7 @@ from matplotlib import colormaps
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from nnlib import plot as _plot  # noqa: F401 - importing it lets IPython show pyplot-free Figures as PNG
+from nnlib.views import plot as _plot  # noqa: F401 - importing it lets IPython show pyplot-free Figures as PNG
 
 __all__ = ["plot_step_size_errors", "plot_lr_sweep", "LiveLossCurve", "plot_optimizer_paths",
            "plot_train_val_curves", "plot_gradient_norms"]
@@ -221,7 +221,7 @@ def plot_optimizer_paths(loss_fn, paths: Mapping[str, Sequence], *, xlim=(-2.0, 
     (each panel's title is its label); xlim, ylim: the range shown in every panel.
     Returns the Figure. Raises ValueError for an empty `paths` or a path not of shape (k, 2).
     """
-    from nnlib.plot import plot_loss_surface
+    from nnlib.views.plot import plot_loss_surface
 
     if not paths:
         raise ValueError("plot_optimizer_paths: paths is empty")

@@ -1,15 +1,15 @@
 """The judge: runs the instructor's test cells in a trusted process that no learner code ever touches.
 
-    python -m autograder.judge [SOCKET]    (started by the grader; one serves its notebooks in turn)
+    python -m autograder.isolation.judge [SOCKET]    (started by the grader; one serves its notebooks in turn)
 
 The grader writes one JSON request per line on the judge's stdin: ``{"listen": SOCKET}`` when a new
 notebook's sandbox is made, then for each graded test cell ``{"source": ..., "timeout": ...}``: the
 instructor's original test cell (from the gradebook, never from the submission). The judge then accepts one
 connection on the Unix socket ``SOCKET``, from the agent that the grader starts inside the learner's sandboxed
-kernel (``autograder.agent``), runs the test cell with the learner's answers as *proxies*, and writes one JSON
+kernel (``autograder.isolation.agent``), runs the test cell with the learner's answers as *proxies*, and writes one JSON
 verdict line, ``{"passed": bool, "message": str, "output": str, "seconds": float}``, on stdout.
 
-A proxy (``RemoteFunction``) keeps Python's call semantics over the data-only channel (``autograder.wire``),
+A proxy (``RemoteFunction``) keeps Python's call semantics over the data-only channel (``autograder.isolation.wire``),
 numpy's floating-point error state (``np.errstate``) included:
 calling ``relu(x)`` sends ``x`` as data, the learner's function runs in the sandbox, and the result comes back
 as data. An argument the learner changed in place changes here too; a ``numpy.random.Generator`` advances as
@@ -39,8 +39,8 @@ import traceback
 
 import numpy as np
 
-from . import contract_grading
-from .wire import Decoder, Encoder, Scope, WireError, recv_frame, send_frame
+from autograder import contract_grading
+from autograder.isolation.wire import Decoder, Encoder, Scope, WireError, recv_frame, send_frame
 
 TEST_FILENAME = "<instructor test cell>"
 DEFAULT_TIMEOUT = 20.0
@@ -472,7 +472,7 @@ def describe(error: BaseException, session: "Session | None" = None) -> str:
 
 def references(names) -> dict:
     """{exercise name: nnlib's reference} for the grader's list of names (ValueError for a name not in the catalogue)."""
-    from .catalogue import reference
+    from autograder.catalogue import reference
 
     if type(names) is not list or not all(type(n) is str for n in names):
         raise ValueError("'alone' must be a list of exercise names")

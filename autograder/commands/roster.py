@@ -1,9 +1,9 @@
 """The class list and the due dates, kept in nbgrader's gradebook (grading/gradebook.db).
 
-    python -m autograder.roster import FILE.csv          # learners: a CSV with a header id,name,email
-    python -m autograder.roster due LESSON 2027-01-15T23:59   # a lesson's due date (course time zone, or +01:00)
-    python -m autograder.roster due LESSON --clear        # no due date
-    python -m autograder.roster show                      # the roster and the due dates
+    python -m autograder.commands.roster import FILE.csv          # learners: a CSV with a header id,name,email
+    python -m autograder.commands.roster due LESSON 2027-01-15T23:59   # a lesson's due date (course time zone, or +01:00)
+    python -m autograder.commands.roster due LESSON --clear        # no due date
+    python -m autograder.commands.roster show                      # the roster and the due dates
 
 The CSV needs a column ``id`` (or ``student_id``): the learner's nbgrader id, which is their login name on the
 machine or server they submit from, and the folder name under ``grading/submitted/``. Ids must match
@@ -12,7 +12,7 @@ as a whole with the line numbers, and nothing is imported. ``name`` (split at it
 name) or ``first_name``/``last_name``, and ``email``, are optional. Importing again updates the same learners
 (idempotent); learners absent from the file are left in the gradebook (they may have submissions).
 
-A due date marks later submissions as late in ``python -m autograder.export``; nbgrader's AssignLatePenalties
+A due date marks later submissions as late in ``python -m autograder.commands.export``; nbgrader's AssignLatePenalties
 takes points off only if ``nbgrader_config.py`` chooses a penalty (``c.LateSubmissionPlugin.penalty_method``).
 """
 from __future__ import annotations
@@ -183,7 +183,7 @@ def show(course: CourseInfo) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m autograder.roster", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m autograder.commands.roster", description=__doc__.splitlines()[0])
     parser.add_argument("--root", default=".", help="course root (default: the current folder)")
     sub = parser.add_subparsers(dest="command", required=True)
     imp = sub.add_parser("import", help="add or update learners from a CSV (id,name,email)")

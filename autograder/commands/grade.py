@@ -29,7 +29,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .hygiene import valid_id
+from autograder.integration.hygiene import valid_id
 
 LOCK_RETRIES = 6
 
@@ -276,17 +276,20 @@ def table(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    from .catalogue import LESSONS
-
-    parser = argparse.ArgumentParser(prog="python -m autograder grade", description=__doc__.splitlines()[0])
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The command's arguments, on its own parser or on its ``python -m autograder grade`` subparser."""
     parser.add_argument("lessons", nargs="*", help="lesson ids (or --all)")
     parser.add_argument("--all", action="store_true", help="every lesson of the catalogue")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="worker processes (default: cores)")
     parser.add_argument("--force", action="store_true", help="regrade learners already graded")
     parser.add_argument("--scheduler", help="address of a Dask scheduler to grade on, e.g. tcp://10.0.0.5:8786")
     parser.add_argument("--root", default=".", help="course root (default: the current folder)")
-    args = parser.parse_args(argv)
+
+
+def command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    """Run ``grade`` with parsed arguments (``parser`` reports usage errors)."""
+    from autograder.catalogue import LESSONS
+
     lessons = list(LESSONS) if args.all else args.lessons
     unknown = [lesson for lesson in lessons if lesson not in LESSONS]
     if not lessons or unknown:
@@ -299,3 +302,9 @@ def main(argv: list[str] | None = None) -> int:
     results = run(root, lessons, args.workers, args.force, args.scheduler)
     print(table(results))
     return 0 if all(r.ok for r in results) else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m autograder grade", description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    return command(parser.parse_args(argv), parser)

@@ -1,8 +1,8 @@
 """Pictures for lesson 04 (depth): folded lines, shallow fits, top-activating inputs, feature recipes.
 
-Every function draws on a new pyplot-free `matplotlib.figure.Figure` (see `nnlib.plot`) and returns it;
+Every function draws on a new pyplot-free `matplotlib.figure.Figure` (see `nnlib.views.plot`) and returns it;
 nothing here trains or computes what the lesson teaches: the notebook computes, these functions only draw.
-The figures follow the course's accessibility rules (`nnlib.plot.accessibility_problems`): titles and
+The figures follow the course's accessibility rules (`nnlib.views.plot.accessibility_problems`): titles and
 axis labels everywhere, colour maps readable in greyscale, line styles that differ as well as colours.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ import numpy as np
 from matplotlib import colormaps
 from matplotlib.figure import Figure
 
-from .plot import image_grid  # noqa: F401 - importing nnlib.plot also registers the notebook display
+from .plot import image_grid  # noqa: F401 - importing nnlib.views.plot also registers the notebook display
 
 __all__ = [
     "plot_tent_network",
@@ -245,7 +245,7 @@ def sawtooth_explorer(shallow_fit: Callable, target: Callable, k: int = 3, n_uni
     """Sliders for k (compositions) and n_units (width of a one-hidden-layer network) over the sawtooth.
 
     shallow_fit(x, y, n_units) -> fitted values `(n,)` of a one-hidden-layer network with n_units units;
-    target(x, k) -> the sawtooth `(n,)`. Returns an nnlib.widgets Explorer (display it as a cell's value);
+    target(x, k) -> the sawtooth `(n,)`. Returns an nnlib.views.widgets Explorer (display it as a cell's value);
     its `.error` is the last root-mean-square error.
     """
     import ipywidgets as widgets  # imported here: the rest of this module does not need ipywidgets

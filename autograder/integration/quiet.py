@@ -1,6 +1,6 @@
 """Quiet grading output: silence only the messages known to be harmless, nothing else.
 
-Installed from ``nbgrader_config.py`` (``autograder.quiet.install(course_root)``), so it acts in every nbgrader
+Installed from ``nbgrader_config.py`` (``autograder.integration.quiet.install(course_root)``), so it acts in every nbgrader
 process of the course (autograde, generate_feedback, the formgrader, the Assignment List).
 
 Silenced, each by a precise filter:

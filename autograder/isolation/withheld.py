@@ -15,7 +15,7 @@ import importlib.util
 import shutil
 from pathlib import Path
 
-from .catalogue import REFERENCES
+from autograder.catalogue import REFERENCES
 
 MARK = "withheld"
 _PRELUDE = '''

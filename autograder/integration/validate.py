@@ -1,6 +1,6 @@
 """Validate notebooks the way nbgrader's Validate button does, with an exit code a script can trust.
 
-    python -m autograder.validate NOTEBOOK [NOTEBOOK ...]
+    python -m autograder.integration.validate NOTEBOOK [NOTEBOOK ...]
 
 `nbgrader validate` prints its findings but exits 0 even when a notebook fails, so CI and scripts use
 nbgrader's Python API (``nbgrader.validator.Validator``) here instead: exit status 1 when any notebook has
