@@ -1,11 +1,13 @@
 """What may import what, read from the source with ast (nothing is imported or run).
 
-- nnlib's core (every module of nnlib outside ``views/``, ``checks.py`` and ``security/``) imports none of
-  ``nnlib.views``, ``nnlib.checks``, ``nnlib.security`` and ``autograder``: the reference a learner reads is numpy
+- nnlib's core (every module of nnlib outside ``views/``, ``checks.py``, ``contracts/`` and ``security/``) imports
+  none of ``nnlib.views``, ``nnlib.checks``, ``nnlib.contracts``, ``nnlib.security`` and ``autograder``: the reference a learner reads is numpy
   only, and the pictures, the learner feedback and the attacks sit on top of it.
 - no module of nnlib imports ``autograder``.
-- the grader's isolation engine (``autograder/isolation/``) imports only itself, ``autograder.catalogue`` and
-  ``autograder.integration.hygiene`` (plain file helpers); the nbgrader integration never imports the commands.
+- the grader's isolation engine (``autograder/isolation/``) imports only itself, the two modules at the root that
+  every role shares (``autograder.catalogue``, the exercise table, and ``autograder.contract_grading``, the grade
+  drawn from the contracts) and ``autograder.integration.hygiene`` (plain file helpers); the nbgrader integration
+  never imports the commands.
 """
 from __future__ import annotations
 
@@ -48,20 +50,21 @@ def within(name: str, packages: tuple[str, ...]) -> bool:
 
 
 def core_modules() -> list[Path]:
-    outside = (NNLIB / "views", NNLIB / "security", NNLIB / "checks.py")
+    outside = (NNLIB / "views", NNLIB / "security", NNLIB / "checks.py", NNLIB / "contracts")
     return sorted(p for p in NNLIB.rglob("*.py") if not any(p == o or o in p.parents for o in outside))
 
 
 def test_the_core_is_what_it_should_be():
     names = {module_name(p) for p in core_modules()}
     assert {"nnlib.activations", "nnlib.layers", "nnlib.losses", "nnlib.train", "nnlib._validate"} <= names
-    assert not any(within(n, ("nnlib.views", "nnlib.security", "nnlib.checks")) for n in names), names
+    assert not any(within(n, ("nnlib.views", "nnlib.security", "nnlib.checks", "nnlib.contracts")) for n in names), names
 
 
 @pytest.mark.parametrize("path", core_modules(), ids=lambda p: str(p.relative_to(ROOT)))
 def test_the_core_imports_no_view_check_attack_or_grader(path):
     bad = {m for m in imported_modules(path)
-           if within(m, ("nnlib.views", "nnlib.checks", "nnlib.security", "autograder", "matplotlib", "ipywidgets"))}
+           if within(m, ("nnlib.views", "nnlib.checks", "nnlib.contracts", "nnlib.security", "autograder", "matplotlib",
+                         "ipywidgets"))}
     assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}: the core stays numpy only (see CONTRIBUTING.md)"
 
 
@@ -72,8 +75,9 @@ def test_nnlib_never_imports_the_grader():
 
 
 def test_the_grader_roles_import_only_downwards():
-    allowed = {"isolation": ("autograder.isolation", "autograder.catalogue", "autograder.integration.hygiene"),
-               "integration": ("autograder.integration", "autograder.isolation", "autograder.catalogue")}
+    shared = ("autograder.catalogue", "autograder.contract_grading")
+    allowed = {"isolation": ("autograder.isolation", "autograder.integration.hygiene", *shared),
+               "integration": ("autograder.integration", "autograder.isolation", *shared)}
     for role, ok in allowed.items():
         for path in (AUTOGRADER / role).rglob("*.py"):
             bad = {m for m in imported_modules(path) if within(m, ("autograder",)) and not within(m, ok)}

@@ -39,7 +39,7 @@ import traceback
 
 import numpy as np
 
-from autograder import contract_grading
+import autograder.contract_grading as contract_grading
 from autograder.isolation.wire import Decoder, Encoder, Scope, WireError, recv_frame, send_frame
 
 TEST_FILENAME = "<instructor test cell>"
