@@ -236,19 +236,35 @@ def plot_optimizer_paths(loss_fn, paths: Mapping[str, Sequence], *, xlim=(-2.0, 
 
 
 def plot_train_val_curves(curves: Mapping[str, Sequence[float]], *, marks: Mapping[str, int] | None = None,
-                          title: str = "Training and validation loss", ylabel: str = "cross-entropy") -> Figure:
+                          title: str = "Training and validation loss", ylabel: str = "cross-entropy",
+                          bands: Mapping[str, tuple] | None = None) -> Figure:
     """Loss per epoch for several series (e.g. training and validation), with optional epochs marked.
 
     curves: label -> values per epoch (epoch 1 first; series may differ in length);
-    marks: label -> epoch (counted from 1) to mark with a vertical line, e.g. {"early stopping": 42}.
+    marks: label -> epoch (counted from 1) to mark with a vertical line, e.g. {"early stopping": 42};
+    bands: label of a curve -> (low, high), two sequences as long as that curve, shaded in the curve's colour
+      (e.g. the lowest and highest value over several seeds, around their mean).
     Returns the Figure.
+    Raises: ValueError for a band whose label is not a curve, or whose length differs from the curve's.
     """
+    bands = dict(bands or {})
+    unknown = sorted(set(bands) - set(curves))
+    if unknown:
+        raise ValueError(f"plot_train_val_curves: bands given for {unknown}, which are not curves; "
+                         f"the curves are {list(curves)}")
     fig = Figure(figsize=(7, 4.2), layout="constrained")
     ax = fig.subplots()
     colors = _colors(len(curves))
     for i, (label, values) in enumerate(curves.items()):
         v = np.asarray(values, dtype=np.float64).ravel()
-        ax.plot(np.arange(1, v.size + 1), v, linestyle=_STYLES[i % len(_STYLES)], color=colors[i], label=label)
+        epochs = np.arange(1, v.size + 1)
+        ax.plot(epochs, v, linestyle=_STYLES[i % len(_STYLES)], color=colors[i], label=label)
+        if label in bands:
+            low, high = (np.asarray(b, dtype=np.float64).ravel() for b in bands[label])
+            if low.size != v.size or high.size != v.size:
+                raise ValueError(f"plot_train_val_curves: the band of {label!r} has {low.size} and {high.size} "
+                                 f"values; the curve has {v.size}")
+            ax.fill_between(epochs, low, high, color=colors[i], alpha=0.2, linewidth=0)
     for j, (label, epoch) in enumerate((marks or {}).items()):
         ax.axvline(epoch, color="0.35", linestyle=":" if j % 2 == 0 else "-.", linewidth=1.2, label=label)
     ax.set_title(title)

@@ -67,3 +67,20 @@ def test_train_val_curves_and_gradient_norms_are_accessible():
     assert accessibility_problems(fig) == []
     fig = plot_gradient_norms({"sigmoid": [1e-6, 1e-3, 0.5], "ReLU": [0.8, 1.0, 0.9]})
     assert accessibility_problems(fig) == [] and fig.axes[0].get_yscale() == "log"
+
+
+def test_train_val_curves_shade_a_band_around_a_curve_and_refuse_a_mismatched_one():
+    from matplotlib.collections import PolyCollection
+
+    from nnlib.plot_training import plot_train_val_curves
+
+    curves = {"training": [2.0, 1.0, 0.5], "validation": [2.1, 1.5, 1.7]}
+    fig = plot_train_val_curves(curves, bands={"validation": ([2.0, 1.2, 1.4], [2.2, 1.8, 2.0])})
+    shaded = [c for c in fig.axes[0].collections if isinstance(c, PolyCollection)]
+    assert len(shaded) == 1
+    assert np.isclose(shaded[0].get_paths()[0].vertices[:, 1].max(), 2.2)
+    assert accessibility_problems(fig) == []
+    with pytest.raises(ValueError, match="plot_train_val_curves: bands given for \\['test'\\]"):
+        plot_train_val_curves(curves, bands={"test": ([1, 1, 1], [2, 2, 2])})
+    with pytest.raises(ValueError, match="the band of 'training' has 2 and 3 values; the curve has 3"):
+        plot_train_val_curves(curves, bands={"training": ([1, 1], [2, 2, 2])})
