@@ -72,7 +72,7 @@ def test_train_val_curves_and_gradient_norms_are_accessible():
 def test_train_val_curves_shade_a_band_around_a_curve_and_refuse_a_mismatched_one():
     from matplotlib.collections import PolyCollection
 
-    from nnlib.plot_training import plot_train_val_curves
+    from nnlib.views.training import plot_train_val_curves
 
     curves = {"training": [2.0, 1.0, 0.5], "validation": [2.1, 1.5, 1.7]}
     fig = plot_train_val_curves(curves, bands={"validation": ([2.0, 1.2, 1.4], [2.2, 1.8, 2.0])})
