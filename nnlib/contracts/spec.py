@@ -379,11 +379,11 @@ def verify_call(contract: Contract, func: Callable, args: tuple, kwargs: dict | 
             again = func(*again_args, **again_kwargs)
         except Exception as exc:  # noqa: BLE001
             return fail(REPEATABLE, f"raised {type(exc).__name__} when called again with the same arguments "
-                        f"({contract.rng_arg} in the same state)",
+                        f"(copies of them, {contract.rng_arg} included)",
                         show=False)
         if not _same_value(got, again):
             return fail(REPEATABLE, "gave a different result when called again with the same arguments "
-                        f"({contract.rng_arg} in the same state)",
+                        f"(copies of them, {contract.rng_arg} included)",
                         got=again, want=got)
     return None
 
