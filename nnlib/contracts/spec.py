@@ -26,7 +26,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..checks import CheckFailed, _first_change, _same, _short, describe_call
+from ..checks import CheckFailed, _first_change, _is_layers, _same, _short, describe_call
 
 
 @dataclass(frozen=True)
@@ -318,12 +318,20 @@ def _size(args: tuple, kwargs: dict) -> int:
     return sum(a.size for a in _arrays((args, kwargs)))
 
 
+def _shown(value) -> str:
+    """A result for a message; a network's parameters small enough to show whole are named by their depth too."""
+    text = _short(value)
+    if _is_layers(value) and "layer" not in text:
+        text = f"{len(value)} layer{'s' if len(value) != 1 else ''} (W, b): {text}"
+    return text
+
+
 def _fail(contract: Contract, clause: Clause, text: str, problem: str, got=None, want=None, hint: str = "",
           show: bool = True, args=(), kwargs=None) -> Violation:
     clause = contract._quoted(clause)
     lines = [f"{text} {problem}."]
     if show:
-        lines += [f"  returned: {_short(got)}", f"  expected: {_short(want)}"]
+        lines += [f"  returned: {_shown(got)}", f"  expected: {_shown(want)}"]
     lines.append(f"  the text says: {clause.sentence} [clause: {clause.key}]")
     hint = hint or clause.hint or contract.hint
     if hint:
