@@ -102,16 +102,17 @@ class ScalarFunction:
     """
 
     FORMULAS = {
-        "cubic": "sum(v**3 - 2 v)",
-        "coupled": "sum(Q * v**2) + v.flat[0] * v.flat[-1]",
-        "reads_x": "sum(v**2 * x) + sum(v), x the caller's array",
+        "cubic": "lambda v: np.sum(v ** 3 - 2 * v)",
+        "coupled": "lambda v: np.sum(Q * v ** 2) + v.flat[0] * v.flat[-1]  (Q = np.linspace(-1, 2, x.size)"
+                   ".reshape(x.shape))",
+        "reads_x": "lambda v: np.sum(v ** 2 * x) + np.sum(v)  (x: the x given to numerical_gradient)",
     }
 
     def __init__(self, kind: str, x: np.ndarray):
         self.kind, self.x = kind, x
         self.shape = np.shape(x)
         self.Q = np.linspace(-1.0, 2.0, max(int(np.size(x)), 1)).reshape(self.shape) if np.size(x) else np.zeros(self.shape)
-        self.__name__ = "f"
+        self.__name__ = self.FORMULAS[kind]      # how a message names it: numerical_gradient(lambda v: ..., x)
 
     def __call__(self, v):
         v = np.asarray(v)
@@ -126,7 +127,7 @@ class ScalarFunction:
         return float(np.sum(v ** 2 * np.asarray(self.x, dtype=np.float64)) + np.sum(v))
 
     def __repr__(self) -> str:
-        return f"f(v) = {self.FORMULAS[self.kind]}"
+        return self.FORMULAS[self.kind]
 
 
 def _numerical_gradient(st, hnp):
