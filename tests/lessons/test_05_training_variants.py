@@ -339,6 +339,8 @@ WRONG = {
 RIGHT = {
     "mse": [
         "def mse(pred, target):\n    d = np.ravel(pred - target)\n    return float(d @ d / d.size)\n",
+        # a numpy float64 is a float: the text's "a number" allows it
+        "def mse(pred, target):\n    return np.mean(np.square(np.subtract(pred, target)))\n",
     ],
     "mse_grad": [
         "def mse_grad(pred, target):\n    return (np.asarray(pred, float) - target) * (2.0 / np.size(pred))\n",
