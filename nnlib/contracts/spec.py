@@ -27,7 +27,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..checks import CheckFailed, _first_change, _same, _short, describe_call
+from ..checks import CheckFailed, _first_change, _is_layers, _same, _short, describe_call
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,9 @@ class Contract:
     that is a numpy Generator; None: the exercise is not random). containers: "exact" (a tuple is a tuple)
     or "sequence" (the text allows a tuple or a list). errors: :class:`Raises` cases, checked as given.
     properties: further clauses. max_examples: Hypothesis's budget at grading. hint: the default hint of the
-    values clause (the idea, not the line of code).
+    values clause (the idea, not the line of code). sentences, hints: a clause's own sentence and hint for this
+    exercise, by clause key (``rng_arg`` may name any argument whose same value must give the same result, such
+    as Adam's ``state``: the REPEATABLE clause then says so in the exercise's ``sentences``/``hints``).
     """
 
     name: str
@@ -130,6 +132,7 @@ class Contract:
     compare_values: bool = True
     hint: str = ""
     sentences: dict = field(default_factory=dict)
+    hints: dict = field(default_factory=dict)
 
     def reference_function(self) -> Callable:
         module, attr = self.reference.split(":")
@@ -147,8 +150,8 @@ class Contract:
 
     def _quoted(self, clause: Clause) -> Clause:
         """The clause with this exercise's own sentence where the declaration gives one."""
-        sentence = self.sentences.get(clause.key)
-        return Clause(clause.key, sentence, clause.hint) if sentence else clause
+        sentence = self.sentences.get(clause.key) or clause.sentence
+        return Clause(clause.key, sentence, self.hints.get(clause.key, clause.hint))
 
 
 @dataclass
@@ -173,6 +176,15 @@ def _arrays(value):
     elif type(value) is dict:
         for item in value.values():
             yield from _arrays(item)
+
+
+def _same_value(a, b) -> bool:
+    """nnlib.checks._same, also inside dicts (Adam's state: a dict of lists of arrays)."""
+    if type(a) is dict and type(b) is dict:
+        return set(a) == set(b) and all(_same_value(a[k], b[k]) for k in a)
+    if type(a) in (tuple, list) and type(b) is type(a):
+        return len(a) == len(b) and all(_same_value(x, y) for x, y in zip(a, b))
+    return _same(a, b)
 
 
 def _copy_args(args: tuple, kwargs: dict):
@@ -200,6 +212,13 @@ def _type_problem(got, want, containers: str, path: str = "") -> str | None:
     if type(want) is dict:
         if type(got) is not dict:
             return f"returned a {type(got).__name__}{where}; the text asks for a dict"
+        if set(got) != set(want):
+            return f"returned a dict{where} with the keys {sorted(map(str, got))}; the text asks for " \
+                   f"{sorted(map(str, want))}"
+        for key in want:
+            problem = _type_problem(got[key], want[key], containers, f"{path}[{key!r}]")
+            if problem:
+                return problem
         return None
     if type(want) is bool:
         return None if type(got) is bool else f"returned a {type(got).__name__}{where}; the text asks for a bool " \
@@ -227,6 +246,11 @@ def _dtype_problem(got, want, path: str = "") -> str | None:
             problem = _dtype_problem(g, w, f"{path}[{i}]")
             if problem:
                 return problem
+    elif type(want) is dict and type(got) is dict:
+        for key in want:
+            problem = _dtype_problem(got.get(key), want[key], f"{path}[{key!r}]")
+            if problem:
+                return problem
     return None
 
 
@@ -238,6 +262,11 @@ def _shape_problem(got, want, path: str = "") -> str | None:
     elif type(want) in (tuple, list) and type(got) in (tuple, list):
         for i, (g, w) in enumerate(zip(got, want)):
             problem = _shape_problem(g, w, f"{path}[{i}]")
+            if problem:
+                return problem
+    elif type(want) is dict and type(got) is dict:
+        for key in want:
+            problem = _shape_problem(got.get(key), want[key], f"{path}[{key!r}]")
             if problem:
                 return problem
     return None
@@ -252,6 +281,12 @@ def _value_problem(got, want, rtol: float, atol: float, scale: str, path: str = 
                 return problem
         return None
     if type(want) is dict:
+        if type(got) is dict and set(got) == set(want):     # a dict of results (Adam's state): entry by entry
+            for key in want:
+                problem = _value_problem(got[key], want[key], rtol, atol, scale, f"{path}[{key!r}]")
+                if problem:
+                    return problem
+            return None
         return None if _same(got, want) else f"returned a different dict{where}"
     if isinstance(want, (str, bool)) or want is None:
         return None if got == want else f"returned {_short(got)}{where}"
@@ -296,16 +331,25 @@ def _size(args: tuple, kwargs: dict) -> int:
 _DRAWN = object()   # the reference's result is one draw of a random procedure: no "expected" value to show
 
 
+def _shown(value) -> str:
+    """A result for a message; a network's parameters small enough to show whole are named by their depth too."""
+    text = _short(value)
+    if _is_layers(value) and "layer" not in text:
+        text = f"{len(value)} layer{'s' if len(value) != 1 else ''} (W, b): {text}"
+    return text
+
+
 def _fail(contract: Contract, clause: Clause, text: str, problem: str, got=None, want=None, hint: str = "",
           show: bool = True, args=(), kwargs=None) -> Violation:
     clause = contract._quoted(clause)
     lines = [f"{text} {problem}."]
     if show:
-        lines.append(f"  returned: {_short(got)}")
+        lines.append(f"  returned: {_shown(got)}")
         if want is not _DRAWN:
-            lines.append(f"  expected: {_short(want)}")
+            lines.append(f"  expected: {_shown(want)}")
     lines.append(f"  expected, as the text says: {clause.sentence} [clause: {clause.key}]")
-    hint = hint or (contract.hint if clause.key == "values" and contract.hint else clause.hint) or contract.hint
+    own = clause.key in contract.hints or not (clause.key == "values" and contract.hint)
+    hint = hint or (clause.hint if own else contract.hint) or contract.hint
     if hint:
         lines.append(f"  hint: {hint}")
     return Violation(clause, text, "\n".join(lines), _size(args, kwargs or {}))
@@ -333,7 +377,7 @@ def verify_call(contract: Contract, func: Callable, args: tuple, kwargs: dict | 
                                     *((f"{k}=", before_kwargs[k], mine_kwargs[k]) for k in kwargs)]:
             if isinstance(after, np.random.Generator) or callable(after):
                 continue
-            if not _same(before, after):
+            if not _same_value(before, after):
                 where, old, new = _first_change(before, after, name) or (name, before, after)
                 return fail(UNCHANGED, f"changed its input {where} in place (before: {_short(old, 120)}; after: "
                             f"{_short(new, 120)})", show=False)
@@ -363,10 +407,12 @@ def verify_call(contract: Contract, func: Callable, args: tuple, kwargs: dict | 
         try:
             again = func(*again_args, **again_kwargs)
         except Exception as exc:  # noqa: BLE001
-            return fail(REPEATABLE, f"raised {type(exc).__name__} when called again with the same rng state",
+            return fail(REPEATABLE, f"raised {type(exc).__name__} when called again with the same arguments "
+                        f"(copies of them, {contract.rng_arg} included)",
                         show=False)
-        if not _same(got, again):
-            return fail(REPEATABLE, "gave a different result when called again with an rng in the same state",
+        if not _same_value(got, again):
+            return fail(REPEATABLE, "gave a different result when called again with the same arguments "
+                        f"(copies of them, {contract.rng_arg} included)",
                         got=again, want=got)
     return None
 

@@ -67,6 +67,11 @@ WRONG = {
         "    for _ in range(k):\n"
         "        y = mlp_forward(y, tent_params(), relu)\n"
         "    return y[:, 0]\n",
+        # the tent folded into the caller's x, in place
+        "def sawtooth(x, k):\n"
+        "    for _ in range(k):\n"
+        "        np.minimum(2 * x, 2 - 2 * x, out=x)\n"
+        "    return x.copy()\n",
     ],
     "count_linear_pieces": [
         # counts kinks, forgets the + 1
@@ -97,6 +102,25 @@ WRONG = {
         "    changed = np.abs(np.diff(s)) > 1e-6 * np.max(np.abs(s))\n"
         "    starts = changed & ~np.concatenate([[False], changed[:-1]])\n"
         "    return int(starts.sum()) + 1\n",
+        # issue 21: an absolute tolerance of the text's size, 1e-6: right for slopes near 1, but float noise in y
+        # scaled by 1e10 counts as kinks, and the kinks of y scaled by 1e-7 vanish
+        "def count_linear_pieces(y, x):\n"
+        "    s = np.diff(y) / np.diff(x)\n"
+        "    changed = np.abs(np.diff(s)) > 1e-6\n"
+        "    starts = changed & ~np.concatenate([[False], changed[:-1]])\n"
+        "    return int(starts.sum()) + 1\n",
+        # issue 21: the scale taken with max instead of max(abs): for a decreasing y the tolerance is negative
+        # and every segment counts as a kink
+        "def count_linear_pieces(y, x):\n"
+        "    s = np.diff(y) / np.diff(x)\n"
+        "    changed = np.abs(np.diff(s)) > 1e-6 * np.max(s)\n"
+        "    starts = changed & ~np.concatenate([[False], changed[:-1]])\n"
+        "    return int(starts.sum()) + 1\n",
+        # right count, returned as a numpy integer: the text asks for a Python int
+        "def count_linear_pieces(y, x):\n"
+        "    s = np.diff(y) / np.diff(x)\n"
+        "    changed = np.abs(np.diff(s)) > 1e-6 * np.max(np.abs(s))\n"
+        "    return np.sum(changed & ~np.concatenate([[False], changed[:-1]])) + 1\n",
     ],
     "layer_activations": [
         # applies the ReLU to the logits too
@@ -137,6 +161,13 @@ WRONG = {
         "    (W1, b1), (W2, b2) = params[0], params[-1]\n"
         "    A1 = relu(X @ W1 + b1)\n"
         "    return [A1, A1 @ W2 + b2]\n",
+        # the right arrays in a tuple: the text asks for a list
+        "def layer_activations(X, params):\n"
+        "    out, A = [], np.asarray(X, dtype=float)\n"
+        "    for i, (W, b) in enumerate(params):\n"
+        "        A = A @ W + b if i == len(params) - 1 else np.maximum(A @ W + b, 0.0)\n"
+        "        out.append(A)\n"
+        "    return tuple(out)\n",
     ],
     "top_activating": [
         # smallest first
@@ -160,6 +191,12 @@ WRONG = {
         "    order = np.argsort(-col, kind='stable')[:k]\n"
         "    col.sort()\n"
         "    return order\n",
+        # issue 21: the k largest by argpartition, never sorted: "largest first" only by chance (on small inputs)
+        "def top_activating(acts, unit, k):\n"
+        "    return np.argpartition(-acts[:, unit], k - 1)[:k]\n",
+        # the right indices as floats
+        "def top_activating(acts, unit, k):\n"
+        "    return np.argsort(-acts[:, unit])[:k].astype(float)\n",
     ],
 }
 

@@ -12,18 +12,19 @@ from tests.support.lesson_grading import (  # noqa: F401 - the shared tests, run
 
 LESSON = "05-training"
 
-# A training loop written from scratch, differently from the solution: He-uniform initial weights, an index
-# array shuffled in place, the whole network in lists of W and b, and its own softmax. The fields let the
-# wrong variants below change one line each. (Forgetting the ReLU gate in the backward pass is not among them:
-# that wrong gradient still trains a network to 95 % on digits; the checks of relu_backward catch it.)
+# A training loop written from scratch, differently from the solution: He weights from rng.standard_normal, an
+# index array reshuffled by rng.shuffle (the same draws as rng.permutation(n)), the whole network in lists of W and
+# b, and its own softmax. The fields let the wrong variants below change one line each. (Forgetting the ReLU gate in
+# the backward pass is not among them: that wrong gradient still trains a network to 95 % on digits, and the exact
+# comparison of the contract sees it only where a ReLU's input is exactly 0; the checks of relu_backward catch it.)
 _TRAIN_TEMPLATE = '''
 def train(X, y, hidden_sizes, rng, *, epochs=40, lr=0.1, batch_size=32):
     sizes = [X.shape[1], *hidden_sizes, int(y.max()) + 1]
-    Ws = [rng.uniform(-1.0, 1.0, size=(a, c)) * np.sqrt(6.0 / a) for a, c in zip(sizes, sizes[1:])]
+    Ws = [{init} for a, c in zip(sizes, sizes[1:])]
     bs = [np.zeros(c) for c in sizes[1:]]
-    order = np.arange(len(X))
+    {before}
     for _ in range(epochs):
-        rng.shuffle(order)
+        {shuffle}
         for s in range({batch_starts}):
             rows = order[s:s + batch_size]
             acts = [X[rows]]
@@ -41,11 +42,13 @@ def train(X, y, hidden_sizes, rng, *, epochs=40, lr=0.1, batch_size=32):
                     g = {gate}
                 if {trained}:
                     Ws[l] = Ws[l] {update} lr * gW
-                    bs[l] = bs[l] {update} lr * gb
+                    bs[l] = {bias_update}
     return list(zip(Ws, bs))
 '''
-_RIGHT_SETTINGS = dict(batch_starts="0, len(X), batch_size", gate="(g @ Ws[l].T) * (acts[l] > 0)",
-                       update="-", trained="True", scale="g /= len(rows)")
+_RIGHT_SETTINGS = dict(init="rng.standard_normal((a, c)) * np.sqrt(2.0 / a)", before="pass",
+                       shuffle="order = np.arange(len(X)); rng.shuffle(order)",
+                       batch_starts="0, len(X), batch_size", gate="(g @ Ws[l].T) * (acts[l] > 0)",
+                       update="-", trained="True", scale="g /= len(rows)", bias_update="bs[l] - lr * gb")
 
 
 def _train_variant(**changes):
@@ -93,12 +96,18 @@ WRONG = {
         "def mse(pred, target):\n    return float(np.sum((pred - target) ** 2))\n",              # sum, not mean
         "def mse(pred, target):\n    return float(np.sum((pred - target) ** 2) / len(pred))\n",  # divides by rows
         "def mse(pred, target):\n    return float(np.mean(np.abs(pred - target)))\n",            # absolute error
+        # the right mean, returned as a float32 number: the text asks for a float (float64)
+        "def mse(pred, target):\n    return np.float32(np.mean((pred - target) ** 2))\n",
     ],
     "mse_grad": [
         "def mse_grad(pred, target):\n    return 2.0 * (pred - target)\n",                       # forgets 1/N
         "def mse_grad(pred, target):\n    return 2.0 * (pred - target) / len(pred)\n",           # N = rows
         "def mse_grad(pred, target):\n    return 2.0 * (target - pred) / pred.size\n",           # wrong sign
         "def mse_grad(pred, target):\n    return (pred - target) / pred.size\n",                 # forgets the 2
+        # the right values as float32: the text asks for float64
+        "def mse_grad(pred, target):\n    return (2.0 * (pred - target) / pred.size).astype(np.float32)\n",
+        # the right values, but the difference is taken in the caller's pred (pred -= target)
+        "def mse_grad(pred, target):\n    pred -= target\n    return 2.0 * pred / pred.size\n",
     ],
     "cross_entropy": [
         # softmax first, log second: overflows for logits of 1000
@@ -145,6 +154,13 @@ WRONG = {
         "    p = e / e.sum(axis=1, keepdims=True)\n"
         "    p[np.arange(len(y)), y] -= 1.0\n"
         "    return p / len(y)\n",
+        # stable and right, but computed in the caller's logits (shifted and exponentiated in place)
+        "def cross_entropy_grad(logits, y):\n"
+        "    logits -= logits.max(axis=1, keepdims=True)\n"
+        "    np.exp(logits, out=logits)\n"
+        "    logits /= logits.sum(axis=1, keepdims=True)\n"
+        "    logits[np.arange(len(y)), y] -= 1.0\n"
+        "    return logits / len(y)\n",
     ],
     "binary_cross_entropy": [
         # the textbook formula on sigmoid probabilities: log(0) = -inf for confident answers
@@ -186,11 +202,19 @@ WRONG = {
         "def dense_backward(dZ, X, W):\n    return dZ @ W.T, X.T @ dZ, dZ.sum(axis=1)\n",
         # dZ transposed inside dW: same numbers as X.T @ dZ only when dZ is symmetric
         "def dense_backward(dZ, X, W):\n    return dZ @ W.T, X.T @ dZ.T, dZ.sum(axis=0)\n",
+        # db kept as a row (1, d_out): the text asks for (d_out,)
+        "def dense_backward(dZ, X, W):\n    return dZ @ W.T, X.T @ dZ, dZ.sum(axis=0, keepdims=True)\n",
     ],
     "relu_backward": [
         "def relu_backward(dA, Z):\n    return np.where(dA > 0, dA, 0.0)\n",                      # gates on dA
         "def relu_backward(dA, Z):\n    return np.where(Z >= 0, dA, 0.0)\n",                      # lets Z = 0 through
         "def relu_backward(dA, Z):\n    return dA * np.maximum(Z, 0.0)\n",                        # multiplies by relu(Z)
+        # the right gate, but dA itself comes back when every unit is active: not a new array
+        "def relu_backward(dA, Z):\n    return dA if np.all(Z > 0) else np.where(Z > 0, dA, 0.0)\n",
+        # the right gate, written into the caller's dA
+        "def relu_backward(dA, Z):\n    dA[Z <= 0] = 0.0\n    return dA\n",
+        # gates on Z > 0 as float32
+        "def relu_backward(dA, Z):\n    return (dA * (Z > 0)).astype(np.float32)\n",
     ],
     "numerical_gradient": [
         # forward differences
@@ -234,6 +258,30 @@ WRONG = {
         "        fm = f(xw)\n"
         "        gf[i] = (fp - fm) / (2 * eps)\n"
         "    return g\n",
+        # nudges the caller's x in place and "puts it back" with arithmetic: x + eps - 2 eps + eps is not always x
+        "def numerical_gradient(f, x, eps=1e-6):\n"
+        "    g = np.zeros(x.shape)\n"
+        "    for i in np.ndindex(x.shape):\n"
+        "        x[i] += eps\n"
+        "        fp = f(x)\n"
+        "        x[i] -= 2 * eps\n"
+        "        fm = f(x)\n"
+        "        x[i] += eps\n"
+        "        g[i] = (fp - fm) / (2 * eps)\n"
+        "    return g\n",
+        # calls f with the flattened copy: f must be called with arrays shaped like x
+        "def numerical_gradient(f, x, eps=1e-6):\n"
+        "    flat = np.array(x, dtype=float).reshape(-1)\n"
+        "    g = np.zeros(flat.size)\n"
+        "    for i in range(flat.size):\n"
+        "        old = flat[i]\n"
+        "        flat[i] = old + eps\n"
+        "        fp = f(flat)\n"
+        "        flat[i] = old - eps\n"
+        "        fm = f(flat)\n"
+        "        flat[i] = old\n"
+        "        g[i] = (fp - fm) / (2 * eps)\n"
+        "    return g.reshape(np.shape(x))\n",
     ],
     "sgd_step": [
         "def sgd_step(params, grads, lr):\n"                                                     # climbs the loss
@@ -253,18 +301,46 @@ WRONG = {
         # updates the caller's state in place (the moments written back into the old dict)
         _adam_variant(store='state["m"][:] = ms; state["v"][:] = vs; state["t"] = t'),
         _adam_variant(c1="(1 - beta1 ** (t - 1) + 1e-12)", c2="(1 - beta2 ** (t - 1) + 1e-12)"),  # t from 0
+        # a mutable default argument keeps the optimiser's memory between calls: a new training (state None) or a
+        # retried step (an old state) continues from the last call's moments
+        "def adam_step(params, grads, state, lr, beta1=0.9, beta2=0.999, eps=1e-8, memory={}):\n"
+        "    if not memory:\n"
+        "        memory.update(t=0, m=[[np.zeros(np.shape(a)) for a in pair] for pair in params],\n"
+        "                      v=[[np.zeros(np.shape(a)) for a in pair] for pair in params])\n"
+        "    memory['t'] += 1\n"
+        "    t, out = memory['t'], []\n"
+        "    for layer, (pair, gpair) in enumerate(zip(params, grads)):\n"
+        "        new = []\n"
+        "        for k, (p, g) in enumerate(zip(pair, gpair)):\n"
+        "            m = memory['m'][layer][k] = beta1 * memory['m'][layer][k] + (1 - beta1) * g\n"
+        "            v = memory['v'][layer][k] = beta2 * memory['v'][layer][k] + (1 - beta2) * g * g\n"
+        "            new.append(p - lr * (m / (1 - beta1 ** t)) / (np.sqrt(v / (1 - beta2 ** t)) + eps))\n"
+        "        out.append(tuple(new))\n"
+        "    state = {'t': t, 'm': [tuple(a.copy() for a in p) for p in memory['m']],\n"
+        "             'v': [tuple(a.copy() for a in p) for p in memory['v']]}\n"
+        "    return out, state\n",
     ],
     "train": [
         _train_variant(update="+"),                                    # gradient ascent
         _train_variant(batch_starts="1"),                              # one minibatch per epoch only
         _train_variant(scale="pass"),                                  # a summed loss: steps n times too big
         _train_variant(trained="l == len(Ws) - 1"),                    # trains only the output layer
+        # The numbered steps of the text, each broken alone (issue 21): all of these still reach 95 % on digits.
+        _train_variant(init="rng.standard_normal((a, c)) * np.sqrt(2.0 / (a + c))"),  # Xavier, not He
+        _train_variant(init="rng.uniform(-1.0, 1.0, size=(a, c)) * np.sqrt(6.0 / a)"),  # He-uniform: not normal
+        _train_variant(shuffle="order = np.arange(len(X))"),               # never shuffles
+        _train_variant(before="order = rng.permutation(len(X))", shuffle="pass"),   # shuffles once, not per epoch
+        _train_variant(shuffle="order = np.random.permutation(len(X))"),   # shuffles with numpy's global rng
+        _train_variant(batch_starts="0, len(X) - batch_size + 1, batch_size"),  # drops the last, smaller minibatch
+        _train_variant(bias_update="bs[l]"),                               # never updates the biases
     ],
 }
 
 RIGHT = {
     "mse": [
         "def mse(pred, target):\n    d = np.ravel(pred - target)\n    return float(d @ d / d.size)\n",
+        # a numpy float64 is a float: the text's "a number" allows it
+        "def mse(pred, target):\n    return np.mean(np.square(np.subtract(pred, target)))\n",
     ],
     "mse_grad": [
         "def mse_grad(pred, target):\n    return (np.asarray(pred, float) - target) * (2.0 / np.size(pred))\n",
@@ -329,7 +405,7 @@ RIGHT = {
         "    params = [init_dense(a, c, rng, 'he') for a, c in zip(sizes[:-1], sizes[1:])]\n"
         "    for epoch in range(epochs):\n"
         "        perm = rng.permutation(len(X))\n"
-        "        for batch in np.array_split(perm, int(np.ceil(len(X) / batch_size))):\n"
+        "        for batch in (perm[i:i + batch_size] for i in range(0, len(perm), batch_size)):\n"
         "            cache = {'A0': X[batch]}\n"
         "            A = X[batch]\n"
         "            for l, (W, b) in enumerate(params, start=1):\n"
