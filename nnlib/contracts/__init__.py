@@ -6,10 +6,10 @@ made from these declarations; CONTRIBUTING.md tells a course author how to write
 """
 from __future__ import annotations
 
-from . import lesson02
+from . import lesson00, lesson01, lesson02, lesson03
 from .spec import Clause, Contract, Property, Raises, Violation, call, verify_call, verify_errors
 
-CONTRACTS: dict[str, Contract] = {c.name: c for module in (lesson02,) for c in module.CONTRACTS}
+CONTRACTS: dict[str, Contract] = {c.name: c for module in (lesson00, lesson01, lesson02, lesson03) for c in module.CONTRACTS}
 
 
 def contract(name: str) -> Contract:
