@@ -27,6 +27,7 @@ CONTRACTS = [
                  call(np.array([[1e8, -1e-8, 0.5]]), np.array([[1.0, 1e-8, -0.5]]))),
         rtol=0.0, scale="element",
         sentences={"type": "Returns: a number, or a new array of that shape",
+                   "dtype": "Return a + b (of float64 inputs: float64)",
                    "shape": "numpy arrays of the same shape (n,) or (n, d)",
                    "values": "Return a + b",
                    "new": "a new array of that shape (never a or b itself, even when the other one is all zeros)",
