@@ -168,7 +168,7 @@ def _zero_bias(args, kwargs, got, want):
 
 def _unknown(scheme: str) -> Raises:
     return Raises((3, 2, np.random.default_rng(0), scheme), {}, ValueError, (scheme,),
-                  Clause("errors", "an unknown scheme raises ValueError naming it",
+                  Clause("errors", "any scheme other than 'he' and 'xavier' must raise ValueError naming it",
                          "check scheme against 'he' and 'xavier' and raise ValueError(f\"unknown scheme {scheme!r}\") "
                          "for anything else: never fall back to one of them silently."))
 

@@ -216,6 +216,8 @@ RIGHT = {
         "    return W, np.zeros(d_out)\n",
         # a flat draw reshaped, the standard deviation computed separately
         "def init_dense(d_in, d_out, rng, scheme='he'):\n"
+        "    if scheme not in ('he', 'xavier'):\n"
+        "        raise ValueError('init_dense: scheme must be he or xavier, not ' + repr(scheme))\n"
         "    std = np.sqrt(2.0 / d_in) if scheme == 'he' else np.sqrt(2.0 / (d_in + d_out))\n"
         "    W = std * rng.normal(size=d_in * d_out).reshape(d_in, d_out)\n"
         "    return W, np.zeros(d_out, dtype=np.float64)\n",
