@@ -104,6 +104,13 @@ RIGHT = {
         "    if x.ndim == 1:\n"
         "        return float(sum(xi * wi for xi, wi in zip(x, w)) + b)\n"
         "    return np.array([sum(xi * wi for xi, wi in zip(row, w)) + b for row in x])\n",
+        # exactly rounded sums: the most different order of additions from x @ w
+        "def weighted_sum(x, w, b):\n"
+        "    import math\n"
+        "    x = np.asarray(x, dtype=float)\n"
+        "    if x.ndim == 1:\n"
+        "        return math.fsum([*(x * w), b])\n"
+        "    return np.array([math.fsum([*(row * w), b]) for row in x])\n",
     ],
     "neuron": [
         "def neuron(x, w, b, activation):\n    return activation(np.dot(x, w) + b)\n",
