@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -106,7 +107,13 @@ def grade(name: str, func, max_examples: int | None = None, when=None, errors: b
             found.append(violation)
             raise _Broken(violation.clause.key)
 
-    with np.errstate(all="ignore"):
+    # Hypothesis keeps a cache of the constants it finds in local modules under its home directory, by default
+    # ./.hypothesis in the working directory (the course's folder, when the judge grades): grading must write
+    # nothing there, so the home is a temporary directory for the time of the grade, removed with it.
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    with tempfile.TemporaryDirectory(prefix="contract-grading-") as home, np.errstate(all="ignore"):
+        set_hypothesis_home_dir(home)
         try:
             holds()
         except _Broken:
@@ -114,6 +121,8 @@ def grade(name: str, func, max_examples: int | None = None, when=None, errors: b
         except Flaky:
             if not found:
                 raise
+        finally:
+            set_hypothesis_home_dir(None)
     if found:
         # Hypothesis replays the smallest failing call last; that is the one to show.
         raise CheckFailed(found[-1].message)
