@@ -16,9 +16,11 @@ instructor running a solution notebook) a fixed seed is used.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -106,7 +108,14 @@ def grade(name: str, func, max_examples: int | None = None, when=None, errors: b
             found.append(violation)
             raise _Broken(violation.clause.key)
 
-    with np.errstate(all="ignore"):
+    # Hypothesis keeps a cache of the constants it finds in local modules under its home directory, by default
+    # ./.hypothesis in the working directory (the course's folder, when the judge grades): grading must write
+    # nothing there, so the home is a temporary directory for the time of the grade, removed with it.
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    with tempfile.TemporaryDirectory(prefix="contract-grading-") as home, np.errstate(all="ignore"), \
+            _no_local_constants():
+        set_hypothesis_home_dir(home)
         try:
             holds()
         except _Broken:
@@ -114,10 +123,41 @@ def grade(name: str, func, max_examples: int | None = None, when=None, errors: b
         except Flaky:
             if not found:
                 raise
+        finally:
+            set_hypothesis_home_dir(None)
     if found:
         # Hypothesis replays the smallest failing call last; that is the one to show.
         raise CheckFailed(found[-1].message)
     _visible_only(spec, func, when)     # the instant check's calls count at grading too
+
+
+@contextlib.contextmanager
+def _no_local_constants():
+    """Hypothesis mixes into its draws the constants it finds in the source of the modules loaded so far. In the
+    judge that set depends on which notebooks the process graded before, so the same submission could be drawn
+    other calls by another judge. While a contract is graded, the pool of local constants is empty (the global
+    one, and the seed, decide alone)."""
+    try:
+        from hypothesis.internal.conjecture import providers
+        from hypothesis.internal.constants_ast import Constants
+    except ImportError:      # another Hypothesis layout: nothing to switch off
+        yield
+        return
+    saved = getattr(providers, "_get_local_constants", None)
+    cache = getattr(providers, "CONSTANTS_CACHE", None)
+    saved_cache = dict(cache) if isinstance(cache, dict) else None
+    if saved is not None:
+        providers._get_local_constants = lambda: Constants()
+    if saved_cache is not None:
+        cache.clear()
+    try:
+        yield
+    finally:
+        if saved is not None:
+            providers._get_local_constants = saved
+        if saved_cache is not None:
+            cache.clear()
+            cache.update(saved_cache)
 
 
 def _visible_only(spec, func, when) -> None:

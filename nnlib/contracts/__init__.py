@@ -6,11 +6,11 @@ made from these declarations; CONTRIBUTING.md tells a course author how to write
 """
 from __future__ import annotations
 
-from . import lesson02, lesson04, lesson05, lesson06
+from . import lesson00, lesson01, lesson02, lesson03, lesson04, lesson05, lesson06
 from .spec import Clause, Contract, Property, Raises, Violation, call, verify_call, verify_errors
 
-CONTRACTS: dict[str, Contract] = {c.name: c for module in (lesson02, lesson04, lesson05, lesson06)
-                                  for c in module.CONTRACTS}
+_LESSONS = (lesson00, lesson01, lesson02, lesson03, lesson04, lesson05, lesson06)
+CONTRACTS: dict[str, Contract] = {c.name: c for module in _LESSONS for c in module.CONTRACTS}
 
 
 def contract(name: str) -> Contract:

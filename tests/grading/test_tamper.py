@@ -32,8 +32,10 @@ np.abs = lambda x: np.zeros(np.shape(x))  # every difference now looks like zero
     # rebinding the course's own check helpers in the kernel
     "rebinds-checks": WRONG + """
 import nnlib.checks
-for _name in ("expect_close", "expect_equal", "compare_with_reference", "expect_true"):
+for _name in ("expect_close", "expect_equal", "compare_with_reference", "expect_true", "check_examples"):
     setattr(nnlib.checks, _name, lambda *a, **k: None)
+import autograder.contract_grading
+autograder.contract_grading.grade = lambda *a, **k: None
 """,
     # silencing IPython's error display: no traceback, and a handler that swallows every exception
     "silences-errors": WRONG + """

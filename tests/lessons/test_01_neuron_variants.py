@@ -18,6 +18,10 @@ WRONG = {
         "def weighted_sum(x, w, b):\n    return (x @ w) * b\n",
         # adds the bias to every input before weighting
         "def weighted_sum(x, w, b):\n    return (x + b) @ w\n",
+        # float32 results ("a number": float64 like its inputs)
+        "def weighted_sum(x, w, b):\n    return (x @ w + b).astype(np.float32)\n",
+        # multiplies the weights into the caller's x ("leaves its inputs unchanged")
+        "def weighted_sum(x, w, b):\n    x *= w\n    return x.sum(axis=-1) + b\n",
     ],
     "neuron": [
         # activation applied to the inputs instead of the sum
@@ -26,6 +30,8 @@ WRONG = {
         "def neuron(x, w, b, activation):\n    return activation(x @ w) + b\n",
         # ignores the activation it was given (always a step)
         "def neuron(x, w, b, activation):\n    return (x @ w + b > 0).astype(float)\n",
+        # an array of one value for one sample ("a number for one sample")
+        "def neuron(x, w, b, activation):\n    return np.atleast_1d(activation(x @ w + b))\n",
     ],
     "AND_PARAMS": [
         # that is OR
@@ -79,6 +85,13 @@ WRONG = {
         # answers with a number, not a bool
         "def is_linearly_separable(X, y):\n"
         "    return 0 if list(np.asarray(y)) in ([0, 1, 1, 0], [1, 0, 0, 1]) else 1\n",
+        # a right search returning a numpy bool ("a Python bool")
+        "def is_linearly_separable(X, y):\n"
+        "    g = np.linspace(-3, 3, 25)\n"
+        "    W1, W2, B = np.meshgrid(g, g, g, indexing='ij')\n"
+        "    P = np.stack([W1.ravel(), W2.ravel()])\n"
+        "    fires = np.asarray(X, dtype=float) @ P + B.ravel() > 0\n"
+        "    return (fires == (np.asarray(y) == 1)[:, None]).all(axis=0).any()\n",
     ],
 }
 
@@ -91,6 +104,13 @@ RIGHT = {
         "    if x.ndim == 1:\n"
         "        return float(sum(xi * wi for xi, wi in zip(x, w)) + b)\n"
         "    return np.array([sum(xi * wi for xi, wi in zip(row, w)) + b for row in x])\n",
+        # exactly rounded sums: the most different order of additions from x @ w
+        "def weighted_sum(x, w, b):\n"
+        "    import math\n"
+        "    x = np.asarray(x, dtype=float)\n"
+        "    if x.ndim == 1:\n"
+        "        return math.fsum([*(x * w), b])\n"
+        "    return np.array([math.fsum([*(row * w), b]) for row in x])\n",
     ],
     "neuron": [
         "def neuron(x, w, b, activation):\n    return activation(np.dot(x, w) + b)\n",
@@ -101,10 +121,14 @@ RIGHT = {
         "AND_PARAMS = (np.array([0.3, 0.7]), -0.9)\n",
         "AND_PARAMS = (np.array([1.0, 1.0]), np.float64(-1.999))\n",
         "AND_PARAMS = [np.array([10.0, 10.0]), np.array(-15.0)]\n",
+        # the text asks only for sums != 0: a margin of 1e-10 is a margin
+        "AND_PARAMS = (np.array([1., 1.]), -1.0000000001)\n",
+        "AND_PARAMS = (np.array([1.0, 1.0]), -1.9999999999)\n",
     ],
     "OR_PARAMS": [
         "OR_PARAMS = ([5, 5], -1)\n",
         "OR_PARAMS = (np.array([0.5, 2.0]), -0.25)\n",
+        "OR_PARAMS = (np.array([1.0, 1.0]), -1e-10)\n",
     ],
     "is_linearly_separable": [
         # the perceptron learning rule (converges on separable data)
@@ -126,12 +150,12 @@ RIGHT = {
         "    A = -s[:, None] * np.column_stack([X, np.ones(len(X))])\n"
         "    res = linprog(np.zeros(3), A_ub=A, b_ub=-np.ones(len(X)), bounds=[(None, None)] * 3)\n"
         "    return res.status == 0\n",
-        # a vectorised, finer grid returning a numpy bool
+        # a vectorised, finer grid, its numpy bool made a Python bool
         "def is_linearly_separable(X, y):\n"
         "    g = np.linspace(-3, 3, 25)\n"
         "    W1, W2, B = np.meshgrid(g, g, g, indexing='ij')\n"
         "    P = np.stack([W1.ravel(), W2.ravel()])\n"
         "    fires = np.asarray(X, dtype=float) @ P + B.ravel() > 0\n"
-        "    return (fires == (np.asarray(y) == 1)[:, None]).all(axis=0).any()\n",
+        "    return bool((fires == (np.asarray(y) == 1)[:, None]).all(axis=0).any())\n",
     ],
 }

@@ -25,6 +25,10 @@ WRONG = {
         "def dense_forward(X, W, b):\n    return np.atleast_2d(X) @ W + b\n",
         # subtracts the bias
         "def dense_forward(X, W, b):\n    return X @ W - b\n",
+        # integer inputs give int64 ("float64 values")
+        "def dense_forward(X, W, b):\n    return X @ W + b\n",
+        # float32 ("float64 values")
+        "def dense_forward(X, W, b):\n    return (np.asarray(X, dtype=float) @ W + b).astype(np.float32)\n",
     ],
     "count_parameters": [
         # weights only
@@ -40,6 +44,10 @@ WRONG = {
         "def count_parameters(layer_sizes):\n"
         "    s = np.array(layer_sizes, dtype=float)\n"
         "    return float(np.sum(s[:-1] * s[1:] + s[1:]))\n",
+        # right count, as numpy's int64 ("a Python int")
+        "def count_parameters(layer_sizes):\n"
+        "    s = np.array(layer_sizes, dtype=np.int64)\n"
+        "    return np.sum(s[:-1] * s[1:] + s[1:])\n",
     ],
     "mlp_forward": [
         # activation after the output layer too
@@ -75,6 +83,13 @@ WRONG = {
         "        return X @ W + b\n"
         "    (W1, b1), (W2, b2) = params[0], params[-1]\n"
         "    return activation(X @ W1 + b1) @ W2 + b2\n",
+        # one sample turned into a batch of one: (1, d_L) instead of (d_L,)
+        "def mlp_forward(X, params, activation):\n"
+        "    A = np.atleast_2d(X)\n"
+        "    for W, b in params[:-1]:\n"
+        "        A = activation(A @ W + b)\n"
+        "    W, b = params[-1]\n"
+        "    return A @ W + b\n",
     ],
     "init_dense": [
         # variance 1/d_in (LeCun) instead of 2/d_in, and 1/(d_in+d_out) for Xavier
@@ -109,6 +124,23 @@ WRONG = {
         # same variance for both schemes
         "def init_dense(d_in, d_out, rng, scheme='he'):\n"
         "    return rng.normal(0.0, np.sqrt(2 / d_in), size=(d_in, d_out)), np.zeros(d_out)\n",
+        # right for 'he' and 'xavier', but any other scheme silently treated as xavier ("raises ValueError")
+        "def init_dense(d_in, d_out, rng, scheme='he'):\n"
+        "    var = 2 / d_in if scheme == 'he' else 2 / (d_in + d_out)\n"
+        "    return rng.normal(0.0, np.sqrt(var), size=(d_in, d_out)), np.zeros(d_out)\n",
+        # an unknown scheme raises KeyError from a dict lookup, not the ValueError naming it
+        "def init_dense(d_in, d_out, rng, scheme='he'):\n"
+        "    variance = {'he': 2.0 / d_in, 'xavier': 2.0 / (d_in + d_out)}[scheme]\n"
+        "    return rng.normal(0.0, np.sqrt(variance), size=(d_in, d_out)), np.zeros(d_out)\n",
+        # a mutable default keeps the first W of each size between calls ("the same seed gives the same
+        # network", and another rng another one)
+        "def init_dense(d_in, d_out, rng, scheme='he', _drawn={}):\n"
+        "    if scheme not in ('he', 'xavier'):\n"
+        "        raise ValueError(f'unknown scheme {scheme!r}')\n"
+        "    if (d_in, d_out, scheme) not in _drawn:\n"
+        "        var = 2 / d_in if scheme == 'he' else 2 / (d_in + d_out)\n"
+        "        _drawn[d_in, d_out, scheme] = rng.normal(0.0, np.sqrt(var), size=(d_in, d_out))\n"
+        "    return _drawn[d_in, d_out, scheme].copy(), np.zeros(d_out)\n",
     ],
     "predict_class": [
         # the wrong axis
@@ -121,12 +153,19 @@ WRONG = {
         "def predict_class(probs):\n    return np.argmax(np.abs(probs), axis=-1)\n",
         # class indices as floats
         "def predict_class(probs):\n    return np.argmax(probs, axis=-1).astype(float)\n",
+        # a numpy integer for one sample ("a single int": a Python int)
+        "def predict_class(probs):\n    return np.argmax(probs, axis=-1)\n",
+        # the last of tied positions ("the first of the tied positions")
+        "def predict_class(probs):\n"
+        "    p = np.asarray(probs)\n"
+        "    last = p.shape[-1] - 1 - np.argmax(p[..., ::-1], axis=-1)\n"
+        "    return int(last) if p.ndim == 1 else last\n",
     ],
 }
 
 RIGHT = {
     "dense_forward": [
-        "def dense_forward(X, W, b):\n    return np.einsum('...i,ij->...j', X, W) + b\n",
+        "def dense_forward(X, W, b):\n    return np.einsum('...i,ij->...j', np.asarray(X, dtype=float), W) + b\n",
         # explicit loops, one sample handled as a batch of one
         "def dense_forward(X, W, b):\n"
         "    X = np.asarray(X, dtype=float)\n"
@@ -139,10 +178,10 @@ RIGHT = {
         "    return Z[0] if single else Z\n",
     ],
     "count_parameters": [
-        # numpy, returning numpy's int64
+        # numpy, its int64 made a Python int
         "def count_parameters(layer_sizes):\n"
         "    s = np.array(layer_sizes, dtype=np.int64)\n"
-        "    return np.sum(s[:-1] * s[1:] + s[1:])\n",
+        "    return int(np.sum(s[:-1] * s[1:] + s[1:]))\n",
         # weights and biases counted by the shapes of arrays one would allocate
         "def count_parameters(layer_sizes):\n"
         "    sizes = list(layer_sizes)\n"
@@ -170,11 +209,15 @@ RIGHT = {
     "init_dense": [
         # drawn as (d_out, d_in) and transposed: different numbers from the reference, same distribution
         "def init_dense(d_in, d_out, rng, scheme='he'):\n"
-        "    variance = {'he': 2.0 / d_in, 'xavier': 1.0 / ((d_in + d_out) / 2)}[scheme]\n"
+        "    variance = {'he': 2.0 / d_in, 'xavier': 1.0 / ((d_in + d_out) / 2)}.get(scheme)\n"
+        "    if variance is None:\n"
+        "        raise ValueError(f'init_dense: no scheme called {scheme}')\n"
         "    W = rng.standard_normal((d_out, d_in)).T * np.sqrt(variance)\n"
         "    return W, np.zeros(d_out)\n",
         # a flat draw reshaped, the standard deviation computed separately
         "def init_dense(d_in, d_out, rng, scheme='he'):\n"
+        "    if scheme not in ('he', 'xavier'):\n"
+        "        raise ValueError('init_dense: scheme must be he or xavier, not ' + repr(scheme))\n"
         "    std = np.sqrt(2.0 / d_in) if scheme == 'he' else np.sqrt(2.0 / (d_in + d_out))\n"
         "    W = std * rng.normal(size=d_in * d_out).reshape(d_in, d_out)\n"
         "    return W, np.zeros(d_out, dtype=np.float64)\n",
@@ -182,7 +225,8 @@ RIGHT = {
     "predict_class": [
         # compare with the row maximum, then take the first position that matches
         "def predict_class(probs):\n"
-        "    return (probs == probs.max(axis=-1, keepdims=True)).argmax(axis=-1)\n",
+        "    first = (probs == probs.max(axis=-1, keepdims=True)).argmax(axis=-1)\n"
+        "    return first.item() if probs.ndim == 1 else first\n",
         # plain Python, a single sample handled on its own
         "def predict_class(probs):\n"
         "    probs = np.asarray(probs)\n"
@@ -217,6 +261,10 @@ WRONG["transformer_mlp"] = [
     "from nnlib.activations import gelu\n\ndef transformer_mlp(X, params):\n"
     "    (W1, b1), (W2, b2) = params\n"
     "    return gelu(X @ W1 + b1) @ W2\n",
+    # one token turned into a batch of one: (1, d_out) instead of (d_out,)
+    "from nnlib.activations import gelu\n\ndef transformer_mlp(X, params):\n"
+    "    (W1, b1), (W2, b2) = params\n"
+    "    return gelu(np.atleast_2d(X) @ W1 + b1) @ W2 + b2\n",
     # calls this lesson's reference: scores zero
     "from nnlib.activations import gelu\n\ndef transformer_mlp(X, params):\n"
     "    from nnlib.layers import transformer_mlp as nn_transformer_mlp\n"
