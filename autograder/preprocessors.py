@@ -40,6 +40,8 @@ from .judge import cell_timeout
 from .sandbox import Limits, Sandbox, kernel_manager, require
 
 PASSED_NOTE = "[grader] Checked by the grader's judge, outside your notebook: passed.\n"
+NOT_RUN_NOTE = ("[grader] Not run while grading: this cell decides no grade (grading runs the lesson's setup cell, "
+                "your answers and your own definitions). Its output is in your own notebook.\n")
 FIGURE_NOTE = "[figure: drawn in your own notebook, not while grading]"
 # Run by the sandboxed kernel as it starts (IPython's exec_lines) when figures are not drawn: the image
 # formatters are switched off, so a figure is never rendered; its plain-text form becomes FIGURE_NOTE.
@@ -151,6 +153,7 @@ class SandboxedExecute(Execute):
         self.reset_execution_trackers()
         self._check_assign_resources(resources)
         lesson = resources["nbgrader"]["assignment"]
+        self.setup_cell = next((i for i, c in enumerate(self.nb.cells) if c.cell_type == "code"), None)
         self.open(lesson, resources.get("metadata", {}).get("path"))
         try:
             for index, cell in enumerate(self.nb.cells):
@@ -271,6 +274,10 @@ class SandboxedExecute(Execute):
             return cell, resources
         if cell.cell_type != "code" or not cell.source.strip():
             return cell, resources
+        if not self.needed(cell, index):
+            cell.outputs = [NotebookNode(output_type="stream", name="stdout", text=NOT_RUN_NOTE)]
+            cell.execution_count = None
+            return cell, resources
         if self.given_up or time.monotonic() > self.deadline:
             cell.outputs = [_error("GradingStopped", "Not run: the notebook used up its time budget or its kernel "
                                    "could not be restarted.")]
@@ -293,6 +300,12 @@ class SandboxedExecute(Execute):
             self.nb.cells[index] = cell
             self._restart(index)
         return cell, resources
+
+    def needed(self, cell, index: int) -> bool:
+        """Whether grading needs cell ``index`` run: the lesson's setup cell (the first code cell), the solution
+        cells, and cells that only import and define (a learner's own helpers). Demonstrations decide no grade
+        and may use what grading withholds, so they are not run (issue 22, item 9)."""
+        return index == self.setup_cell or utils.is_solution(cell) or only_definitions(cell.source)
 
     def graded_alone(self, grade_id: str | None) -> list[str]:
         """Names the judge binds to its references while test cell ``grade_id`` runs (``grade_alone``)."""
@@ -339,6 +352,19 @@ class SandboxedExecute(Execute):
             message += (f"\n{exercise} is graded with your own {', '.join(BUILT_WITH_OWN[exercise])}: if one of "
                         "those lost points too, mend it first.")
         return passed, message, str(verdict.get("output", ""))
+
+
+def only_definitions(source: str) -> bool:
+    """True for code whose top-level statements are all imports, function and class definitions (IPython's
+    magics and shell lines are not)."""
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return False
+    return bool(tree.body) and all(isinstance(n, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef,
+                                                  ast.ClassDef)) for n in tree.body)
 
 
 def _graded_alone(lesson: str, grade_id: str | None) -> list[str]:
@@ -409,11 +435,11 @@ class RepairGradedCells(NbGraderPreprocessor):
 
 
 class RedactTestTracebacks(NbGraderPreprocessor):
-    """In feedback, keep test cells' error names and messages but drop tracebacks that quote hidden tests."""
+    """In feedback, every error keeps its name and message but drops its traceback: a test cell's would quote
+    hidden tests, any other's shows the grading machine's paths and the source of the code it went through."""
 
     def preprocess_cell(self, cell, resources, index):
-        if is_autograded_test(cell):
-            for out in cell.get("outputs", []):
-                if out.get("output_type") == "error":
-                    out["traceback"] = [f"{out.get('ename')}: {out.get('evalue')}"]
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                out["traceback"] = [f"{out.get('ename')}: {out.get('evalue')}"]
         return cell, resources

@@ -2,10 +2,13 @@
 `nbgrader autograde` its solution scores full marks while its blank release scores zero."""
 from __future__ import annotations
 
+import os
+import re
+
 import nbformat
 import pytest
 
-from autograder.catalogue import REFERENCES, exercise_of
+from autograder.catalogue import REFERENCES, exercise_of, reference
 from tests.support.notebooks import (ROOT, is_solution_cell, is_test_cell, nbgrader_meta, release_path,
                                      solution_path, written_lessons)
 
@@ -153,3 +156,54 @@ def test_in_the_release_each_exercise_first_fails_with_its_stub(course, lesson):
                  or (is_test_cell(c) and exercise_of(nbgrader_meta(c)["grade_id"]) == name)]
         first = next((e for c in cells for e in errors(c)), None)
         assert first == "NotImplementedError", f"{lesson} {name}: first error is {first}, expected the stub's"
+
+
+@pytest.fixture(scope="module")
+def feedback(course):
+    """{lesson: the solution learner's feedback page} from `nbgrader generate_feedback`."""
+    pages = {}
+    for lesson in LESSONS:
+        course.run("generate_feedback", lesson, "--student", "solution", "--force")
+        pages[lesson] = (course.root / "grading" / "feedback" / "solution" / lesson / f"{lesson}.html").read_text()
+    return pages
+
+
+ERROR_WORD = re.compile(r"\b\w*(?:Error|Exception|Traceback|Withheld|NotAvailable)\w*\b")
+
+
+def _withheld_docstrings(lesson: str) -> list[str]:
+    """The first line of every docstring of the lesson's references (what a traceback through them shows)."""
+    import inspect
+
+    lines = []
+    for name in REFERENCES[lesson]:
+        doc = inspect.getdoc(reference(name)) if callable(reference(name)) else None
+        lines += [ln.strip() for ln in (doc or "").splitlines() if len(ln.strip()) > 20][:3]
+    return lines
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_a_full_marks_feedback_shows_no_error_path_or_withheld_docstring(course, feedback, lesson):
+    """Issue 22, item 9: the solution's feedback has no error at all, no path of the grading machine, no
+    docstring of a withheld reference; error words are only the lesson's own text (a markdown cell that names
+    ValueError, say)."""
+    import html as html_lib
+    import sys
+
+    page = feedback[lesson]
+    text = html_lib.unescape(page)
+    nb = course.autograded("solution", lesson)
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            assert out.get("output_type") != "error", (lesson, cell.source[:200], out)
+            assert out.get("name") != "stderr", (lesson, cell.source[:200], out.get("text", "")[:500])
+    assert "Traceback" not in text and "ansi-red" not in page, lesson
+    for path in {str(course.root), str(ROOT), sys.prefix, os.path.realpath(sys.prefix), "/home/learner",
+                 "site-packages", "/tmp/"}:
+        assert path not in text, (lesson, path)
+    own = set(ERROR_WORD.findall(" ".join(c.source for c in course.source(lesson).cells)))
+    stray = set(ERROR_WORD.findall(text)) - own
+    assert not stray, (lesson, stray)
+    for line in _withheld_docstrings(lesson):
+        assert line not in text, (lesson, line)
