@@ -28,7 +28,7 @@ from pathlib import Path
 from .catalogue import MAY_USE, REFERENCES, allowed
 
 MARK = "allowlist"
-_ABSENT = '''"""Stand-ins for the nnlib objects that are not available while a lesson is graded (autograder.withheld)."""
+_ABSENT = '''"""Stand-ins for the nnlib objects absent while a lesson is graded (autograder.withheld)."""
 
 
 class NotAvailableWhileGrading(RuntimeError):
