@@ -153,7 +153,6 @@ class SandboxedExecute(Execute):
         self.reset_execution_trackers()
         self._check_assign_resources(resources)
         lesson = resources["nbgrader"]["assignment"]
-        self.setup_cell = next((i for i, c in enumerate(self.nb.cells) if c.cell_type == "code"), None)
         self.open(lesson, resources.get("metadata", {}).get("path"))
         try:
             for index, cell in enumerate(self.nb.cells):
@@ -170,6 +169,7 @@ class SandboxedExecute(Execute):
         limits = Limits(memory=self.memory_limit, processes=self.max_processes, blas_threads=self.blas_threads,
                         wall_seconds=self.notebook_timeout)
         self.lesson = lesson
+        self.setup_cell = next((i for i, c in enumerate(self.nb.cells) if c.cell_type == "code"), None)
         self.box = Sandbox(lesson, folder, limits, isolate=self.sandbox == "bwrap")
         for skipped in self.box.skipped:
             self.log.warning("not copied into the sandbox: %s", skipped)
