@@ -144,6 +144,10 @@ class SandboxedExecute(Execute):
                        "exercises it builds on (autograder.catalogue.BUILDS_ON) are the grader's references "
                        "(callbacks into the judge), so a wrong weighted_sum costs weighted_sum's points, not "
                        "neuron's too.").tag(config=True)
+    run_demonstrations = Bool(False, help="Also run the cells that decide no grade (the lesson's demonstrations). "
+                              "Off by default: they may use what the sandbox does not allow, so they would fail "
+                              "with errors in every honest learner's feedback; the feedback shows a note instead."
+                              ).tag(config=True)
     max_replays = Integer(3, help="How often a hung or crashed kernel is restarted before the rest of the "
                           "notebook is given up.").tag(config=True)
 
@@ -305,7 +309,8 @@ class SandboxedExecute(Execute):
         """Whether grading needs cell ``index`` run: the lesson's setup cell (the first code cell), the solution
         cells, and cells that only import and define (a learner's own helpers). Demonstrations decide no grade
         and may use what grading withholds, so they are not run (issue 22, item 9)."""
-        return index == self.setup_cell or utils.is_solution(cell) or only_definitions(cell.source)
+        return (self.run_demonstrations or index == self.setup_cell or utils.is_solution(cell)
+                or only_definitions(cell.source))
 
     def graded_alone(self, grade_id: str | None) -> list[str]:
         """Names the judge binds to its references while test cell ``grade_id`` runs (``grade_alone``)."""

@@ -256,8 +256,9 @@ def _stub_module_source(sources: _Sources, module: str, lesson: str, allowed_nam
     lines = [f'"""{module} while {lesson} is graded: only what the lesson allows (autograder.withheld)."""',
              "from nnlib._absent import Absent as _Absent"]
     tree = sources.modules[module][1]
-    for node in tree.body:  # keep __all__ as it is: `from nnlib.x import *` still works
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
+    for node in tree.body:  # keep __all__ and __version__ as they are: `from nnlib.x import *` still works
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id in ("__all__", "__version__")
+                                                for t in node.targets):
             lines.append(ast.unparse(node))
     for name, stmt in sorted(sources.modules[module][2].items()):
         if name in ("__all__", "annotations", "__version__"):
