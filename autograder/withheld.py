@@ -73,17 +73,6 @@ def nnlib_source() -> Path:
     return Path(list(spec.submodule_search_locations)[0]).resolve()
 
 
-def targets(lesson: str) -> dict[str, list[str]]:
-    """{module dotted name: [attribute names]} of the references of ``lesson``."""
-    if lesson not in REFERENCES:
-        raise KeyError(f"withheld: unknown lesson {lesson!r}; known: {', '.join(REFERENCES)}")
-    out: dict[str, list[str]] = {}
-    for target in REFERENCES[lesson].values():
-        module, attr = target.split(":")
-        out.setdefault(module, []).append(attr)
-    return out
-
-
 # --- the sources of the real nnlib ---------------------------------------------------------------------------
 class _Sources:
     """The real nnlib's modules as syntax trees: {dotted name: (path, tree, {top-level name: statement})}."""

@@ -111,7 +111,7 @@ def test_the_graders_environment_does_not_leak_in(kernel):
 
 def test_the_lessons_references_are_withheld_and_others_work(kernel):
     text, errors = kernel.run("import nnlib.practice, inspect\ntry:\n    print(inspect.getsource(nnlib.practice.add))\n"
-                              "except TypeError:\n    print('no source')\nnlib.practice.add(1, 2)")
+                              "except TypeError:\n    print('no source')\nnnlib.practice.add(1, 2)")
     assert text == "no source" and errors and "withheld while 00-start-here is graded" in errors[0], (text, errors)
     assert probe(kernel, "import json, numpy as np\nprint(json.dumps(np.maximum(np.array([-1.0, 2.0]), 0).tolist()))") \
         == [0.0, 2.0]
