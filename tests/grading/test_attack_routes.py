@@ -227,6 +227,7 @@ def binary_cross_entropy_grad(logits, y):
 """},
 }
 
+WRONG_RELU = "import numpy as np\ndef relu(x):\n    return np.abs(np.asarray(x, dtype=float))\n"
 WHY = ("is not available while", "withheld while")
 
 
@@ -296,9 +297,12 @@ def graded(tmp_path_factory):
         for name, source in ROUTES[lesson].items():
             cheat = replace_answer(cheat, name, source)
         course.submit_directly("cheat-routes", lesson, cheat)
+        if lesson == "02-activations":
+            course.submit_directly("ac-wrong-relu", lesson, replace_answer(src, "relu", WRONG_RELU))
         done = course.autograde(lesson)
         course.log = getattr(course, "log", "") + done.stdout + done.stderr
     course.scores = course.grades()
+    course.run("generate_feedback", "02-activations", "--student", "ac-wrong-relu", "--force")
     return course
 
 
@@ -326,3 +330,26 @@ def test_the_cheater_keeps_only_the_points_of_exercises_not_attacked(graded, les
     pts = points(graded.source(lesson))
     unattacked = sum(p for gid, p in pts.items() if exercise_of(gid) not in ROUTES[lesson])
     assert graded.scores[("cheat-routes", lesson)] == unattacked
+
+
+def test_a_wrong_answers_feedback_shows_the_mistake_once_with_its_hint(graded):
+    """Issue 22, item 9: the wrong relu's feedback says what came back and the hint, once per failed check;
+    no traceback, no path of the grading machine, no error anywhere else."""
+    import html
+    import re
+
+    lesson = "02-activations"
+    page = (graded.root / "grading" / "feedback" / "ac-wrong-relu" / lesson / f"{lesson}.html").read_text()
+    body = re.sub(r"<style.*?</style>|<script.*?</script>", "", page.split("<body", 1)[-1], flags=re.S)
+    text = html.unescape(re.sub(r"<[^>]+>", " ", body))
+    nb = graded.autograded("ac-wrong-relu", lesson)
+    failed = [c for c in nb.cells if any(o.get("output_type") == "error" for o in c.get("outputs", []))]
+    assert failed and all(is_test_cell(c) and exercise_of(nbgrader_meta(c)["grade_id"]) == "relu" for c in failed)
+    for cell in failed:
+        (message,) = [o["evalue"] for o in cell.outputs if o.get("output_type") == "error"]
+        assert "hint:" in message, message
+        lines = [ln.strip() for ln in message.splitlines() if ln.strip()]
+        assert len(lines) == len(set(lines)), message
+    in_the_lesson = sum(c.source.count("hint:") for c in graded.release(lesson).cells)
+    assert text.count("hint:") - in_the_lesson == len(failed), (text.count("hint:"), in_the_lesson, len(failed))
+    assert "Traceback" not in text and str(graded.root) not in text and "/home/learner" not in text
