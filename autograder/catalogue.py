@@ -113,3 +113,47 @@ def reference(name: str):
             module, attr = lesson[name].split(":")
             return getattr(importlib.import_module(module), attr)
     raise KeyError(f"catalogue: no exercise named {name!r}; add it to autograder.catalogue.REFERENCES")
+
+
+#: {lesson: {exercise: the nnlib objects its text allows ("May use: ... nnlib's X, imported at the top")}}: the
+#: ONE place the grading sandbox takes its allow-list from (``autograder.isolation.withheld``). While a lesson is graded,
+#: its learner's code reaches only these (numpy, scipy and the standard library are third-party and stay); every
+#: other object of nnlib, public or private, is absent. An exercise that names no nnlib object has ``()``.
+#: tests/lessons/test_may_use.py checks this table against the solution notebooks' "May use" lines.
+MAY_USE: dict[str, dict[str, tuple[str, ...]]] = {
+    "00-start-here": {"add": ()},
+    "01-neuron": {
+        "weighted_sum": (), "neuron": (), "AND_PARAMS": (), "OR_PARAMS": (),
+        "is_linearly_separable": ("nnlib.neuron:truth_table",),
+    },
+    "02-activations": {name: () for name in REFERENCES["02-activations"]},
+    "03-architecture": {
+        "dense_forward": (), "init_dense": (), "count_parameters": (), "mlp_forward": (), "predict_class": (),
+        "transformer_mlp": ("nnlib.activations:gelu",),
+    },
+    "04-depth": {
+        "tent_params": (), "count_linear_pieces": (), "top_activating": (),
+        "sawtooth": ("nnlib.layers:mlp_forward", "nnlib.activations:relu"),
+        "layer_activations": ("nnlib.activations:relu", "nnlib.layers:mlp_forward"),
+    },
+    "05-training": {
+        "mse": (), "mse_grad": (), "cross_entropy": (), "binary_cross_entropy": (), "dense_backward": (),
+        "relu_backward": (), "numerical_gradient": (), "sgd_step": (), "adam_step": (),
+        "cross_entropy_grad": ("nnlib.activations:softmax",),
+        "binary_cross_entropy_grad": ("nnlib.activations:sigmoid",),
+        "train": ("nnlib.layers:init_dense", "nnlib.layers:mlp_forward", "nnlib.activations:relu"),
+    },
+    "06-security": {
+        "recover_input_from_gradients": (), "fgsm": (), "maximize_neuron": (), "perturb_to_activate": (),
+        "flip_labels": (),
+        "extract_linear_model": ("nnlib.activations:softmax",),
+        "poison_with_trigger": ("nnlib.security.poisoning:TRIGGER_PIXELS", "nnlib.security.poisoning:add_trigger"),
+    },
+}
+
+
+def allowed(lesson: str) -> tuple[str, ...]:
+    """The nnlib objects ("module:name") the learner's code may reach while ``lesson`` is graded (``MAY_USE``)."""
+    if lesson not in MAY_USE:
+        raise KeyError(f"catalogue: unknown lesson {lesson!r}; known: {', '.join(MAY_USE)}")
+    return tuple(sorted({target for names in MAY_USE[lesson].values() for target in names}))

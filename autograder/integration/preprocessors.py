@@ -41,6 +41,8 @@ from autograder.isolation.judge import cell_timeout
 from autograder.isolation.sandbox import Limits, Sandbox, kernel_manager, require
 
 PASSED_NOTE = "[grader] Checked by the grader's judge, outside your notebook: passed.\n"
+NOT_RUN_NOTE = ("[grader] Not run while grading: this cell decides no grade (grading runs the lesson's setup cell, "
+                "your answers and your own definitions). Its output is in your own notebook.\n")
 FIGURE_NOTE = "[figure: drawn in your own notebook, not while grading]"
 # Run by the sandboxed kernel as it starts (IPython's exec_lines) when figures are not drawn: the image
 # formatters are switched off, so a figure is never rendered; its plain-text form becomes FIGURE_NOTE.
@@ -153,6 +155,10 @@ class SandboxedExecute(Execute):
                               "the examples each submission's contracts are graded on (made on first use, mode "
                               "0600; relative paths are taken from the course folder). Keep it private: with it, "
                               "a learner could compute the calls their answers will be graded on.").tag(config=True)
+    run_demonstrations = Bool(False, help="Also run the cells that decide no grade (the lesson's demonstrations). "
+                              "Off by default: they may use what the sandbox does not allow, so they would fail "
+                              "with errors in every honest learner's feedback; the feedback shows a note instead."
+                              ).tag(config=True)
     max_replays = Integer(3, help="How often a hung or crashed kernel is restarted before the rest of the "
                           "notebook is given up.").tag(config=True)
 
@@ -178,6 +184,7 @@ class SandboxedExecute(Execute):
         limits = Limits(memory=self.memory_limit, processes=self.max_processes, blas_threads=self.blas_threads,
                         wall_seconds=self.notebook_timeout, scratch=self.scratch_limit, work=self.work_limit)
         self.lesson = lesson
+        self.setup_cell = next((i for i, c in enumerate(self.nb.cells) if c.cell_type == "code"), None)
         self.box = Sandbox(lesson, folder, limits, isolate=self.sandbox == "bwrap")
         for skipped in self.box.skipped:
             self.log.warning("not copied into the sandbox: %s", skipped)
@@ -285,6 +292,10 @@ class SandboxedExecute(Execute):
             return cell, resources
         if cell.cell_type != "code" or not cell.source.strip():
             return cell, resources
+        if not self.needed(cell, index):
+            cell.outputs = [NotebookNode(output_type="stream", name="stdout", text=NOT_RUN_NOTE)]
+            cell.execution_count = None
+            return cell, resources
         if self.given_up or time.monotonic() > self.deadline:
             cell.outputs = [_error("GradingStopped", "Not run: the notebook used up its time budget or its kernel "
                                    "could not be restarted.")]
@@ -309,6 +320,13 @@ class SandboxedExecute(Execute):
             self.nb.cells[index] = cell
             self._restart(index)
         return cell, resources
+
+    def needed(self, cell, index: int) -> bool:
+        """Whether grading needs cell ``index`` run: the lesson's setup cell (the first code cell), the solution
+        cells, and cells that only import and define (a learner's own helpers). Demonstrations decide no grade
+        and may use what grading withholds, so they are not run (issue 22, item 9)."""
+        return (self.run_demonstrations or index == self.setup_cell or utils.is_solution(cell)
+                or only_definitions(cell.source))
 
     def graded_alone(self, grade_id: str | None) -> list[str]:
         """Names the judge binds to its references while test cell ``grade_id`` runs (``grade_alone``)."""
@@ -355,6 +373,19 @@ class SandboxedExecute(Execute):
             message += (f"\n{exercise} is graded with your own {', '.join(BUILT_WITH_OWN[exercise])}: if one of "
                         "those lost points too, mend it first.")
         return passed, message, str(verdict.get("output", ""))
+
+
+def only_definitions(source: str) -> bool:
+    """True for code whose top-level statements are all imports, function and class definitions (IPython's
+    magics and shell lines are not)."""
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return False
+    return bool(tree.body) and all(isinstance(n, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef,
+                                                  ast.ClassDef)) for n in tree.body)
 
 
 def _graded_alone(lesson: str, grade_id: str | None) -> list[str]:
@@ -425,11 +456,11 @@ class RepairGradedCells(NbGraderPreprocessor):
 
 
 class RedactTestTracebacks(NbGraderPreprocessor):
-    """In feedback, keep test cells' error names and messages but drop tracebacks that quote hidden tests."""
+    """In feedback, every error keeps its name and message but drops its traceback: a test cell's would quote
+    hidden tests, any other's shows the grading machine's paths and the source of the code it went through."""
 
     def preprocess_cell(self, cell, resources, index):
-        if is_autograded_test(cell):
-            for out in cell.get("outputs", []):
-                if out.get("output_type") == "error":
-                    out["traceback"] = [f"{out.get('ename')}: {out.get('evalue')}"]
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                out["traceback"] = [f"{out.get('ename')}: {out.get('evalue')}"]
         return cell, resources

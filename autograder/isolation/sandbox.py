@@ -5,7 +5,7 @@ One ``Sandbox`` per learner and notebook. Its kernel runs under ``bwrap`` with:
 - every namespace unshared (user, PID, network, IPC, UTS, cgroup): no network at all, its own PID 1 (it can
   neither see nor signal the grader), ``--die-with-parent`` and ``--new-session``, all capabilities dropped;
 - a read-only view of only what it needs: ``/usr``, the Python installation and environment, and nnlib with
-  the graded lesson's references withheld (``autograder.isolation.withheld``) bound where the grader's nnlib lives (and
+  only what the graded lesson allows (``autograder.isolation.withheld``, an allow-list) bound where the grader's nnlib lives (and
   where the environment's Python finds nnlib, if that is elsewhere: an editable install of another checkout);
   a private, writable copy of the learner's own files (regular files only, no notebooks, size-capped) as its
   working folder; a private ``/tmp`` and home; the kernel's connection folder (ZMQ over IPC); and, read-only,

@@ -229,9 +229,9 @@ def graded(tmp_path_factory):
                                   "solution": False, "schema_version": 3}
     unknown.cells.insert(3, stray)
     course.submit_directly("accident-unknown-grade-id", LESSON, unknown)
-    sigint = copy.deepcopy(solved)
-    sigint.cells.insert(3, nbformat.v4.new_code_cell(
-        "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"))
+    sigint = copy.deepcopy(solved)  # in the setup cell, which grading runs (demonstrations it does not run)
+    setup = next(c for c in sigint.cells if c.cell_type == "code")
+    setup.source += "\nimport signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"
     course.submit_directly("accident-ignores-sigint", LESSON, sigint)
 
     submitted = course.root / "grading" / "submitted"

@@ -2,10 +2,13 @@
 `nbgrader autograde` its solution scores full marks while its blank release scores zero."""
 from __future__ import annotations
 
+import os
+import re
+
 import nbformat
 import pytest
 
-from autograder.catalogue import REFERENCES, exercise_of
+from autograder.catalogue import REFERENCES, exercise_of, reference
 from tests.support.notebooks import (ROOT, is_solution_cell, is_test_cell, nbgrader_meta, release_path,
                                      solution_path, written_lessons)
 
@@ -153,3 +156,86 @@ def test_in_the_release_each_exercise_first_fails_with_its_stub(course, lesson):
                  or (is_test_cell(c) and exercise_of(nbgrader_meta(c)["grade_id"]) == name)]
         first = next((e for c in cells for e in errors(c)), None)
         assert first == "NotImplementedError", f"{lesson} {name}: first error is {first}, expected the stub's"
+
+
+@pytest.fixture(scope="module")
+def feedback(course):
+    """{lesson: the solution learner's feedback page} from `nbgrader generate_feedback`."""
+    pages = {}
+    for lesson in LESSONS:
+        course.run("generate_feedback", lesson, "--student", "solution", "--force")
+        pages[lesson] = (course.root / "grading" / "feedback" / "solution" / lesson / f"{lesson}.html").read_text()
+    return pages
+
+
+ERROR_WORD = re.compile(r"\b\w*(?:Error|Exception|Traceback|Withheld|NotAvailable)\w*\b")
+
+
+def _withheld_docstrings(lesson: str) -> list[str]:
+    """The first line of every docstring of the lesson's references (what a traceback through them shows)."""
+    import inspect
+
+    lines = []
+    for name in REFERENCES[lesson]:
+        doc = inspect.getdoc(reference(name)) if callable(reference(name)) else None
+        lines += [ln.strip() for ln in (doc or "").splitlines() if len(ln.strip()) > 20][:3]
+    return lines
+
+
+def feedback_problems(page: str, lesson: str, source_nb, autograded_nb, paths) -> list[str]:
+    """What a full-marks feedback page must not show: an error output, stderr, a traceback, ANSI red, a path of
+    the grading machine, a docstring of a withheld reference, an error word that is not the lesson's own text."""
+    import html as html_lib
+
+    problems = []
+    for cell in autograded_nb.cells:
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error" or out.get("name") == "stderr":
+                problems.append(f"error output in {cell.source[:80]!r}: {str(out)[:300]}")
+    body = page.split("<body", 1)[-1]
+    body = re.sub(r"<style.*?</style>|<script.*?</script>", "", body, flags=re.S)
+    text = html_lib.unescape(re.sub(r"<[^>]+>", " ", body))
+    if "ansi-red" in body:
+        problems.append("ANSI red in the page")
+    problems += [f"path {p!r} in the page" for p in paths if p in text]
+    own = set(ERROR_WORD.findall(" ".join(c.source for c in source_nb.cells)))
+    stray = set(ERROR_WORD.findall(text)) - own
+    if stray:
+        problems.append(f"error words {sorted(stray)}")
+    lesson_text = " ".join(" ".join(c.source.split()) for c in source_nb.cells)
+    problems += [f"withheld docstring {line!r}" for line in _withheld_docstrings(lesson)
+                 if line in text and " ".join(line.split()) not in lesson_text]  # the exercise's text may say it
+    return problems
+
+
+def grading_paths(course) -> set[str]:
+    import sys
+
+    return {str(course.root), str(ROOT), sys.prefix, os.path.realpath(sys.prefix), "/home/learner",
+            "site-packages", "/tmp/"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_a_full_marks_feedback_shows_no_error_path_or_withheld_docstring(course, feedback, lesson):
+    """Issue 22, item 9: the solution's feedback has no error at all, no path of the grading machine, no
+    docstring of a withheld reference; error words are only the lesson's own text (a markdown cell that names
+    ValueError, say)."""
+    problems = feedback_problems(feedback[lesson], lesson, course.source(lesson), course.autograded("solution", lesson),
+                                 grading_paths(course))
+    assert not problems, (lesson, problems)
+
+
+def test_the_feedback_check_finds_what_an_honest_page_must_not_show():
+    lesson = "02-activations"
+    source = _read(solution_path(lesson))
+    bad = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("nn_relu(x)")])
+    bad.cells[0].outputs = [nbformat.v4.new_output("error", ename="ReferenceWithheld", evalue="x", traceback=[])]
+    page = ('<body><style>.ansi-red-fg {}</style><pre><span class="ansi-red-fg">ReferenceWithheld</span>: '
+            'File /home/learner/02-activations/x.py, Traceback</pre></body>')
+    problems = " ".join(feedback_problems(page, lesson, source, bad, {"/home/learner"}))
+    for expected in ("error output", "ANSI red", "/home/learner", "ReferenceWithheld", "Traceback"):
+        assert expected in problems, (expected, problems)
+    clean = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
+    assert feedback_problems("<body><style>.ansi-red-fg {}</style><p>fine</p></body>", lesson, source, clean,
+                             {"/home/learner"}) == []

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import copy
 
-import nbformat
 import pytest
 
 from tests.support.notebooks import is_test_cell, nbgrader_meta
@@ -22,9 +21,11 @@ WRONG_AND = "AND_PARAMS = (np.array([1.0, 1.0]), 0.5)  # wrong: (1, 0) and (0, 1
 
 
 def _insert_after_first_code(nb, source):
+    """``source`` at the end of the lesson's setup cell, the first code cell: grading runs it (a cell of its own
+    would be a demonstration, which grading does not run)."""
     nb = copy.deepcopy(nb)
-    index = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code")
-    nb.cells.insert(index + 1, nbformat.v4.new_code_cell(source))
+    cell = next(c for c in nb.cells if c.cell_type == "code")
+    cell.source += "\n" + source
     return nb
 
 
@@ -99,6 +100,8 @@ def test_huge_output_does_not_stop_grading(graded):
 
 def test_an_error_in_an_ungraded_cell_does_not_stop_grading(graded):
     assert score(graded, "error-in-other-cell") == graded.total
+    setup = next(c for c in graded.autograded("error-in-other-cell", LESSON).cells if c.cell_type == "code")
+    assert any(o.get("ename") == "ZeroDivisionError" for o in setup.outputs), "the error did not run"
 
 
 def test_a_warning_on_stderr_does_not_cost_points(graded):

@@ -110,11 +110,23 @@ def test_the_graders_environment_does_not_leak_in(kernel):
 
 
 def test_the_lessons_references_are_withheld_and_others_work(kernel):
-    text, errors = kernel.run("import nnlib.practice, inspect\nprint(inspect.getsource(nnlib.practice.add))\n"
-                              "nnlib.practice.add(1, 2)")
-    assert "return a + b" not in text and errors and "withheld while 00-start-here is graded" in errors[0], (text, errors)
-    assert probe(kernel, "import json, numpy as np\nfrom nnlib import relu\n"
-                         "print(json.dumps(relu(np.array([-1.0, 2.0])).tolist()))") == [0.0, 2.0]
+    text, errors = kernel.run("import nnlib.practice, inspect\ntry:\n    print(inspect.getsource(nnlib.practice.add))\n"
+                              "except TypeError:\n    print('no source')\nnnlib.practice.add(1, 2)")
+    assert text == "no source" and errors and "withheld while 00-start-here is graded" in errors[0], (text, errors)
+    assert probe(kernel, "import json, numpy as np\nprint(json.dumps(np.maximum(np.array([-1.0, 2.0]), 0).tolist()))") \
+        == [0.0, 2.0]
+
+
+def test_what_the_lesson_does_not_allow_is_absent_and_says_why(kernel):
+    """Lesson 00 allows no nnlib object (catalogue.MAY_USE): another lesson's reference, a class, a private
+    helper are importable (a lesson's import cell runs) but absent; no source of nnlib is left to read."""
+    text, errors = kernel.run("from nnlib import relu\nfrom nnlib.network import Dense\n"
+                              "from nnlib.layers import _dense_backward\nimport glob, nnlib\n"
+                              "print(sorted(glob.glob(nnlib.__path__[0] + '/**/*.pyc', recursive=True)))\n"
+                              "print('def relu' in open(nnlib.__path__[0] + '/activations.py').read())\n"
+                              "relu(1.0)")
+    assert text.splitlines() == ["[]", "False"], text
+    assert errors and "nnlib.activations.relu is not available while 00-start-here is graded" in errors[0], errors
 
 
 def test_memory_is_limited(kernel):

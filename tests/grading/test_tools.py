@@ -7,7 +7,9 @@ import sys
 
 import pytest
 
-from autograder.commands.learner_build import build, reference_modules
+from pathlib import Path
+
+from autograder.commands.learner_build import KEEP_SOURCE, build
 from tests.support.notebooks import ROOT, release_path, solution_path
 
 
@@ -29,11 +31,39 @@ def test_validate_passes_a_solution():
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_learner_build_hides_every_reference_module_source(tmp_path):
+def test_learner_build_leaves_only_the_allowed_sources_readable(tmp_path):
     hidden = build(tmp_path)
-    assert len(hidden) == len(reference_modules())
-    assert not list((tmp_path / "nnlib").rglob("activations.py"))
-    assert (tmp_path / "nnlib" / "checks.py").exists(), "non-reference modules keep their source"
+    assert hidden
+    readable = sorted(str(p.relative_to(tmp_path)) for p in (tmp_path / "nnlib").rglob("*.py"))
+    assert readable == [str(Path(*m.split(".")).with_suffix(".py")) for m in KEEP_SOURCE], readable
+    for name in ("network", "activations", "layers", "train", "optim", "security/_mlp"):
+        assert (tmp_path / "nnlib" / f"{name}.pyc").exists(), name
+
+
+def test_learner_build_keeps_no_docstring_in_its_bytecode(tmp_path):
+    """Issue 22, item 8: the formulas in nnlib's docstrings ("Returns: (W, b) = (W1 @ W2, ...)") are gone."""
+    import inspect
+    import marshal
+    import types
+
+    import nnlib.layers
+
+    build(tmp_path)
+    docs = {inspect.getdoc(nnlib.layers.collapse_linear), inspect.getdoc(nnlib.layers.dense_backward)}
+    assert all(docs)
+    strings: set[str] = set()
+
+    def walk(code):
+        for const in code.co_consts:
+            if isinstance(const, str):
+                strings.add(inspect.cleandoc(const))
+            elif isinstance(const, types.CodeType):
+                walk(const)
+
+    for pyc in (tmp_path / "nnlib").rglob("*.pyc"):
+        walk(marshal.loads(pyc.read_bytes()[16:]))
+    assert not docs & strings
+    assert not any("W1 @ W2" in s for s in strings)
 
 
 def test_learner_build_still_runs_but_shows_no_reference_source(tmp_path):

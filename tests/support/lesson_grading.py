@@ -1,10 +1,10 @@
 """Grade one exercise's answer the way the course's grader does, without a whole nbgrader run.
 
 ``exercise_passes(lesson, name, source)`` uses the real grading engine (``autograder.integration.preprocessors.
-SandboxedExecute``): once per test session and lesson, the solution notebook's cells (all but the graded test
-cells) run in a sandboxed kernel with the lesson's references withheld; then ``source`` is executed in that
-kernel in place of the answer ``name``, every test cell of that exercise is judged by the real judge over the
-data-only channel, and the solution's own answer is put back. The lesson tests use it to show that plausible
+SandboxedExecute``): once per test session and lesson, the solution notebook's cells that grading runs (the
+setup cell, the answers, definitions) run in a sandboxed kernel with nnlib as the lesson's allow-list; then
+``source`` is executed in that kernel in place of the answer ``name``, every test cell of that exercise is
+judged by the real judge over the data-only channel, and the solution's own answer is put back. The lesson tests use it to show that plausible
 wrong answers lose their points and differently-written correct answers keep them.
 """
 from __future__ import annotations
@@ -201,7 +201,7 @@ FEEDBACK_PROPERTIES = {
 }
 # Messages about the answer's code rather than about one call's result (a reference used, a time-out): they
 # say what was broken without a call's inputs.
-_ABOUT_THE_CODE = ("reference answer", "withheld", "did not finish", "lost contact", "does not parse")
+_ABOUT_THE_CODE = ("reference answer", "withheld", "not available while", "did not finish", "lost contact", "does not parse")
 _PROPERTY_BROKEN = _ABOUT_THE_CODE + ("in place", "view of it", "not a new array", "overflowed", "changed its",
                                      "changed the", "not finite", "exactly on the boundary")
 _BARE_EXCEPTION = re.compile(r"^(?:[A-Za-z_][\w.]*\.)?[A-Z]\w*(?:Error|Exception|Warning|Interrupt|Exit)\b")
