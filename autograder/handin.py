@@ -7,6 +7,8 @@ It writes ``grading/submitted/LEARNER/LESSON/LESSON.ipynb`` (the name nbgrader e
 called) with the two files ``nbgrader collect`` writes next to a submission: ``timestamp.txt`` (now, or the
 time it was handed in: the due date is checked against it) and ``submission_secret.txt``. Without them
 ``nbgrader release_feedback`` fails (``FileNotFoundError … feedback/LEARNER/LESSON/timestamp.txt``).
+A lesson the gradebook does not know yet (a fresh course folder) is then generated (``autograder/release.py``),
+so that grading it works.
 A new hand-in of the same learner and lesson replaces the previous one (as ``nbgrader collect --update``).
 
 Refused, with a message: a learner id that does not match ``^[A-Za-z0-9._-]+$`` (or is ``.``/``..``), an unknown
@@ -160,7 +162,15 @@ def main(argv: list[str] | None = None) -> int:
     except (HandinError, RosterError) as err:
         print(f"handin: {err}", file=sys.stderr)
         return 1
-    print(f"handin: {args.learner}'s {args.lesson} placed in {folder}; now run nbgrader autograde {args.lesson}")
+    print(f"handin: {args.learner}'s {args.lesson} placed in {folder}")
+    from autograder.release import ReleaseError, ensure_generated
+
+    try:  # grading needs the lesson in the gradebook (a fresh course folder has none)
+        ensure_generated(Path(args.root), [args.lesson], say=lambda m: print(f"handin: {m}"))
+    except (ReleaseError, FileNotFoundError) as err:
+        print(f"handin: the hand-in is in place, but {err}", file=sys.stderr)
+        return 1
+    print(f"handin: grade it with: python -m autograder grade {args.lesson}")
     return 0
 
 

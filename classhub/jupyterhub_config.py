@@ -25,7 +25,7 @@ state = s.state
 # ---- the hub, the proxy, and their files
 c.JupyterHub.bind_url = f"http://{s.ip}:{s.port}"
 c.JupyterHub.hub_bind_url = f"http://127.0.0.1:{s.hub_port}"
-c.JupyterHub.db_url = "sqlite:///" + os.path.join(state, "jupyterhub.sqlite")
+c.JupyterHub.db_url = "sqlite:///" + str(s.hub_db)  # 0600 in a 0700 folder (server.start)
 c.JupyterHub.cookie_secret_file = os.path.join(state, "jupyterhub_cookie_secret")
 c.JupyterHub.pid_file = str(s.pid_file)
 c.ConfigurableHTTPProxy.command = [str(s.proxy_command)]

@@ -29,7 +29,7 @@ class ClassHubError(RuntimeError):
 class Settings:
     """The class server's settings (what `install` was told, with its defaults)."""
 
-    state: str = DEFAULT_STATE                  # hub database, cookie secret, pid files, log, this file
+    state: str = DEFAULT_STATE                  # hub database, cookie secret, pid files, log, this file (0700)
     prefix: str = "/opt/nn-course"              # the shared environment: venv/ (Python) and node/ (the proxy)
     exchange: str = "/srv/nbgrader/exchange"    # nbgrader's filesystem exchange, shared by every account
     config_dir: str = SYSTEM_CONFIG_DIR         # where the global nbgrader_config.py goes
@@ -61,8 +61,14 @@ class Settings:
 
     @property
     def learner_config_dir(self) -> Path:
-        """Root-owned Jupyter config folder put on every learner's JUPYTER_CONFIG_PATH (the lab-side switches)."""
-        return Path(self.state) / "learner-jupyter"
+        """Root-owned Jupyter config folder put on every learner's JUPYTER_CONFIG_PATH (the lab-side switches).
+
+        In the shared environment, readable by all: the state folder is root's alone (0700)."""
+        return Path(self.prefix) / "learner-jupyter"
+
+    @property
+    def hub_db(self) -> Path:
+        return Path(self.state) / "jupyterhub.sqlite"
 
     @property
     def passwords_file(self) -> Path:
@@ -85,7 +91,7 @@ class Settings:
         path = Path(self.state) / SETTINGS_FILE
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(dataclasses.asdict(self), indent=2) + "\n")
-        os.chmod(path, 0o644)
+        os.chmod(path, 0o600)
         return path
 
 

@@ -110,7 +110,7 @@ def install(s: Settings, environment: bool = True) -> list[str]:
     s.course = s.course or os.path.join(os.path.expanduser(f"~{s.instructor}") if accounts.exists(s.instructor)
                                         else f"/home/{s.instructor}", "course")
     Path(s.state).mkdir(parents=True, exist_ok=True)
-    os.chmod(s.state, 0o755)  # the learners' lab config is in here; the secrets below are 0600
+    os.chmod(s.state, 0o700)  # the hub's database, cookie secret, log and first passwords: root's alone
     out = []
     if environment:
         changed = install_environment(s)

@@ -148,7 +148,7 @@ def test_roster_again_adds_only_newcomers_and_refuses_bad_lines(hub):
     assert done.returncode == 2 and "line 2: learner id 'ada lovelace' is not allowed" in done.stderr, done.stderr
     newcomer = hub.learners[0][:-1] + "9"
     hub.learners.append(newcomer)  # removed with the others
-    roster.write_text(roster.read_text() + f"{newcomer},Late Comer\n")
+    roster.write_text(roster.read_text() + f"{newcomer},Late Comer,{newcomer}@example.org\n")
     done = classhub("--state", s.state, "accounts", str(roster))
     assert f"1 account(s) made: {newcomer}" in done.stdout, done.stdout
     after = Path(s.passwords_file).read_text()
