@@ -11,7 +11,7 @@ A lesson the gradebook does not know yet (a fresh course folder) is then generat
 so that grading it works.
 A new hand-in of the same learner and lesson replaces the previous one (as ``nbgrader collect --update``).
 
-Refused, with a message: a learner id that does not match ``^[A-Za-z0-9._-]+$`` (or is ``.``/``..``), an unknown
+Refused, with a message: a notebook larger than 20 MiB (the limit of a submission, as at collect), a learner id that does not match ``^[A-Za-z0-9._-]+$`` (or is ``.``/``..``), an unknown
 lesson, a file that is a symbolic link or not a regular file, a file that is not a readable notebook, and a
 destination folder that is a symbolic link.
 
@@ -33,6 +33,7 @@ import stat
 import sys
 from pathlib import Path
 
+from autograder.hygiene import MAX_SUBMISSION_BYTES
 from autograder.roster import RosterError, check_learner_id, load_course, parse_due
 
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f %Z"  # nbgrader's Exchange.timestamp_format (parse_utc reads it back)
@@ -62,7 +63,10 @@ def read_notebook_bytes(path: Path) -> bytes:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise HandinError(f"{path} is not a regular file")
         with os.fdopen(fd, "rb", closefd=False) as f:
-            data = f.read()
+            data = f.read(MAX_SUBMISSION_BYTES + 1)  # never more than the limit (a file may grow while read)
+        if len(data) > MAX_SUBMISSION_BYTES:
+            raise HandinError(f"{path} is larger than {MAX_SUBMISSION_BYTES // (1 << 20)} MiB, the limit of a "
+                              f"submission (autograder/hygiene.py MAX_SUBMISSION_BYTES): clear its outputs")
     finally:
         os.close(fd)
     import nbformat

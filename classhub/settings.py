@@ -41,6 +41,11 @@ class Settings:
     course: str = ""                            # the instructor's course folder (default ~instructor/course)
     learner_group: str = "nn-learners"          # unix group of the learners (who may log in as a learner)
     instructor_group: str = "nn-instructors"    # unix group of the instructors (formgrader, course folder)
+    mem_limit: int = 2048                       # MiB of memory for a learner's server and its kernels (0: none)
+    cpu_limit: float = 1.0                      # CPU cores for a learner's server and its kernels (0: none)
+    cgroup: str = "nn-course"                   # the class's cgroup (v1) under /sys/fs/cgroup/{memory,cpu}/
+    idle_timeout: int = 3600                    # seconds: an idle server (and, inside one, an idle kernel) is stopped
+    cull_every: int = 300                       # seconds between the idle culler's checks
 
     # ------------------------------------------------------------------ derived paths
     @property
@@ -65,6 +70,11 @@ class Settings:
 
         In the shared environment, readable by all: the state folder is root's alone (0700)."""
         return Path(self.prefix) / "learner-jupyter"
+
+    @property
+    def learner_python(self) -> Path:
+        """The learner build of nnlib (autograder/learner_build.py), first on every learner's PYTHONPATH."""
+        return Path(self.prefix) / "learner-python"
 
     @property
     def hub_db(self) -> Path:

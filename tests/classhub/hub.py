@@ -107,12 +107,16 @@ def make_hub(learner_count: int = 3) -> tuple[Hub, str]:
     return hub, tag
 
 
+MEM_LIMIT_MIB = 600  # a learner's server (about 150 MiB) and a lesson's kernel (about 150 MiB) fit
+
+
 def install_and_start(hub: Hub, tag: str) -> None:
     s = hub.settings
     classhub("--state", s.state, "install", "--instructor", hub.instructor, "--no-environment",
              "--exchange", os.path.join(hub.base, "exchange"), "--config-dir", os.path.join(hub.base, "etc-jupyter"),
              "--port", str(free_port()), "--hub-port", str(free_port()), "--proxy-api-port", str(free_port()),
-             "--learner-group", f"{tag}-learners", "--instructor-group", f"{tag}-instructors")
+             "--learner-group", f"{tag}-learners", "--instructor-group", f"{tag}-instructors",
+             "--cgroup", f"nn23-{tag}", "--mem-limit", str(MEM_LIMIT_MIB), "--cpu-limit", "1.0")
     hub.settings = hub_settings.load(s.state)
     roster = Path(s.state) / "roster.csv"
     roster.write_text("id,name,email\n" + "".join(f"{name},Learner {name},{name}@example.org\n"
@@ -128,6 +132,9 @@ def remove_hub(hub: Hub, tag: str) -> None:
     subprocess.run([sys.executable, "-m", "classhub", "--state", s.state, "stop"], cwd=ROOT, capture_output=True,
                    timeout=120)
     accounts.remove_accounts([hub.instructor, *hub.learners])
+    from classhub import limits
+
+    limits.remove(f"nn23-{tag}")
     for group in (f"{tag}-learners", f"{tag}-instructors"):
         try:
             grp.getgrnam(group)
