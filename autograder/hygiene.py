@@ -270,6 +270,14 @@ def _collect_class():
 
                 with open(os.path.join(dest, "timestamp.txt"), "w") as f:
                     f.write(nbgrader_timestamp(rec["timestamp"].replace(tzinfo=dt.timezone.utc)))
+            secret = os.path.join(dest, "submission_secret.txt")
+            if not os.path.isfile(secret):  # made by hand, not by nbgrader submit: release_feedback needs one
+                import secrets
+
+                self.log.warning("%s has no submission_secret.txt (not made by nbgrader submit): a new one is "
+                                 "written, so feedback can be released (its learner cannot fetch it)", src)
+                with open(secret, "w") as f:
+                    f.write(secrets.token_hex(64))
 
     return SafeExchangeCollect
 
