@@ -61,6 +61,9 @@ def gradebook_state(root: Path, lesson: str) -> tuple[bool, int]:
 
     from .roster import load_course
 
+    bin_dir = os.path.dirname(sys.executable)  # a new gradebook runs `alembic` from PATH
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
     course = load_course(root)
     with Gradebook(course.db_url, course.course_id) as gb:
         try:

@@ -13,7 +13,9 @@ What it sets up (each step idempotent; an existing course folder, account or pas
 5. the global nbgrader configuration (``/etc/jupyter/nbgrader_config.py``: the exchange and the course id), which
    every account's nbgrader reads; the course's own nbgrader_config.py leaves a global Exchange.root in place
    (autograder/lab.py) and the hub's servers also get ``NN_COURSE_EXCHANGE``;
-6. the learners' lab-side switches (classhub/roles.py) and ``<state>/classhub.json``.
+6. the learners' lab-side switches (classhub/roles.py) and ``<state>/classhub.json`` (the state folder 0700);
+7. the full nnlib's graded-reference modules in the shared environment readable by the instructors' group only
+   (learners import the learner build, ``<prefix>/learner-python``).
 """
 from __future__ import annotations
 

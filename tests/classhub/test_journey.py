@@ -190,6 +190,11 @@ def test_roster_again_adds_only_newcomers_and_refuses_bad_lines(hub):
 def test_the_exchange_of_the_hub_wins_over_the_course_config(hub):
     done = hub.as_user(hub.instructor, "python", "-m", "autograder.lab", "where", cwd=hub.settings.course)
     assert done.returncode == 0 and hub.settings.exchange in done.stdout, done.stdout + done.stderr
+    # without the hub's variable (a login over ssh), it names the global file, not ~/.jupyter (which loads the course)
+    done = hub.as_user(hub.instructor, "env", "-u", "NN_COURSE_EXCHANGE", "python", "-m", "autograder.lab", "where",
+                       cwd=hub.settings.course)
+    assert f"{hub.settings.exchange}  (from the global config {hub.settings.global_config})" in done.stdout, \
+        done.stdout + done.stderr
     outbound = Path(hub.settings.exchange) / COURSE_ID / "outbound" / LESSON / f"{LESSON}.ipynb"
     assert outbound.is_file(), "the instructor's release did not reach the hub's exchange"
     assert not (Path(hub.settings.course) / "exchange").exists(), "the course's own exchange was used"
@@ -478,9 +483,9 @@ def test_a_kernel_past_its_memory_limit_is_killed_alone(hub, browser):
         before = {u: _pids_of(u, k) for u, k in kernels.items()}
         assert all(before.values()), f"kernels not started: {before}"
         other_server = _pids_of(b, "jupyterhub-singleuser")
-        runtime = Path(os.path.expanduser(f"~{a}")) / ".local" / "share" / "jupyter" / "runtime"
+        connection = next(Path(os.path.expanduser(f"~{a}")).rglob(f"kernel-{kernels[a]}.json"))
         client = BlockingKernelClient()
-        client.load_connection_file(str(runtime / f"kernel-{kernels[a]}.json"))
+        client.load_connection_file(str(connection))
         client.start_channels()
         client.wait_for_ready(timeout=120)
         client.execute(f"hog = b'x' * ({2 * MEM_LIMIT_MIB} << 20)")  # twice the limit, every page written
