@@ -337,8 +337,8 @@ def test_the_class_journey(hub, browser, artifacts):
             f"the forged time stamp was believed: {b_time}"
         assert (submitted / c / LESSON / f"{LESSON}.ipynb").is_file(), "the e-mailed notebook was not handed in"
         exported = outputs["autograder.export"]
-        for learner in (a, b, c):
-            assert re.search(rf"^{learner}\b.*\b{LESSON}\b", exported, re.M), f"no row for {learner}:\n{exported}"
+        for who in (a, b, c):
+            assert re.search(rf"^{who}\b.*\b{LESSON}\b", exported, re.M), f"no row for {who}:\n{exported}"
         # -- the learner fetches the feedback and sees the score
         button = row(page, "submitted").get_by_role("button", name="Fetch Feedback")
         for _ in range(6):
