@@ -7,7 +7,14 @@ Validate and Submit. Another learner plants a submission under the first one's n
 inbound folder. The instructor opens the formgrader through the hub and, with its REST API in the instructor's
 browser session (the buttons open modal dialogs whose timing is the formgrader's, not ours), collects (the plant
 is refused by SafeExchangeCollect), autogrades (in the bubblewrap sandbox) and releases feedback; the learner
-fetches it in the Assignment List and sees the score. Also: a learner cannot open another learner's server or
+fetches it in the Assignment List and sees the score. The instructor's side follows the README's loop as written
+(`readme_loop()`: every command of its code block, in a terminal of the hub with the hub's environment, in
+~/course): the lesson is generated there first, the roster imported from the copy `classhub accounts` put there, a
+third learner hands in by e-mail, the forged time stamp and the oversized entry of another are reported and not
+believed or collected; then the lesson is changed after grading: refused, nothing lost, and regenerated with the
+command the refusal names. Bounds, from learners' accounts: the hub's database and the reference answers are
+unreadable, a submission over the limit is refused, a kernel past its memory limit is killed alone, an idle
+server is culled (the hub restarted with a short timeout). Also: a learner cannot open another learner's server or
 the instructor's (403), has no formgrader of their own (404, and no menu entry), cannot read another home;
 `stop` ends every process of the class.
 """
@@ -411,8 +418,8 @@ def test_a_learner_cannot_read_the_reference_answers(hub):
     for path in files:
         done = hub.as_user(b, "cat", str(path))
         assert done.returncode != 0 and "Permission denied" in done.stderr, f"{b} could read {path}"
-    code = ("import inspect, nnlib.neuron as n; print(n.weighted_sum([1.0, 2.0], [3.0, 4.0], 0.5)); "
-            "print(inspect.getsource(n.weighted_sum))")
+    code = ("import inspect; from nnlib.neuron import weighted_sum; print(weighted_sum([1.0, 2.0], [3.0, 4.0], 0.5)); "
+            "print(inspect.getsource(weighted_sum))")
     done = hub.as_user(b, "env", f"PYTHONPATH={hub.settings.learner_python}", "python", "-c", code)
     assert done.stdout.startswith("11.5") and done.returncode != 0 and "OSError" in done.stderr, \
         done.stdout + done.stderr
