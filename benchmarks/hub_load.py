@@ -145,7 +145,8 @@ def main() -> int:
                 r = one_round(hub, hub.learners[:n], cells, ramp, args.timeout)
                 rows.append((n, pattern, r))
                 print(f"N={n} {pattern}: {len(r['logins'])} logged in, {len(r['latencies'])} cells, "
-                      f"{r['errors']} errors" + "".join(f"\n  {f}" for f in r["failures"]), flush=True)
+                      f"{r['errors']} errors; {row(n, pattern, r)}" + "".join(f"\n  {f}" for f in r["failures"]),
+                      flush=True)
     finally:
         remove_hub(hub, tag)
     load = os.getloadavg()
@@ -157,10 +158,15 @@ def main() -> int:
     print("| N  | arrival  | login median (s) | login p95 (s) | cell median (s) | cell p95 (s) | errors | MiB per learner |")
     print("|---:|----------|-----------------:|--------------:|----------------:|-------------:|-------:|----------------:|")
     for n, pattern, r in rows:
-        med = lambda v: statistics.median(v) if v else float("nan")  # noqa: E731
-        print(f"| {n:>2} | {pattern:<8} | {med(r['logins']):16.1f} | {p95(r['logins']):13.1f} | "
-              f"{med(r['latencies']):15.3f} | {p95(r['latencies']):12.3f} | {r['errors']:>6} | {med(r['memory']):15.0f} |")
+        print(row(n, pattern, r))
     return 0
+
+
+def row(n: int, pattern: str, r: dict) -> str:
+    """One table row: login and cell figures (median, p95), errors, memory per learner (median)."""
+    med = lambda v: statistics.median(v) if v else float("nan")  # noqa: E731
+    return (f"| {n:>2} | {pattern:<8} | {med(r['logins']):16.1f} | {p95(r['logins']):13.1f} | "
+            f"{med(r['latencies']):15.3f} | {p95(r['latencies']):12.3f} | {r['errors']:>6} | {med(r['memory']):15.0f} |")
 
 
 if __name__ == "__main__":
