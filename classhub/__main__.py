@@ -73,6 +73,12 @@ def main(argv: list[str] | None = None) -> int:
                   f"{len(kept)} already there")
             if added:
                 print(f"classhub: their first passwords are in {s.passwords_file} (root only); hand them out")
+            from .accounts import copy_roster_to_course
+
+            copied = copy_roster_to_course(s, args.roster)
+            if copied:
+                print(f"classhub: the roster is in {copied}: as {s.instructor}, in {s.course}, run "
+                      f"python -m autograder.commands.roster import {copied.name}")
             return 0
         from . import server
 

@@ -138,6 +138,28 @@ def add_learners(settings: Settings, path: str | os.PathLike) -> tuple[list[str]
     return added, kept
 
 
+COURSE_ROSTER = "class.csv"
+
+
+def copy_roster_to_course(settings: Settings, path: str | os.PathLike) -> Path | None:
+    """The roster, as ``class.csv`` in the instructor's course folder (the instructor's, 0600), where
+    ``python -m autograder.commands.roster import class.csv`` reads it: the home is 0700, root's copy cannot be reached."""
+    course = Path(settings.course) if settings.course else None
+    if course is None or not course.is_dir() or not exists(settings.instructor):
+        return None
+    user = pwd.getpwnam(settings.instructor)
+    target = course / COURSE_ROSTER
+    if target.is_symlink():
+        target.unlink()
+    data = Path(path).read_bytes()
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.chown(target, user.pw_uid, user.pw_gid)
+    os.chmod(target, 0o600)
+    return target
+
+
 def remove_accounts(names: list[str]) -> None:
     """Remove accounts and their homes (the test suite's clean-up; a class keeps its accounts)."""
     for name in names:

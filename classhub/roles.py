@@ -37,6 +37,11 @@ def is_instructor(s: Settings, name: str) -> bool:
     return name == s.instructor or in_group(name, s.instructor_group)
 
 
+#: A terminal's shell: not a login shell, which would read /etc/profile and lose the shared environment's bin folder
+#: from PATH (jupyter_server starts ``$SHELL -l`` when it has no terminal of its own, as under JupyterHub).
+TERMINAL_ARGUMENT = '--ServerApp.terminado_settings=shell_command=["/bin/bash"]'
+
+
 def learner_arguments() -> list[str]:
     return [f"--ServerApp.jpserver_extensions={ext}=False" for ext in LEARNER_SERVER_EXTENSIONS_OFF]
 
@@ -59,11 +64,12 @@ def pre_spawn_hook(s: Settings):
         name = spawner.user.name
         env = common_environment(s)  # computed afresh: a spawner object lives on across its user's restarts
         extra = learner_arguments()
-        args = [a for a in spawner.args if a not in extra]
+        args = [a for a in spawner.args if a not in extra and a != TERMINAL_ARGUMENT] + [TERMINAL_ARGUMENT]
         if is_instructor(s, name):
             spawner.log.info("classhub: %s is an instructor: formgrader on", name)
         else:
             args += extra
+            env["PYTHONPATH"] = str(s.learner_python)  # the learner build of nnlib: no reference source
             paths = [str(s.learner_config_dir)] + ([env["JUPYTER_CONFIG_PATH"]] if "JUPYTER_CONFIG_PATH" in env else [])
             env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(paths)
             spawner.log.info("classhub: %s is a learner: no formgrader, course list or create-assignment", name)

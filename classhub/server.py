@@ -55,6 +55,18 @@ def children(pid: int) -> list[tuple[int, str]]:
     return found
 
 
+def private_state(s: Settings) -> None:
+    """The state folder root's alone (0700) and the hub's database 0600, made before the hub opens it (SQLite's
+    journal files take the database's mode); an older class server's 0644 database is tightened too."""
+    os.chmod(s.state, 0o700)
+    fd = os.open(s.hub_db, os.O_WRONLY | os.O_CREAT, 0o600)
+    os.fchmod(fd, 0o600)
+    os.close(fd)
+    for name in ("jupyterhub_cookie_secret", "jupyterhub.sqlite-journal", "jupyterhub.sqlite-wal"):
+        if (Path(s.state) / name).exists():
+            os.chmod(Path(s.state) / name, 0o600)
+
+
 def start(s: Settings, timeout: float = 120.0) -> str:
     if os.geteuid() != 0:
         raise ClassHubError("python -m classhub start must run as root (PAM login and one process per account)")
@@ -64,6 +76,7 @@ def start(s: Settings, timeout: float = 120.0) -> str:
                             + ", ".join(missing))
     if hub_pid(s):
         return f"already running (pid {hub_pid(s)}) at {s.url}"
+    private_state(s)
     env = {"PATH": f"{s.bin}:/usr/local/bin:/usr/bin:/bin", "NN_CLASSHUB_STATE": s.state, "HOME": "/root",
            "LANG": os.environ.get("LANG", "C.UTF-8")}
     log = open(s.log_file, "ab")

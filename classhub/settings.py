@@ -29,7 +29,7 @@ class ClassHubError(RuntimeError):
 class Settings:
     """The class server's settings (what `install` was told, with its defaults)."""
 
-    state: str = DEFAULT_STATE                  # hub database, cookie secret, pid files, log, this file
+    state: str = DEFAULT_STATE                  # hub database, cookie secret, pid files, log, this file (0700)
     prefix: str = "/opt/nn-course"              # the shared environment: venv/ (Python) and node/ (the proxy)
     exchange: str = "/srv/nbgrader/exchange"    # nbgrader's filesystem exchange, shared by every account
     config_dir: str = SYSTEM_CONFIG_DIR         # where the global nbgrader_config.py goes
@@ -41,6 +41,11 @@ class Settings:
     course: str = ""                            # the instructor's course folder (default ~instructor/course)
     learner_group: str = "nn-learners"          # unix group of the learners (who may log in as a learner)
     instructor_group: str = "nn-instructors"    # unix group of the instructors (formgrader, course folder)
+    mem_limit: int = 2048                       # MiB of memory for a learner's server and its kernels (0: none)
+    cpu_limit: float = 1.0                      # CPU cores for a learner's server and its kernels (0: none)
+    cgroup: str = "nn-course"                   # the class's cgroup (v1) under /sys/fs/cgroup/{memory,cpu}/
+    idle_timeout: int = 3600                    # seconds: an idle server (and, inside one, an idle kernel) is stopped
+    cull_every: int = 300                       # seconds between the idle culler's checks
 
     # ------------------------------------------------------------------ derived paths
     @property
@@ -61,8 +66,19 @@ class Settings:
 
     @property
     def learner_config_dir(self) -> Path:
-        """Root-owned Jupyter config folder put on every learner's JUPYTER_CONFIG_PATH (the lab-side switches)."""
-        return Path(self.state) / "learner-jupyter"
+        """Root-owned Jupyter config folder put on every learner's JUPYTER_CONFIG_PATH (the lab-side switches).
+
+        In the shared environment, readable by all: the state folder is root's alone (0700)."""
+        return Path(self.prefix) / "learner-jupyter"
+
+    @property
+    def learner_python(self) -> Path:
+        """The learner build of nnlib (autograder/commands/learner_build.py), first on every learner's PYTHONPATH."""
+        return Path(self.prefix) / "learner-python"
+
+    @property
+    def hub_db(self) -> Path:
+        return Path(self.state) / "jupyterhub.sqlite"
 
     @property
     def passwords_file(self) -> Path:
@@ -85,7 +101,7 @@ class Settings:
         path = Path(self.state) / SETTINGS_FILE
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(dataclasses.asdict(self), indent=2) + "\n")
-        os.chmod(path, 0o644)
+        os.chmod(path, 0o600)
         return path
 
 

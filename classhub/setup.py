@@ -13,7 +13,9 @@ What it sets up (each step idempotent; an existing course folder, account or pas
 5. the global nbgrader configuration (``/etc/jupyter/nbgrader_config.py``: the exchange and the course id), which
    every account's nbgrader reads; the course's own nbgrader_config.py leaves a global Exchange.root in place
    (autograder/commands/lab.py) and the hub's servers also get ``NN_COURSE_EXCHANGE``;
-6. the learners' lab-side switches (classhub/roles.py) and ``<state>/classhub.json``.
+6. the learners' lab-side switches (classhub/roles.py) and ``<state>/classhub.json`` (the state folder 0700);
+7. the full nnlib's graded-reference modules in the shared environment readable by the instructors' group only
+   (learners import the learner build, ``<prefix>/learner-python``).
 """
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ import shutil
 from pathlib import Path
 
 from . import accounts, roles
-from .environment import install_environment
+from .environment import install_environment, restrict_references
 from .settings import COURSE_SOURCE, ClassHubError, Settings
 
 COURSE_ID = "nn-from-one-neuron"
@@ -34,7 +36,9 @@ def global_config_text(s: Settings) -> str:
     return (f"{GLOBAL_MARK}: the class server's nbgrader settings, read by every account's nbgrader.\n"
             "c = get_config()  # noqa: F821\n"
             f"c.Exchange.root = {s.exchange!r}\n"
-            f"c.CourseDirectory.course_id = {COURSE_ID!r}\n")
+            f"c.CourseDirectory.course_id = {COURSE_ID!r}\n"
+            "# submissions: at most 20 MiB, and the inbound entry 0755 (not nbgrader's 0777); collect checks again\n"
+            "c.ExchangeFactory.submit = 'autograder.integration.hygiene.SafeExchangeSubmit'\n")
 
 
 def instructor_config_text(course: str) -> str:
@@ -105,12 +109,15 @@ def install(s: Settings, environment: bool = True) -> list[str]:
     """Everything `python -m classhub install` does; returns lines to print."""
     if os.geteuid() != 0:
         raise ClassHubError("python -m classhub install must run as root (it makes accounts and /opt, /srv, /etc files)")
+    if not (COURSE_SOURCE / "solutions").is_dir():
+        raise ClassHubError(f"{COURSE_SOURCE} is not the course's checkout: run install from the checkout "
+                            f"(cd CHECKOUT && sudo python3 -m classhub install --instructor NAME)")
     if not s.instructor:
         raise ClassHubError("name the instructor's unix account: python -m classhub install --instructor NAME")
     s.course = s.course or os.path.join(os.path.expanduser(f"~{s.instructor}") if accounts.exists(s.instructor)
                                         else f"/home/{s.instructor}", "course")
     Path(s.state).mkdir(parents=True, exist_ok=True)
-    os.chmod(s.state, 0o755)  # the learners' lab config is in here; the secrets below are 0600
+    os.chmod(s.state, 0o700)  # the hub's database, cookie secret, log and first passwords: root's alone
     out = []
     if environment:
         changed = install_environment(s)
@@ -119,6 +126,9 @@ def install(s: Settings, environment: bool = True) -> list[str]:
     password = setup_instructor(s)
     out.append(f"instructor: {s.instructor}, course folder {s.course}"
                + (f"; first password in {s.passwords_file}" if password else ""))
+    hidden = restrict_references(s, s.instructor_group)
+    out.append(f"reference answers: {len(hidden)} file(s) of the full nnlib readable by {s.instructor_group} only; "
+               f"learners import {s.learner_python}")
     setup_exchange(s)
     out.append(f"exchange: {s.exchange}; global nbgrader config: {write_global_config(s)}")
     roles.write_learner_lab_config(s)

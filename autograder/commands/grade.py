@@ -204,7 +204,10 @@ def run(root: Path, lessons: list[str], workers: int, force: bool = False, sched
     """Grade ``lessons`` under ``root``; returns every learner's Result (graded now or refused)."""
     from tqdm.auto import tqdm
 
+    from .release import ensure_generated
+
     root = root.resolve()
+    ensure_generated(root, lessons, say=lambda m: print(f"grade: {m}", flush=True))  # a fresh gradebook
     todo, refused = plan(root, lessons, force)
     ledger = Ledger(root)
     cores = os.cpu_count() or 1
@@ -299,7 +302,13 @@ def command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     root = Path(args.root)
     if not (root / "nbgrader_config.py").exists():
         parser.error(f"no nbgrader_config.py in {root.resolve()}: run in the course root or pass --root")
-    results = run(root, lessons, args.workers, args.force, args.scheduler)
+    from .release import ReleaseError
+
+    try:
+        results = run(root, lessons, args.workers, args.force, args.scheduler)
+    except ReleaseError as err:
+        print(err, file=sys.stderr)
+        return 1
     print(table(results))
     return 0 if all(r.ok for r in results) else 1
 

@@ -7,9 +7,11 @@ It writes ``grading/submitted/LEARNER/LESSON/LESSON.ipynb`` (the name nbgrader e
 called) with the two files ``nbgrader collect`` writes next to a submission: ``timestamp.txt`` (now, or the
 time it was handed in: the due date is checked against it) and ``submission_secret.txt``. Without them
 ``nbgrader release_feedback`` fails (``FileNotFoundError … feedback/LEARNER/LESSON/timestamp.txt``).
+A lesson the gradebook does not know yet (a fresh course folder) is then generated (``autograder/integration/release.py``),
+so that grading it works.
 A new hand-in of the same learner and lesson replaces the previous one (as ``nbgrader collect --update``).
 
-Refused, with a message: a learner id that does not match ``^[A-Za-z0-9._-]+$`` (or is ``.``/``..``), an unknown
+Refused, with a message: a notebook larger than 20 MiB (the limit of a submission, as at collect), a learner id that does not match ``^[A-Za-z0-9._-]+$`` (or is ``.``/``..``), an unknown
 lesson, a file that is a symbolic link or not a regular file, a file that is not a readable notebook, and a
 destination folder that is a symbolic link.
 
@@ -31,6 +33,7 @@ import stat
 import sys
 from pathlib import Path
 
+from autograder.integration.hygiene import MAX_SUBMISSION_BYTES
 from autograder.commands.roster import RosterError, check_learner_id, load_course, parse_due
 
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f %Z"  # nbgrader's Exchange.timestamp_format (parse_utc reads it back)
@@ -60,7 +63,10 @@ def read_notebook_bytes(path: Path) -> bytes:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise HandinError(f"{path} is not a regular file")
         with os.fdopen(fd, "rb", closefd=False) as f:
-            data = f.read()
+            data = f.read(MAX_SUBMISSION_BYTES + 1)  # never more than the limit (a file may grow while read)
+        if len(data) > MAX_SUBMISSION_BYTES:
+            raise HandinError(f"{path} is larger than {MAX_SUBMISSION_BYTES // (1 << 20)} MiB, the limit of a "
+                              f"submission (autograder/integration/hygiene.py MAX_SUBMISSION_BYTES): clear its outputs")
     finally:
         os.close(fd)
     import nbformat
@@ -160,7 +166,15 @@ def main(argv: list[str] | None = None) -> int:
     except (HandinError, RosterError) as err:
         print(f"handin: {err}", file=sys.stderr)
         return 1
-    print(f"handin: {args.learner}'s {args.lesson} placed in {folder}; now run nbgrader autograde {args.lesson}")
+    print(f"handin: {args.learner}'s {args.lesson} placed in {folder}")
+    from autograder.integration.release import ReleaseError, ensure_generated
+
+    try:  # grading needs the lesson in the gradebook (a fresh course folder has none)
+        ensure_generated(Path(args.root), [args.lesson], say=lambda m: print(f"handin: {m}"))
+    except (ReleaseError, FileNotFoundError) as err:
+        print(f"handin: the hand-in is in place, but {err}", file=sys.stderr)
+        return 1
+    print(f"handin: grade it with: python -m autograder grade {args.lesson}")
     return 0
 
 

@@ -85,6 +85,8 @@ def _global_exchange_root(exclude: tuple[str, ...]) -> tuple[str, str] | None:
 def exchange_location(course_root: str | os.PathLike = COURSE_ROOT) -> tuple[str, str]:
     """(exchange folder, where that choice comes from): "environment", "global config FILE" or "course"."""
     course_root = os.path.abspath(course_root)
+    if _SEARCHING:  # the course's config, loaded by a global file being searched (the instructor's ~/.jupyter)
+        raise _Reentered("this configuration file loads the course's own nbgrader_config.py")
     from_env = os.environ.get(ENV_EXCHANGE, "").strip()
     if from_env == "course":  # this course's own exchange, whatever a global configuration says
         return os.path.join(course_root, "exchange"), f"course ({ENV_EXCHANGE}=course)"

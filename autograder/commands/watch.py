@@ -50,6 +50,14 @@ def one_round(root: Path, lessons: list[str], workers: int, reported: set) -> li
                     log(f"{lesson}: {result.learner!r} could not be graded: {result.reason}")
                 continue
             results.append(result)
+            secret = root / "grading" / "submitted" / result.learner / lesson / "submission_secret.txt"
+            if not secret.is_file():  # placed by hand, not by collect or autograder.commands.handin
+                if ("no-secret", lesson, result.learner) not in reported:
+                    reported.add(("no-secret", lesson, result.learner))
+                    log(f"{lesson}: graded {result.learner}: {result.score:g} / {result.max_score:g}; feedback "
+                        f"NOT released: the submission has no submission_secret.txt (copied by hand?): run "
+                        f"python -m autograder.commands.handin --repair {lesson}")
+                continue
             feedback = api.generate_feedback(lesson, result.learner, force=True)
             released = api.release_feedback(lesson, result.learner) if feedback.get("success") else feedback
             status = "feedback released" if released.get("success") else \

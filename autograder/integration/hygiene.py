@@ -8,7 +8,11 @@ This module fixes each where nbgrader reads learner files, installed from ``nbgr
   or not a regular file, and a learner id that is not ``^[A-Za-z0-9._-]+$``, is reported and skipped (the
   others are still graded); other files are copied only when they are regular files, never through a link.
 - ``SafeExchangeCollect`` (``c.ExchangeFactory.collect``) refuses inbound entries that are links, have a bad id,
-  or (with ``check_owner``) are not owned by the account they name, and copies regular files only.
+  hold more than ``max_bytes`` (20 MiB), or (with ``check_owner``) are not owned by the account they name, and
+  copies regular files only, never more than ``max_bytes``. A submission's time is the time the exchange saw it
+  (the entry's ctime, which its owner cannot set back), written as the collected ``timestamp.txt``; the learner's
+  own ``timestamp.txt`` and the time in the entry's name are only compared with it, and reported as forged when
+  they are in the future or more than two minutes away from it.
 """
 from __future__ import annotations
 
@@ -26,6 +30,37 @@ ID_RE = re.compile(r"^[A-Za-z0-9._-]+$")
 def valid_id(learner: str) -> bool:
     """True for a learner id nbgrader can handle safely: letters, digits, '.', '_' and '-' only."""
     return bool(ID_RE.match(learner or "")) and learner not in (".", "..")
+
+
+MAX_SUBMISSION_BYTES = 20 << 20  # one submission (a lesson's folder): collect and hand-in refuse anything larger
+TIME_SLACK_SECONDS = 120          # an honest submit writes its time stamp seconds before the exchange sees it
+
+
+def tree_size(path: str | Path, stop_above: int | None = None) -> int:
+    """Bytes of the regular files below ``path`` (links not followed); stops counting once past ``stop_above``."""
+    total = 0
+    for root, dirs, files in os.walk(path, followlinks=False):
+        for name in files:
+            st = os.lstat(os.path.join(root, name))
+            if stat.S_ISREG(st.st_mode):
+                total += st.st_size
+                if stop_above is not None and total > stop_above:
+                    return total
+    return total
+
+
+def _copy_at_most(f_in, f_out, budget: int) -> int:
+    """Copy from ``f_in`` to ``f_out`` at most ``budget`` bytes; returns the bytes copied (budget + 1: cut off)."""
+    copied = 0
+    while True:
+        chunk = f_in.read(min(1 << 20, budget + 1 - copied))
+        if not chunk:
+            return copied
+        if copied + len(chunk) > budget:
+            f_out.write(chunk[: budget - copied])
+            return budget + 1
+        f_out.write(chunk)
+        copied += len(chunk)
 
 
 def copy_regular_files(src: str | Path, dest: str | Path, *, skip_notebooks: bool = False,
@@ -54,14 +89,18 @@ def copy_regular_files(src: str | Path, dest: str | Path, *, skip_notebooks: boo
                 continue
             if skip_notebooks and name.endswith(".ipynb"):
                 continue
-            total += st.st_size
-            if total > max_bytes:
-                skipped.append(f"{rel / name} (over the size limit)")
+            if total + st.st_size > max_bytes:
+                skipped.append(f"{rel / name} (over the size limit of {max_bytes} bytes)")
                 continue
             fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
             with os.fdopen(fd, "rb") as f_in, open(dest / rel / name, "wb") as f_out:
-                shutil.copyfileobj(f_in, f_out)
+                copied = _copy_at_most(f_in, f_out, max_bytes - total)  # a file that grows is cut at the limit
             os.chmod(dest / rel / name, 0o644)
+            if copied > max_bytes - total:
+                skipped.append(f"{rel / name} (grew past the size limit of {max_bytes} bytes while copied: cut)")
+                total = max_bytes
+            else:
+                total += copied
     return skipped
 
 
@@ -140,8 +179,38 @@ def _collect_class():
     from nbgrader.api import Gradebook, MissingEntry
     from nbgrader.exchange.default.collect import ExchangeCollect
 
+    from traitlets import Integer
+
     class SafeExchangeCollect(ExchangeCollect):
-        """nbgrader's collect, refusing links, bad ids and (with check_owner) entries not owned by their learner."""
+        """nbgrader's collect, refusing links, bad ids, entries larger than ``max_bytes`` and (with check_owner)
+        entries not owned by their learner; the time of a submission is the one the exchange saw (the inbound
+        entry's ctime, which its owner cannot set back), never the learner's ``timestamp.txt`` or folder name."""
+
+        max_bytes = Integer(MAX_SUBMISSION_BYTES, help="largest submission collected (bytes)").tag(config=True)
+
+        def _trusted_time(self, rec):
+            """The inbound entry's change time (naive UTC, as nbgrader's); a claimed time that is in the future or
+            more than TIME_SLACK_SECONDS away from it is reported as forged and not believed."""
+            import datetime as dt
+
+            from nbgrader.utils import parse_utc
+
+            path = os.path.join(self.inbound_path, rec["filename"])
+            seen = dt.datetime.fromtimestamp(os.lstat(path).st_ctime, dt.timezone.utc).replace(tzinfo=None)
+            claims = [("its name", rec["timestamp"])]
+            stamp = os.path.join(path, "timestamp.txt")
+            if os.path.isfile(stamp) and not os.path.islink(stamp):
+                try:
+                    with open(stamp, encoding="utf-8", errors="replace") as f:
+                        claims.append(("its timestamp.txt", parse_utc(f.read(200).strip()).replace(tzinfo=None)))
+                except Exception:  # noqa: BLE001 - an unreadable stamp is as good as a forged one
+                    self.log.warning("%s: unreadable timestamp.txt; the time the exchange saw is used", rec["filename"])
+            for what, claimed in claims:
+                claimed = claimed.replace(tzinfo=None) if claimed is not None else None
+                if claimed is None or abs((claimed - seen).total_seconds()) > TIME_SLACK_SECONDS:
+                    self.log.error("forged time stamp in inbound entry %r: %s says %s, the exchange saw it at %s "
+                                   "UTC; %s is used", rec["filename"], what, claimed, seen, seen)
+            return seen
 
         def _refusal(self, rec) -> str | None:
             path = os.path.join(self.inbound_path, rec["filename"])
@@ -158,6 +227,9 @@ def _collect_class():
                     owner = f"uid {st.st_uid}"
                 if owner != rec["username"]:
                     return f"it names {rec['username']} but is owned by {owner}"
+            size = tree_size(path, stop_above=self.max_bytes)
+            if size > self.max_bytes:
+                return f"it holds more than the limit of {self.max_bytes} bytes (SafeExchangeCollect.max_bytes)"
             return None
 
         def init_src(self):
@@ -175,6 +247,7 @@ def _collect_class():
                 if why:
                     self.log.error("refused inbound entry %r: %s", rec["filename"], why)
                     continue
+                rec["timestamp"] = self._trusted_time(rec)
                 records.append(rec)
             records.sort(key=lambda r: r["username"])
             chosen = []
@@ -187,13 +260,60 @@ def _collect_class():
             self.src_records = chosen
 
         def do_copy(self, src, dest, log=None):
-            for skipped in copy_regular_files(src, dest):
+            for skipped in copy_regular_files(src, dest, max_bytes=self.max_bytes):
                 self.log.warning("not collected from %s: %s", src, skipped)
+            rec = next((r for r in self.src_records if os.path.join(self.inbound_path, r["filename"]) == src), None)
+            if rec is not None:  # the time the exchange saw, not the learner's: the due date is checked against it
+                import datetime as dt
+
+                from autograder.commands.handin import nbgrader_timestamp
+
+                with open(os.path.join(dest, "timestamp.txt"), "w") as f:
+                    f.write(nbgrader_timestamp(rec["timestamp"].replace(tzinfo=dt.timezone.utc)))
+            secret = os.path.join(dest, "submission_secret.txt")
+            if not os.path.isfile(secret):  # made by hand, not by nbgrader submit: release_feedback needs one
+                import secrets
+
+                self.log.warning("%s has no submission_secret.txt (not made by nbgrader submit): a new one is "
+                                 "written, so feedback can be released (its learner cannot fetch it)", src)
+                with open(secret, "w") as f:
+                    f.write(secrets.token_hex(64))
 
     return SafeExchangeCollect
+
+
+# ----------------------------------------------------------------------------------------------------
+# the exchange: submit (the learner's side, named by a class server's global nbgrader config)
+# ----------------------------------------------------------------------------------------------------
+def _submit_class():
+    from nbgrader.exchange.default.submit import ExchangeSubmit
+    from traitlets import Integer
+
+    class SafeExchangeSubmit(ExchangeSubmit):
+        """nbgrader's submit, refusing a lesson folder larger than ``max_bytes`` (collect refuses it anyway) and
+        leaving the inbound entry 0755 (nbgrader makes it 0777, writable by every account), its files 0644."""
+
+        max_bytes = Integer(MAX_SUBMISSION_BYTES, help="largest submission (bytes)").tag(config=True)
+
+        def do_copy(self, src, dest, log=None):
+            size = tree_size(src, stop_above=self.max_bytes)
+            if size > self.max_bytes:
+                self.fail(f"{src} holds more than {self.max_bytes // (1 << 20)} MiB, the limit of a submission: "
+                          f"remove large files (data, outputs) from the lesson's folder and submit again")
+            super().do_copy(src, dest, log=log)
+
+        def copy_files(self):
+            super().copy_files()
+            entry = os.path.join(self.inbound_path, self.assignment_filename)
+            if os.path.isdir(entry) and not os.path.islink(entry):
+                os.chmod(entry, 0o755)  # readable by the instructor's collect, writable by its owner only
+
+    return SafeExchangeSubmit
 
 
 def __getattr__(name):
     if name == "SafeExchangeCollect":
         return _collect_class()
+    if name == "SafeExchangeSubmit":
+        return _submit_class()
     raise AttributeError(name)

@@ -66,6 +66,11 @@ class Hub:
         return self.settings.url
 
     @property
+    def base(self) -> str:
+        """The test's folder: state/ (root's, 0700), exchange/, etc-jupyter/."""
+        return os.path.dirname(self.settings.state)
+
+    @property
     def state(self) -> str:
         return self.settings.state
 
@@ -96,22 +101,28 @@ def make_hub(learner_count: int = 3) -> tuple[Hub, str]:
     need(not missing, "the shared environment is missing (" + ", ".join(missing) + "): build it with "
                       "`sudo python3 -m classhub environment`")
     tag = "cj" + secrets.token_hex(2)
-    state = tempfile.mkdtemp(prefix=f"classhub-test-{tag}-", dir="/srv" if os.path.isdir("/srv") else None)
-    os.chmod(state, 0o755)
+    base = tempfile.mkdtemp(prefix=f"classhub-test-{tag}-", dir="/srv" if os.path.isdir("/srv") else None)
+    os.chmod(base, 0o755)  # the exchange and the global config live here, beside the root-only state folder
+    state = os.path.join(base, "state")
     instructor, learners = f"{tag}teach", [f"{tag}l{i}" for i in range(1, learner_count + 1)]
     hub = Hub(hub_settings.Settings(state=state), instructor, learners)
     return hub, tag
 
 
+MEM_LIMIT_MIB = 600  # a learner's server (about 150 MiB) and a lesson's kernel (about 150 MiB) fit
+
+
 def install_and_start(hub: Hub, tag: str) -> None:
     s = hub.settings
     classhub("--state", s.state, "install", "--instructor", hub.instructor, "--no-environment",
-             "--exchange", os.path.join(s.state, "exchange"), "--config-dir", os.path.join(s.state, "etc-jupyter"),
+             "--exchange", os.path.join(hub.base, "exchange"), "--config-dir", os.path.join(hub.base, "etc-jupyter"),
              "--port", str(free_port()), "--hub-port", str(free_port()), "--proxy-api-port", str(free_port()),
-             "--learner-group", f"{tag}-learners", "--instructor-group", f"{tag}-instructors")
+             "--learner-group", f"{tag}-learners", "--instructor-group", f"{tag}-instructors",
+             "--cgroup", f"nn23-{tag}", "--mem-limit", str(MEM_LIMIT_MIB), "--cpu-limit", "1.0")
     hub.settings = hub_settings.load(s.state)
     roster = Path(s.state) / "roster.csv"
-    roster.write_text("id,name\n" + "".join(f"{name},Learner {name}\n" for name in hub.learners))
+    roster.write_text("id,name,email\n" + "".join(f"{name},Learner {name},{name}@example.org\n"
+                                                   for name in hub.learners))
     classhub("--state", s.state, "accounts", str(roster))
     hub.read_passwords()
     # JupyterHub detaches from `classhub start`: a watchdog stops it (and so its servers and kernels) if this
@@ -130,10 +141,14 @@ def remove_hub(hub: Hub, tag: str) -> None:
     subprocess.run([sys.executable, "-m", "classhub", "--state", s.state, "stop"], cwd=ROOT, capture_output=True,
                    timeout=120)
     accounts.remove_accounts([hub.instructor, *hub.learners])
+    from classhub import limits
+
+    limits.remove(f"nn23-{tag}")
     for group in (f"{tag}-learners", f"{tag}-instructors"):
         try:
             grp.getgrnam(group)
             subprocess.run(["groupdel", group], capture_output=True)
         except KeyError:
             pass
-    shutil.rmtree(s.state, ignore_errors=True)
+    if os.path.basename(hub.base).startswith(f"classhub-test-{tag}-"):
+        shutil.rmtree(hub.base, ignore_errors=True)

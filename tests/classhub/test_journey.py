@@ -7,7 +7,14 @@ Validate and Submit. Another learner plants a submission under the first one's n
 inbound folder. The instructor opens the formgrader through the hub and, with its REST API in the instructor's
 browser session (the buttons open modal dialogs whose timing is the formgrader's, not ours), collects (the plant
 is refused by SafeExchangeCollect), autogrades (in the bubblewrap sandbox) and releases feedback; the learner
-fetches it in the Assignment List and sees the score. Also: a learner cannot open another learner's server or
+fetches it in the Assignment List and sees the score. The instructor's side follows the README's loop as written
+(`readme_loop()`: every command of its code block, in a terminal of the hub with the hub's environment, in
+~/course): the lesson is generated there first, the roster imported from the copy `classhub accounts` put there, a
+third learner hands in by e-mail, the forged time stamp and the oversized entry of another are reported and not
+believed or collected; then the lesson is changed after grading: refused, nothing lost, and regenerated with the
+command the refusal names. Bounds, from learners' accounts: the hub's database and the reference answers are
+unreadable, a submission over the limit is refused, a kernel past its memory limit is killed alone, an idle
+server is culled (the hub restarted with a short timeout). Also: a learner cannot open another learner's server or
 the instructor's (403), has no formgrader of their own (404, and no menu entry), cannot read another home;
 `stop` ends every process of the class.
 """
@@ -16,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import pwd
 import re
 import stat
 import time
@@ -24,7 +32,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tests.browser.lab import accept_kernel_dialog, menu, write_lab_settings
+from tests.browser.lab import accept_kernel_dialog, write_lab_settings
 from tests.classhub.hub import ROOT, classhub, install_and_start, make_hub, remove_hub
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.solo]
@@ -32,6 +40,25 @@ LESSON = "01-neuron"
 COURSE_ID = "nn-from-one-neuron"
 ANSWER = "import numpy as np\n\ndef weighted_sum(x, w, b):\n    return np.dot(x, w) + b\n"
 SLOW = 180_000  # ms: nbgrader steps and server starts on a loaded two-core machine
+
+
+def readme_loop() -> list[str]:
+    """The commands of the README's loop ("The whole loop, from release to the learner's feedback"), as written."""
+    text = (ROOT / "README.md").read_text()
+    block = text[text.index("The whole loop, from release"):]
+    block = block[block.index("```bash") + len("```bash"):]
+    block = block[:block.index("```")]
+    return [line.split("  #", 1)[0].strip() for line in block.strip().splitlines() if line.strip()]
+
+
+def instructor_runs(hub, command: str, expect: int = 0, **subst) -> str:
+    """One command of the loop as the instructor types it in a terminal of the hub, in ~/course."""
+    for old, new in subst.items():
+        command = command.replace(old, new)
+    done = hub.as_user(hub.instructor, "bash", "-c", command, cwd=hub.settings.course)
+    output = done.stdout + done.stderr
+    assert done.returncode == expect, f"`{command}` as the instructor exited {done.returncode}:\n{output[-4000:]}"
+    return output
 
 
 @pytest.fixture(scope="module")
@@ -45,10 +72,10 @@ def hub():
             pw = os.stat(home)
             for path in [home / ".jupyter", *(home / ".jupyter").rglob("*")]:
                 os.chown(path, pw.st_uid, pw.st_gid)
-        course = os.path.join(hub.settings.course)
-        for step in ("generate_assignment", "release_assignment"):
-            done = hub.as_user(hub.instructor, "nbgrader", step, LESSON, "--force", cwd=course)
-            assert done.returncode == 0, f"nbgrader {step} as the instructor:\n{done.stdout}\n{done.stderr}"
+        loop = readme_loop()
+        publish = next(i for i, c in enumerate(loop) if c.startswith("nbgrader release_assignment"))
+        for command in loop[:publish + 1]:  # release, roster, due date, publish: as the README says
+            instructor_runs(hub, command)
         yield hub
     finally:
         remove_hub(hub, tag)
@@ -83,7 +110,18 @@ def get(context, url: str) -> int:
 
 
 def open_assignment_list(page):
-    menu(page, "Nbgrader", "Assignment List")
+    """Nbgrader → Assignment List; a click on a menu bar still active from an earlier menu closes it instead of
+    opening it (seen on a loaded machine), so the menu is opened again until its entry shows."""
+    entry = page.locator(".lm-Menu-content .lm-Menu-item:not(.lm-mod-disabled) .lm-Menu-itemLabel:text-is('Assignment List')")
+    for _ in range(5):
+        accept_kernel_dialog(page)
+        page.click(".lm-MenuBar-itemLabel:text-is('Nbgrader')")
+        try:
+            entry.wait_for(state="visible", timeout=10_000)
+            break
+        except Exception:  # noqa: BLE001 - the menu did not open: close whatever is open and try again
+            page.keyboard.press("Escape")
+    entry.click()
     page.wait_for_selector("#released_assignments_list", timeout=SLOW)
 
 
@@ -148,7 +186,7 @@ def test_roster_again_adds_only_newcomers_and_refuses_bad_lines(hub):
     assert done.returncode == 2 and "line 2: learner id 'ada lovelace' is not allowed" in done.stderr, done.stderr
     newcomer = hub.learners[0][:-1] + "9"
     hub.learners.append(newcomer)  # removed with the others
-    roster.write_text(roster.read_text() + f"{newcomer},Late Comer\n")
+    roster.write_text(roster.read_text() + f"{newcomer},Late Comer,{newcomer}@example.org\n")
     done = classhub("--state", s.state, "accounts", str(roster))
     assert f"1 account(s) made: {newcomer}" in done.stdout, done.stdout
     after = Path(s.passwords_file).read_text()
@@ -159,6 +197,11 @@ def test_roster_again_adds_only_newcomers_and_refuses_bad_lines(hub):
 def test_the_exchange_of_the_hub_wins_over_the_course_config(hub):
     done = hub.as_user(hub.instructor, "python", "-m", "autograder.commands.lab", "where", cwd=hub.settings.course)
     assert done.returncode == 0 and hub.settings.exchange in done.stdout, done.stdout + done.stderr
+    # without the hub's variable (a login over ssh), it names the global file, not ~/.jupyter (which loads the course)
+    done = hub.as_user(hub.instructor, "env", "-u", "NN_COURSE_EXCHANGE", "python", "-m", "autograder.commands.lab", "where",
+                       cwd=hub.settings.course)
+    assert f"{hub.settings.exchange}  (from the global config {hub.settings.global_config})" in done.stdout, \
+        done.stdout + done.stderr
     outbound = Path(hub.settings.exchange) / COURSE_ID / "outbound" / LESSON / f"{LESSON}.ipynb"
     assert outbound.is_file(), "the instructor's release did not reach the hub's exchange"
     assert not (Path(hub.settings.course) / "exchange").exists(), "the course's own exchange was used"
@@ -261,18 +304,48 @@ def test_the_class_journey(hub, browser, artifacts):
                 f"open(os.path.join(d, 'timestamp.txt'), 'w').write({stamp!r})")
         done = hub.as_user(b, "/usr/bin/python3", "-c", code)
         assert done.returncode == 0, f"the plant failed (the inbound folder is world-writable): {done.stderr}"
-        # -- the instructor: formgrader, collect (the plant refused), autograde, feedback
+        # -- b's own submission claims a time long before it was made; another of b's is too large
+        course_dir = Path(hub.settings.exchange) / COURSE_ID
+        forged = "2020-01-01 00:00:00.000000 UTC"
+        code = (f"import os, shutil; d = {str(inbound / f'{b}+{LESSON}+{forged}+early')!r}; os.mkdir(d); "
+                f"shutil.copy({str(released)!r}, d); open(os.path.join(d, 'timestamp.txt'), 'w').write({forged!r}); "
+                f"big = {str(inbound / f'{b}+{LESSON}+{stamp}+big')!r}; os.mkdir(big); "
+                f"shutil.copy({str(released)!r}, big); open(os.path.join(big, 'data.bin'), 'wb').write(bytes(21 << 20))")
+        done = hub.as_user(b, "/usr/bin/python3", "-c", code)
+        assert done.returncode == 0, done.stderr
+        # -- the instructor: the formgrader opens; the README's loop, as written, in a terminal of the hub
         teach.goto(f"{hub.url}/user/{hub.instructor}/formgrader")
         teach.locator("h1:text-is('Manage Assignments')").wait_for(state="visible", timeout=SLOW)
         teach.locator("table tbody tr").filter(has_text=LESSON).first.wait_for(state="visible", timeout=SLOW)
-        api = f"/user/{hub.instructor}/formgrader/api"
-        collected = formgrader_post(teach, f"{api}/assignment/{LESSON}/collect")
-        assert f"names {a} but is owned by {b}" in collected["log"], collected["log"]
-        submitted = Path(hub.settings.course) / "grading" / "submitted" / a / LESSON / f"{LESSON}.ipynb"
-        assert "np.dot(x, w)" in submitted.read_text(), "the collected submission is not the learner's own"
-        formgrader_post(teach, f"{api}/submission/{LESSON}/{a}/autograde")
-        formgrader_post(teach, f"{api}/assignment/{LESSON}/generate_feedback")
-        formgrader_post(teach, f"{api}/assignment/{LESSON}/release_feedback")
+        c = hub.learners[2]
+        mailed = Path(hub.settings.course) / "mailed.ipynb"  # what c sent by e-mail: the lesson, answered
+        nb = nbformat.read(released, as_version=4)
+        for cell in nb.cells:
+            if cell.metadata.get("nbgrader", {}).get("grade_id") == "weighted_sum":
+                cell.source = ANSWER
+        nbformat.write(nb, mailed)
+        os.chown(mailed, os.stat(hub.settings.course).st_uid, os.stat(hub.settings.course).st_gid)
+        loop = readme_loop()
+        first = next(i for i, cmd in enumerate(loop) if cmd.startswith("nbgrader collect"))
+        outputs = {}
+        for command in loop[first:]:
+            outputs[command.split()[1] if command.startswith("nbgrader") else command.split()[2]] = \
+                instructor_runs(hub, command, **{"ada-neuron.ipynb": mailed.name, "ada": c})
+        collected = outputs["collect"]
+        assert f"names {a} but is owned by {b}" in collected, collected
+        assert "holds more than the limit" in collected and "+big" in collected, collected
+        assert "forged time stamp" in collected and "+early" in collected, collected
+        submitted = Path(hub.settings.course) / "grading" / "submitted"
+        assert "np.dot(x, w)" in (submitted / a / LESSON / f"{LESSON}.ipynb").read_text(), \
+            "the collected submission is not the learner's own"
+        assert not (submitted / b / LESSON / "data.bin").exists(), "the oversized submission was collected"
+        b_time = (submitted / b / LESSON / "timestamp.txt").read_text()
+        assert not b_time.startswith("2020") and b_time.startswith(f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d}"), \
+            f"the forged time stamp was believed: {b_time}"
+        assert (submitted / c / LESSON / f"{LESSON}.ipynb").is_file(), "the e-mailed notebook was not handed in"
+        exported = outputs["autograder.commands.export"]
+        for who in (a, b, c):
+            assert re.search(rf"^{who}\b.*\b{LESSON}\b", exported, re.M), f"no row for {who}:\n{exported}"
         # -- the learner fetches the feedback and sees the score
         button = row(page, "submitted").get_by_role("button", name="Fetch Feedback")
         for _ in range(6):
@@ -290,6 +363,7 @@ def test_the_class_journey(hub, browser, artifacts):
         total = lesson_points()
         assert re.search(rf"Score:\s*1(\.0)?\s*/\s*{total:g}(\.0)?", text), f"no score 1 / {total:g} in:\n{text[:1500]}"
         page.screenshot(path=str(artifacts / "classhub-feedback.png"))
+        regenerate_after_submissions(hub, (a, b, c))
     except BaseException:
         if page is not None and not page.is_closed():
             page.screenshot(path=str(artifacts / "classhub-failed.png"))
@@ -298,6 +372,163 @@ def test_the_class_journey(hub, browser, artifacts):
     finally:
         for context in (learner, other, teacher):
             context.close()
+
+
+def regenerate_after_submissions(hub, learners) -> None:
+    """The instructor removes a graded test cell from the lesson after grading and releases it again: refused,
+    nothing changed, with the command that works; that command regenerates it and a regrade keeps everyone."""
+    course = Path(hub.settings.course)
+    release = course / "notebooks" / LESSON / f"{LESSON}.ipynb"
+    before = release.read_bytes()
+    kept = {p: p.read_bytes() for p in (course / "grading" / "submitted").rglob("*") if p.is_file()}
+    source = course / "solutions" / LESSON / f"{LESSON}.ipynb"
+    code = ("import nbformat; p = %r; nb = nbformat.read(p, as_version=4); "
+            "i = [k for k, c in enumerate(nb.cells) if c.metadata.get('nbgrader', {}).get('grade') "
+            "and not c.metadata['nbgrader'].get('solution')][-1]; del nb.cells[i]; nbformat.write(nb, p)" % str(source))
+    instructor_runs(hub, f"python -c \"{code}\"")
+    refused = instructor_runs(hub, f"python -m autograder.integration.release {LESSON}", expect=1)
+    command = f"python -m autograder.integration.release {LESSON} --regrade"
+    assert command in refused, refused
+    assert release.read_bytes() == before, "the refused regeneration changed the release"
+    assert all(p.read_bytes() == data for p, data in kept.items()), "the refused regeneration changed a submission"
+    instructor_runs(hub, command)
+    assert release.read_bytes() != before, "--regrade did not regenerate the lesson"
+    assert all(p.is_file() for p in kept), "--regrade lost a submission"
+    graded = instructor_runs(hub, f"python -m autograder grade {LESSON} --force")
+    for learner in learners:
+        assert re.search(rf"^{learner}\s+{LESSON}\s+\d", graded, re.M), f"{learner} not regraded:\n{graded}"
+
+
+def test_a_learner_cannot_read_the_hub_database(hub):
+    b = hub.learners[1]
+    for target in (os.path.join(hub.state, "jupyterhub.sqlite"), hub.state):
+        done = hub.as_user(b, "ls", "-l", target)
+        assert done.returncode != 0 and "Permission denied" in done.stderr, f"{b} could list {target}: {done.stdout}"
+    assert stat.S_IMODE(os.stat(os.path.join(hub.state, "jupyterhub.sqlite")).st_mode) == 0o600
+
+
+def test_a_learner_cannot_read_the_reference_answers(hub):
+    """The full nnlib's graded references are the instructors' (grading reads them); a learner's Python imports
+    the learner build, whose references are bytecode only."""
+    from classhub.environment import reference_files
+
+    b = hub.learners[1]
+    files = reference_files(hub.settings)
+    assert any(f.name == "neuron.py" for f in files), files
+    for path in files:
+        done = hub.as_user(b, "cat", str(path))
+        assert done.returncode != 0 and "Permission denied" in done.stderr, f"{b} could read {path}"
+    code = ("import inspect; from nnlib.neuron import weighted_sum; print(weighted_sum([1.0, 2.0], [3.0, 4.0], 0.5)); "
+            "print(inspect.getsource(weighted_sum))")
+    done = hub.as_user(b, "env", f"PYTHONPATH={hub.settings.learner_python}", "python", "-c", code)
+    assert done.stdout.startswith("11.5") and done.returncode != 0 and "OSError" in done.stderr, \
+        done.stdout + done.stderr
+    done = hub.as_user(hub.instructor, "python", "-c", code)  # grading keeps the full nnlib
+    assert done.returncode == 0 and "def weighted_sum" in done.stdout, done.stdout + done.stderr
+
+
+def test_a_submission_over_the_limit_is_refused_at_submit(hub):
+    learner = hub.learners[2]
+    home = os.path.expanduser(f"~{learner}")
+    done = hub.as_user(learner, "nbgrader", "fetch_assignment", LESSON)
+    assert done.returncode == 0, done.stdout + done.stderr
+    done = hub.as_user(learner, "/usr/bin/python3", "-c",
+                       f"open({os.path.join(home, LESSON, 'data.bin')!r}, 'wb').write(bytes(21 << 20))")
+    assert done.returncode == 0, done.stderr
+    done = hub.as_user(learner, "nbgrader", "submit", LESSON)
+    assert done.returncode != 0 and "the limit of a submission" in done.stdout + done.stderr, done.stdout + done.stderr
+    inbound = Path(hub.settings.exchange) / COURSE_ID / "inbound"
+    assert not list(inbound.glob(f"{learner}+*")), "the refused submission reached the exchange"
+    os.remove(os.path.join(home, LESSON, "data.bin"))
+
+
+def _pids_of(user: str, needle: str) -> list[int]:
+    from classhub import accounts
+
+    found = []
+    for pid in accounts.processes_of(pwd.getpwnam(user).pw_uid):
+        try:
+            if needle in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace"):
+                found.append(pid)
+        except FileNotFoundError:
+            pass
+    return found
+
+
+def test_a_kernel_past_its_memory_limit_is_killed_alone(hub, browser):
+    """A learner's kernel allocates more than the learner's memory limit: the OOM killer ends that kernel, in that
+    learner's cgroup only; the learner's server, and another learner's server and kernel, keep running."""
+    from classhub import limits
+    from jupyter_client import BlockingKernelClient
+
+    from tests.classhub.hub import MEM_LIMIT_MIB
+
+    a, b = hub.learners[0], hub.learners[1]
+    group = hub.settings.cgroup
+    contexts = [new_context(browser), new_context(browser)]
+    try:
+        kernels = {}
+        for context, user in zip(contexts, (a, b)):
+            page = log_in(context, hub, user, hub.passwords[user])
+            server = _pids_of(user, "jupyterhub-singleuser")
+            assert server, f"no server of {user}"
+            cgroups = Path(f"/proc/{server[0]}/cgroup").read_text()
+            assert f"/{group}/{user}" in cgroups, f"{user}'s server is not in its cgroup:\n{cgroups}"
+            status, text = page.evaluate(
+                """async (url) => {
+                    const m = document.cookie.match(/(?:^|; )_xsrf=([^;]*)/);
+                    const r = await fetch(url, {method: 'POST', credentials: 'same-origin', body: '{}',
+                        headers: {'X-XSRFToken': m ? decodeURIComponent(m[1]) : '', 'Content-Type': 'application/json'}});
+                    return [r.status, await r.text()];
+                }""", f"/user/{user}/api/kernels")
+            assert status == 201, f"starting a kernel of {user} answered {status}: {text}"
+            kernels[user] = json.loads(text)["id"]
+        for _ in range(60):
+            if all(_pids_of(u, k) for u, k in kernels.items()):
+                break
+            time.sleep(1)
+        before = {u: _pids_of(u, k) for u, k in kernels.items()}
+        assert all(before.values()), f"kernels not started: {before}"
+        other_server = _pids_of(b, "jupyterhub-singleuser")
+        connection = next(Path(os.path.expanduser(f"~{a}")).rglob(f"kernel-{kernels[a]}.json"))
+        client = BlockingKernelClient()
+        client.load_connection_file(str(connection))
+        client.start_channels()
+        client.wait_for_ready(timeout=120)
+        client.execute(f"hog = b'x' * ({2 * MEM_LIMIT_MIB} << 20)")  # twice the limit, every page written
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and any(p in _pids_of(a, kernels[a]) for p in before[a]):
+            time.sleep(1)
+        client.stop_channels()
+        assert not any(p in _pids_of(a, kernels[a]) for p in before[a]), "the kernel past its limit still runs"
+        oom = (limits.CGROUP_ROOT / "memory" / group / a / "memory.oom_control").read_text()
+        assert re.search(r"^oom_kill [1-9]", oom, re.M), f"no OOM kill in {a}'s memory cgroup:\n{oom}"
+        assert _pids_of(a, "jupyterhub-singleuser"), "the learner's server was killed with the kernel"
+        assert _pids_of(b, kernels[b]) == before[b], "another learner's kernel was touched"
+        assert _pids_of(b, "jupyterhub-singleuser") == other_server, "another learner's server was touched"
+    finally:
+        for context in contexts:
+            context.close()
+
+
+def test_an_idle_server_is_culled(hub, browser):
+    """The hub again with a short idle timeout: a learner logs in, leaves, and the idle culler stops the server."""
+    s = hub.settings
+    classhub("--state", s.state, "stop")
+    classhub("--state", s.state, "install", "--instructor", hub.instructor, "--no-environment",
+             "--idle-timeout", "20", "--cull-every", "5")
+    classhub("--state", s.state, "start")
+    learner = hub.learners[2]
+    context = new_context(browser)
+    try:
+        log_in(context, hub, learner, hub.passwords[learner]).close()
+    finally:
+        context.close()
+    assert _pids_of(learner, "jupyterhub-singleuser"), "the learner's server did not start"
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and _pids_of(learner, "jupyterhub-singleuser"):
+        time.sleep(2)
+    assert not _pids_of(learner, "jupyterhub-singleuser"), f"the idle server was not culled:\n{hub.log()}"
 
 
 def test_stop_ends_every_process_of_the_class(hub):
