@@ -261,24 +261,40 @@ def sawtooth_explorer(shallow_fit: Callable, target: Callable, k: int = 3, n_uni
             self.x = np.linspace(0.0, 1.0, 1025)
             super().__init__(controls, status=True)
 
-        def draw(self) -> Figure:
+        def build(self) -> Figure:
+            fig = Figure(figsize=(7, 3.6))
+            fig.subplots_adjust(left=0.1, right=0.97, bottom=0.14, top=0.9)
+            ax = fig.subplots()
+            (self._target,) = ax.plot(self.x, np.zeros_like(self.x), color="0.6", linewidth=4, label="sawtooth")
+            (self._fit,) = ax.plot(self.x, np.zeros_like(self.x), color="black", linestyle="--", linewidth=1.5,
+                                   label="shallow fit")
+            ax.set_ylim(-0.15, 1.5)  # room above the peaks (at 1) for the legend
+            ax.set_yticks([0.0, 0.5, 1.0])
+            self._title = ax.set_title("")
+            ax.set_xlabel("input x")
+            ax.set_ylabel("output")
+            self._legend = ax.legend(loc="upper center", ncol=2, fontsize=9, framealpha=0.9)
+            self.dynamic = [self._target, self._fit, self._title, self._legend]
+            return fig
+
+        def refresh(self) -> None:
             kk = int(self.controls["k"].value)
             m = int(self.controls["n_units"].value)
             y = target(self.x, kk)
             fit = shallow_fit(self.x, y, m)
             self.error = float(np.sqrt(np.mean((fit - y) ** 2)))
+            summary = (f"deep: {kk} layers x 2 units = {2 * kk} units, exact; "
+                       f"shallow: {m} units, RMS error {self.error:.3f} "
+                       f"(a sawtooth with {2 ** kk} pieces needs about {2 ** kk - 1} kinks)")
             if self.status is not None:
-                self.status.value = (f"deep: {kk} layers x 2 units = {2 * kk} units, exact; "
-                                     f"shallow: {m} units, RMS error {self.error:.3f} "
-                                     f"(a sawtooth with {2 ** kk} pieces needs about {2 ** kk - 1} kinks)")
-            fig = Figure(figsize=(7, 3.4), layout="constrained")
-            ax = fig.subplots()
-            ax.plot(self.x, y, color="0.6", linewidth=4, label=f"sawtooth, k = {kk}")
-            ax.plot(self.x, fit, color="black", linestyle="--", linewidth=1.5, label=f"shallow fit, {m} units")
-            ax.set_title(f"One hidden layer of {m} units against {2 ** kk} linear pieces")
-            ax.set_xlabel("input x")
-            ax.set_ylabel("output")
-            ax.legend(loc="upper right", fontsize=8)
-            return fig
+                self.status.value = summary
+            self.alt = f"The sawtooth with k = {kk} and a shallow network's fit: {summary}."
+            self._target.set_ydata(y)
+            self._fit.set_ydata(fit)
+            for text, label in zip(self._legend.get_texts(), (f"sawtooth, k = {kk}", f"shallow fit, {m} units")):
+                text.set_text(label)
+            self._target.set_label(f"sawtooth, k = {kk}")
+            self._fit.set_label(f"shallow fit, {m} units")
+            self._title.set_text(f"One hidden layer of {m} units against {2 ** kk} linear pieces")
 
     return SawtoothExplorer()

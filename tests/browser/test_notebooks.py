@@ -156,7 +156,7 @@ def test_moving_a_slider_redraws_its_plot(runner, notebook):
     problems = []
     for index in widget_cells(run):
         cell = run.cell(index)
-        handles, images = cell.locator(f"{OUTPUTS} .noUi-handle"), cell.locator(f"{OUTPUTS} .widget-output img")
+        handles, images = cell.locator(f"{OUTPUTS} .noUi-handle"), cell.locator(f"{OUTPUTS} :is(.widget-output img, img.widget-image)")
         if not handles.count():
             continue
         if not images.count():
