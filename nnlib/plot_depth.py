@@ -67,8 +67,12 @@ def plot_sawtooths(x, curves, ks, pieces=None) -> Figure:
     pieces: optional list of piece counts shown in the titles.
     """
     n = len(curves)
-    fig = Figure(figsize=(2.6 * n, 2.8), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(1, n, sharey=True))
+    ncols = min(n, 3)  # at most three panels a row: six in a row were shrunk to 59 % on a laptop's screen
+    nrows = -(-n // ncols)
+    fig = Figure(figsize=(2.9 * ncols, 2.3 * nrows + 0.4), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(nrows, ncols, sharey=True, squeeze=False)).ravel()
+    for ax in axes[n:]:
+        ax.set_visible(False)
     for i, (ax, y, k) in enumerate(zip(axes, curves, ks)):
         ax.plot(x, y, color=_line_colors(n)[i], linewidth=1.6)
         extra = f": {pieces[i]} pieces" if pieces is not None else ""
@@ -136,7 +140,10 @@ def plot_top_inputs(images, rows, row_labels, labels=None, title="Inputs that ac
     for r, idx in enumerate(rows):
         for c, i in enumerate(idx):
             mosaic[r * (h + gap):r * (h + gap) + h, c * (w + gap):c * (w + gap) + w] = images[i].reshape(shape)
-    fig = Figure(figsize=(0.85 * k + 1.8, 0.85 * n_rows + 0.9), layout="constrained")
+    # at most 5.6 inches tall (560 pixels): the rows are compared top to bottom, so the grid must fit a
+    # laptop's screen whole
+    size = min(0.85, (5.6 - 0.9) / n_rows, (8.8 - 1.8) / k)
+    fig = Figure(figsize=(size * k + 1.8, size * n_rows + 0.9), layout="constrained")
     ax = fig.subplots()
     cmap = colormaps["gray_r"].with_extremes(bad="white")
     ax.imshow(mosaic, cmap=cmap, vmin=0.0, vmax=1.0, interpolation="nearest")
@@ -150,7 +157,7 @@ def plot_top_inputs(images, rows, row_labels, labels=None, title="Inputs that ac
     if labels is not None:
         for r, idx in enumerate(rows):
             for c, i in enumerate(idx):
-                ax.text(c * (w + gap) + w - 0.4, r * (h + gap) - 0.4, str(labels[i]), fontsize=7,
+                ax.text(c * (w + gap) + w - 0.4, r * (h + gap) - 0.4, str(labels[i]), fontsize=8,
                         ha="left", va="top", color="black")
     ax.set_title(title)
     ax.set_xlabel("rank of the input (1 = largest activation)" + ("; its label at the top right" if labels is not None else ""))

@@ -156,7 +156,6 @@ class Explorer:
         width, height = self.figure.canvas.get_width_height()
         self.image.layout.width = f"{width}px"  # its natural size at most: never blown up, shrunk to fit
         self.image.value = self.png
-        self.image.tooltip = self.alt
 
     def _render(self) -> bytes:
         """PNG bytes of the figure now: the kept background with the dynamic artists drawn over it."""

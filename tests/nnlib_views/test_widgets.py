@@ -82,7 +82,6 @@ def test_explorer_output_carries_a_still_picture_and_a_description_for_front_end
     assert "application/vnd.jupyter.widget-view+json" in bundle
     assert base64.b64decode(bundle["image/png"]) == bytes(explorer.image.value)
     assert bundle["text/plain"] == explorer.alt and len(explorer.alt) > 30
-    assert explorer.image.tooltip == explorer.alt
 
 
 @pytest.mark.parametrize("name", list(EXPLORERS))
