@@ -223,7 +223,7 @@ def plot_history(history, ax=None) -> Figure:
             raise ValueError(f"plot_history: {key} has {len(values)} epochs but loss has {n}")
     with_accuracy = series["accuracy"] is not None or series["val_accuracy"] is not None
     if ax is None:
-        fig = Figure(figsize=(10 if with_accuracy else 5.5, 4), layout="constrained")
+        fig = Figure(figsize=(9.0 if with_accuracy else 5.5, 4), layout="constrained")
         axes = list(fig.subplots(1, 2)) if with_accuracy else [fig.subplots()]
     elif isinstance(ax, Axes):
         fig, axes = _root_figure(ax), [ax]

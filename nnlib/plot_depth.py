@@ -41,7 +41,7 @@ def plot_tent_network(x, hidden, output, title="A 2-unit ReLU layer computes the
     """
     x = np.asarray(x, dtype=np.float64)
     hidden = np.asarray(hidden, dtype=np.float64)
-    fig = Figure(figsize=(10, 3.6), layout="constrained")
+    fig = Figure(figsize=(9.0, 3.6), layout="constrained")  # at most 9 in: a laptop's notebook shows it whole
     left, right = fig.subplots(1, 2)
     colors = _line_colors(hidden.shape[1])
     for j in range(hidden.shape[1]):
@@ -112,7 +112,7 @@ def plot_deep_vs_shallow_fit(x, target, deep, shallow, k, n_units) -> Figure:
 
     x, target, deep, shallow: `(n,)`; k: number of compositions; n_units: units of both networks.
     """
-    fig = Figure(figsize=(10, 3.6), layout="constrained")
+    fig = Figure(figsize=(9.0, 3.6), layout="constrained")  # at most 9 in: a laptop's notebook shows it whole
     ax = fig.subplots()
     ax.plot(x, target, color="0.6", linewidth=5, label="target: sawtooth")
     ax.plot(x, deep, color="black", linewidth=1.5, label=f"deep: {k} layers of 2 units ({n_units} units)")
@@ -177,7 +177,7 @@ def plot_unit_recipe(filters, weights, filter_labels, top_images, unit_label, to
     top_images = np.asarray(top_images, dtype=np.float64)
     m, k = len(filters), len(top_images)
     cols = max(m, k)
-    fig = Figure(figsize=(1.25 * cols + 1.5, 3.4), layout="constrained")
+    fig = Figure(figsize=(min(1.25 * cols + 1.5, 9.0), 3.4), layout="constrained")
     axes = fig.subplots(2, cols, squeeze=False)
     limit = float(np.max(np.abs(filters))) or 1.0
     im = None
@@ -232,7 +232,8 @@ def plot_bigram_units(grids, alphabet, unit_labels) -> Figure:
     """
     n = len(grids)
     names = ["␣" if c == " " else c for c in alphabet]
-    fig = Figure(figsize=(5.2 * n, 5.2), layout="constrained")
+    side = min(5.2, 9.0 / n)  # at most 9 in wide in all: a laptop's notebook shows it unshrunk
+    fig = Figure(figsize=(side * n, side), layout="constrained")
     axes = np.atleast_1d(fig.subplots(1, n))
     for ax, grid, label in zip(axes, grids, unit_labels):
         im = ax.imshow(np.asarray(grid, dtype=np.float64), cmap="viridis", interpolation="nearest")
