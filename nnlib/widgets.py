@@ -99,7 +99,8 @@ class Explorer:
 
     The first picture is drawn whole, without the dynamic artists, and kept as a background; each update
     restores that background and draws only the dynamic artists over it (matplotlib's blitting, on Agg).
-    An axes whose ticks change (a log axis that rescales) is itself listed as dynamic.
+    An axes whose limits change (the learning-rate explorer's loss axis) returns its limits from
+    `background_key()`, snapped to few values: one background is drawn and kept per key.
     While grading (see ``_grading``) the explorer displays its current figure as a still picture instead.
     """
 
