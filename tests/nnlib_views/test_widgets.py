@@ -312,3 +312,40 @@ def test_while_grading_an_explorer_shows_a_still_figure(monkeypatch):
     explorer = nonlinearity_explorer()
     explorer._ipython_display_()
     assert shown and all(type(obj).__name__ == "Figure" for obj in shown), shown
+
+
+# ---------------------------------------------------------------------------------------- sawtooth (lesson 04)
+def _sawtooth(x, k):
+    y = np.asarray(x, dtype=np.float64)
+    for _ in range(k):
+        y = 1.0 - np.abs(2.0 * y - 1.0)
+    return y
+
+
+def _shallow_fit(x, y, n_units):
+    """Least squares on relu(x - t) with kinks t evenly spread (the lesson's fit puts them at random)."""
+    hidden = np.maximum(x[:, None] - np.linspace(0.0, 1.0, n_units, endpoint=False), 0.0)
+    design = np.column_stack([hidden, np.ones_like(x)])
+    return design @ np.linalg.lstsq(design, y, rcond=None)[0]
+
+
+def test_sawtooth_explorer_redraws_fit_legend_and_title_and_matches_the_whole_figure():
+    from io import BytesIO
+
+    from PIL import Image
+
+    from nnlib.plot_depth import sawtooth_explorer
+    from nnlib.widgets import render_png
+
+    explorer = sawtooth_explorer(_shallow_fit, _sawtooth, k=3, n_units=4)
+    before, error_before = bytes(explorer.image.value), explorer.error
+    _set(explorer, n_units=40)
+    assert bytes(explorer.image.value) != before and explorer.error < error_before
+    ax = explorer.figure.axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["sawtooth, k = 3", "shallow fit, 40 units"]
+    assert ax.get_title() == "One hidden layer of 40 units against 8 linear pieces"
+    _set(explorer, k=5)
+    shown = np.asarray(Image.open(BytesIO(bytes(explorer.image.value))).convert("L"), dtype=np.int16)
+    whole = np.asarray(Image.open(BytesIO(render_png(explorer.figure))).convert("L"), dtype=np.int16)
+    assert np.mean(np.abs(shown - whole) > 40) < 0.002
+    assert accessibility_problems(explorer.figure) == []
