@@ -33,22 +33,12 @@ import stat
 import sys
 from pathlib import Path
 
-from autograder.integration.hygiene import MAX_SUBMISSION_BYTES
 from autograder.commands.roster import RosterError, check_learner_id, load_course, parse_due
-
-TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f %Z"  # nbgrader's Exchange.timestamp_format (parse_utc reads it back)
+from autograder.integration.hygiene import MAX_SUBMISSION_BYTES, TIMESTAMP_FORMAT, nbgrader_timestamp  # noqa: F401
 
 
 class HandinError(ValueError):
     pass
-
-
-def nbgrader_timestamp(when: dt.datetime | None = None) -> str:
-    """``when`` (naive = UTC; default now) in nbgrader's timestamp format, e.g. '2027-01-15 22:10:00.000000 UTC'."""
-    when = when or dt.datetime.now(dt.timezone.utc)
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.timezone.utc)
-    return when.astimezone(dt.timezone.utc).strftime(TIMESTAMP_FORMAT)
 
 
 def read_notebook_bytes(path: Path) -> bytes:

@@ -16,6 +16,7 @@ This module fixes each where nbgrader reads learner files, installed from ``nbgr
 """
 from __future__ import annotations
 
+import datetime as dt
 import glob
 import os
 import re
@@ -23,6 +24,17 @@ import shutil
 import stat
 from itertools import groupby
 from pathlib import Path
+
+TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f %Z"  # nbgrader's Exchange.timestamp_format (parse_utc reads it back)
+
+
+def nbgrader_timestamp(when: dt.datetime | None = None) -> str:
+    """``when`` (naive = UTC; default now) in nbgrader's timestamp format, e.g. '2027-01-15 22:10:00.000000 UTC'."""
+    when = when or dt.datetime.now(dt.timezone.utc)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.timezone.utc)
+    return when.astimezone(dt.timezone.utc).strftime(TIMESTAMP_FORMAT)
+
 
 ID_RE = re.compile(r"^[A-Za-z0-9._-]+$")
 
@@ -191,8 +203,6 @@ def _collect_class():
         def _trusted_time(self, rec):
             """The inbound entry's change time (naive UTC, as nbgrader's); a claimed time that is in the future or
             more than TIME_SLACK_SECONDS away from it is reported as forged and not believed."""
-            import datetime as dt
-
             from nbgrader.utils import parse_utc
 
             path = os.path.join(self.inbound_path, rec["filename"])
@@ -264,10 +274,6 @@ def _collect_class():
                 self.log.warning("not collected from %s: %s", src, skipped)
             rec = next((r for r in self.src_records if os.path.join(self.inbound_path, r["filename"]) == src), None)
             if rec is not None:  # the time the exchange saw, not the learner's: the due date is checked against it
-                import datetime as dt
-
-                from autograder.commands.handin import nbgrader_timestamp
-
                 with open(os.path.join(dest, "timestamp.txt"), "w") as f:
                     f.write(nbgrader_timestamp(rec["timestamp"].replace(tzinfo=dt.timezone.utc)))
             secret = os.path.join(dest, "submission_secret.txt")

@@ -41,7 +41,7 @@ def plot_tent_network(x, hidden, output, title="A 2-unit ReLU layer computes the
     """
     x = np.asarray(x, dtype=np.float64)
     hidden = np.asarray(hidden, dtype=np.float64)
-    fig = Figure(figsize=(10, 3.6), layout="constrained")
+    fig = Figure(figsize=(9.0, 3.6), layout="constrained")  # at most 9 in: a laptop's notebook shows it whole
     left, right = fig.subplots(1, 2)
     colors = _line_colors(hidden.shape[1])
     for j in range(hidden.shape[1]):
@@ -67,8 +67,12 @@ def plot_sawtooths(x, curves, ks, pieces=None) -> Figure:
     pieces: optional list of piece counts shown in the titles.
     """
     n = len(curves)
-    fig = Figure(figsize=(2.6 * n, 2.8), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(1, n, sharey=True))
+    ncols = min(n, 3)  # at most three panels a row: six in a row were shrunk to 59 % on a laptop's screen
+    nrows = -(-n // ncols)
+    fig = Figure(figsize=(2.9 * ncols, 2.3 * nrows + 0.4), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(nrows, ncols, sharey=True, squeeze=False)).ravel()
+    for ax in axes[n:]:
+        ax.set_visible(False)
     for i, (ax, y, k) in enumerate(zip(axes, curves, ks)):
         ax.plot(x, y, color=_line_colors(n)[i], linewidth=1.6)
         extra = f": {pieces[i]} pieces" if pieces is not None else ""
@@ -108,7 +112,7 @@ def plot_deep_vs_shallow_fit(x, target, deep, shallow, k, n_units) -> Figure:
 
     x, target, deep, shallow: `(n,)`; k: number of compositions; n_units: units of both networks.
     """
-    fig = Figure(figsize=(10, 3.6), layout="constrained")
+    fig = Figure(figsize=(9.0, 3.6), layout="constrained")  # at most 9 in: a laptop's notebook shows it whole
     ax = fig.subplots()
     ax.plot(x, target, color="0.6", linewidth=5, label="target: sawtooth")
     ax.plot(x, deep, color="black", linewidth=1.5, label=f"deep: {k} layers of 2 units ({n_units} units)")
@@ -136,7 +140,10 @@ def plot_top_inputs(images, rows, row_labels, labels=None, title="Inputs that ac
     for r, idx in enumerate(rows):
         for c, i in enumerate(idx):
             mosaic[r * (h + gap):r * (h + gap) + h, c * (w + gap):c * (w + gap) + w] = images[i].reshape(shape)
-    fig = Figure(figsize=(0.85 * k + 1.8, 0.85 * n_rows + 0.9), layout="constrained")
+    # at most 5.6 inches tall (560 pixels): the rows are compared top to bottom, so the grid must fit a
+    # laptop's screen whole
+    size = min(0.85, (5.6 - 0.9) / n_rows, (8.8 - 1.8) / k)
+    fig = Figure(figsize=(size * k + 1.8, size * n_rows + 0.9), layout="constrained")
     ax = fig.subplots()
     cmap = colormaps["gray_r"].with_extremes(bad="white")
     ax.imshow(mosaic, cmap=cmap, vmin=0.0, vmax=1.0, interpolation="nearest")
@@ -150,7 +157,7 @@ def plot_top_inputs(images, rows, row_labels, labels=None, title="Inputs that ac
     if labels is not None:
         for r, idx in enumerate(rows):
             for c, i in enumerate(idx):
-                ax.text(c * (w + gap) + w - 0.4, r * (h + gap) - 0.4, str(labels[i]), fontsize=7,
+                ax.text(c * (w + gap) + w - 0.4, r * (h + gap) - 0.4, str(labels[i]), fontsize=8,
                         ha="left", va="top", color="black")
     ax.set_title(title)
     ax.set_xlabel("rank of the input (1 = largest activation)" + ("; its label at the top right" if labels is not None else ""))
@@ -170,7 +177,7 @@ def plot_unit_recipe(filters, weights, filter_labels, top_images, unit_label, to
     top_images = np.asarray(top_images, dtype=np.float64)
     m, k = len(filters), len(top_images)
     cols = max(m, k)
-    fig = Figure(figsize=(1.25 * cols + 1.5, 3.4), layout="constrained")
+    fig = Figure(figsize=(min(1.25 * cols + 1.5, 9.0), 3.4), layout="constrained")
     axes = fig.subplots(2, cols, squeeze=False)
     limit = float(np.max(np.abs(filters))) or 1.0
     im = None
@@ -225,7 +232,8 @@ def plot_bigram_units(grids, alphabet, unit_labels) -> Figure:
     """
     n = len(grids)
     names = ["␣" if c == " " else c for c in alphabet]
-    fig = Figure(figsize=(5.2 * n, 5.2), layout="constrained")
+    side = min(5.2, 9.0 / n)  # at most 9 in wide in all: a laptop's notebook shows it unshrunk
+    fig = Figure(figsize=(side * n, side), layout="constrained")
     axes = np.atleast_1d(fig.subplots(1, n))
     for ax, grid, label in zip(axes, grids, unit_labels):
         im = ax.imshow(np.asarray(grid, dtype=np.float64), cmap="viridis", interpolation="nearest")
@@ -258,27 +266,44 @@ def sawtooth_explorer(shallow_fit: Callable, target: Callable, k: int = 3, n_uni
                 "k": widgets.IntSlider(value=k, min=1, max=6, description="compositions k"),
                 "n_units": widgets.IntSlider(value=n_units, min=1, max=128, description="shallow units"),
             }
-            self.x = np.linspace(0.0, 1.0, 1025)
+            self.x = np.linspace(0.0, 1.0, 513)  # 2**9 + 1: every kink up to k = 6 (64 pieces) is a sample; half the
+            # points of the static figure halve the fit a move waits for, and a 630-pixel picture shows no difference
             super().__init__(controls, status=True)
 
-        def draw(self) -> Figure:
+        def build(self) -> Figure:
+            fig = Figure(figsize=(7, 3.6))
+            fig.subplots_adjust(left=0.1, right=0.97, bottom=0.14, top=0.9)
+            ax = fig.subplots()
+            (self._target,) = ax.plot(self.x, np.zeros_like(self.x), color="0.6", linewidth=4, label="sawtooth")
+            (self._fit,) = ax.plot(self.x, np.zeros_like(self.x), color="black", linestyle="--", linewidth=1.5,
+                                   label="shallow fit")
+            ax.set_ylim(-0.15, 1.5)  # room above the peaks (at 1) for the legend
+            ax.set_yticks([0.0, 0.5, 1.0])
+            self._title = ax.set_title("")
+            ax.set_xlabel("input x")
+            ax.set_ylabel("output")
+            self._legend = ax.legend(loc="upper center", ncol=2, fontsize=9, framealpha=0.9)
+            self.dynamic = [self._target, self._fit, self._title, self._legend]
+            return fig
+
+        def refresh(self) -> None:
             kk = int(self.controls["k"].value)
             m = int(self.controls["n_units"].value)
             y = target(self.x, kk)
             fit = shallow_fit(self.x, y, m)
             self.error = float(np.sqrt(np.mean((fit - y) ** 2)))
+            summary = (f"deep: {kk} layers x 2 units = {2 * kk} units, exact; "
+                       f"shallow: {m} units, RMS error {self.error:.3f} "
+                       f"(a sawtooth with {2 ** kk} pieces needs about {2 ** kk - 1} kinks)")
             if self.status is not None:
-                self.status.value = (f"deep: {kk} layers x 2 units = {2 * kk} units, exact; "
-                                     f"shallow: {m} units, RMS error {self.error:.3f} "
-                                     f"(a sawtooth with {2 ** kk} pieces needs about {2 ** kk - 1} kinks)")
-            fig = Figure(figsize=(7, 3.4), layout="constrained")
-            ax = fig.subplots()
-            ax.plot(self.x, y, color="0.6", linewidth=4, label=f"sawtooth, k = {kk}")
-            ax.plot(self.x, fit, color="black", linestyle="--", linewidth=1.5, label=f"shallow fit, {m} units")
-            ax.set_title(f"One hidden layer of {m} units against {2 ** kk} linear pieces")
-            ax.set_xlabel("input x")
-            ax.set_ylabel("output")
-            ax.legend(loc="upper right", fontsize=8)
-            return fig
+                self.status.value = summary
+            self.alt = f"The sawtooth with k = {kk} and a shallow network's fit: {summary}."
+            self._target.set_ydata(y)
+            self._fit.set_ydata(fit)
+            for text, label in zip(self._legend.get_texts(), (f"sawtooth, k = {kk}", f"shallow fit, {m} units")):
+                text.set_text(label)
+            self._target.set_label(f"sawtooth, k = {kk}")
+            self._fit.set_label(f"shallow fit, {m} units")
+            self._title.set_text(f"One hidden layer of {m} units against {2 ** kk} linear pieces")
 
     return SawtoothExplorer()

@@ -223,7 +223,7 @@ def plot_history(history, ax=None) -> Figure:
             raise ValueError(f"plot_history: {key} has {len(values)} epochs but loss has {n}")
     with_accuracy = series["accuracy"] is not None or series["val_accuracy"] is not None
     if ax is None:
-        fig = Figure(figsize=(10 if with_accuracy else 5.5, 4), layout="constrained")
+        fig = Figure(figsize=(9.0 if with_accuracy else 5.5, 4), layout="constrained")
         axes = list(fig.subplots(1, 2)) if with_accuracy else [fig.subplots()]
     elif isinstance(ax, Axes):
         fig, axes = _root_figure(ax), [ax]
@@ -290,8 +290,11 @@ def image_grid(
         cmap = "RdBu_r" if cmap == "gray_r" else cmap
     else:
         vmin, vmax = float(images.min()), float(images.max())
-    cell = 1.0 if titles is None else 1.25
-    fig = Figure(figsize=(max(1.2 * ncols + (1.0 if symmetric else 0.0), 3.0), cell * nrows + 0.6),
+    # at most 8.8 inches wide (880 pixels at 100 dpi): wider, a laptop's notebook shrinks the figure and its text
+    extra = 1.0 if symmetric else 0.0
+    width = min(1.2, (8.8 - extra) / ncols)
+    cell = width / 1.2 * (1.0 if titles is None else 1.25)
+    fig = Figure(figsize=(max(width * ncols + extra, 3.0), cell * nrows + 0.6),
                  layout="constrained")
     axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
     im = None

@@ -101,7 +101,8 @@ def plot_lr_sweep(lrs, final_loss, final_accuracy, *, initial_loss: float | None
     exploded = ~diverged & (loss > cap)
     ok = ~diverged & ~exploded
     n_panels = 3 if curves else 2
-    fig = Figure(figsize=(5 * n_panels, 4.3), layout="constrained")
+    # at most 9 inches wide: a laptop's notebook shrinks anything wider, and its text with it
+    fig = Figure(figsize=(min(5 * n_panels, 9.0), 4.0), layout="constrained")
     axes = fig.subplots(1, n_panels)
     dark, red = _colors(3)[0], "#b2182b"
     low = np.nanmin(loss[ok]) / 3 if ok.any() else 1e-3
@@ -225,12 +226,13 @@ def plot_optimizer_paths(loss_fn, paths: Mapping[str, Sequence], *, xlim=(-2.0, 
 
     if not paths:
         raise ValueError("plot_optimizer_paths: paths is empty")
-    fig = Figure(figsize=(4.3 * len(paths), 4.0), layout="constrained")
+    width = min(4.3, 8.8 / len(paths))  # at most 8.8 inches in all: a laptop's notebook shrinks anything wider
+    fig = Figure(figsize=(width * len(paths), 0.85 * width + 0.6), layout="constrained")
     axes = np.atleast_1d(fig.subplots(1, len(paths)))
     for ax, (label, path) in zip(axes, paths.items()):
         plot_loss_surface(loss_fn, np.asarray(path, dtype=np.float64), ax=ax, xlim=xlim, ylim=ylim, title=label,
                           resolution=resolution, colorbar=False)
-        ax.legend(loc="upper right", fontsize=7, framealpha=0.9)
+        ax.legend(loc="upper right", fontsize=8, framealpha=0.9)
     fig.suptitle(title)
     return fig
 

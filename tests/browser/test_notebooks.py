@@ -156,7 +156,7 @@ def test_moving_a_slider_redraws_its_plot(runner, notebook):
     problems = []
     for index in widget_cells(run):
         cell = run.cell(index)
-        handles, images = cell.locator(f"{OUTPUTS} .noUi-handle"), cell.locator(f"{OUTPUTS} .widget-output img")
+        handles, images = cell.locator(f"{OUTPUTS} .noUi-handle"), cell.locator(f"{OUTPUTS} :is(.widget-output img, img.widget-image)")
         if not handles.count():
             continue
         if not images.count():
@@ -198,3 +198,49 @@ def test_screenshot_is_not_blank(runner, notebook, artifacts):
             "height": min(panel["height"], page.viewport_size["height"] - panel["y"])}
     reason = blank_reason(page.screenshot(clip=clip))
     assert reason is None, f"{notebook}: the notebook area of {path.name} looks blank ({reason})"
+
+
+#: A laptop's screen, where every figure must show unshrunk and, where it is read whole, fit the screen.
+LAPTOP = {"width": 1366, "height": 768}
+FIGURE_LAYOUT = """
+nb => {
+  const scroller = nb.closest('.jp-WindowedPanel-outer') || nb;
+  const view = scroller.getBoundingClientRect();
+  return [...nb.querySelectorAll('.jp-Cell')].flatMap((cell, index) =>
+    [...cell.querySelectorAll('.jp-OutputArea-output img')].filter(img => img.naturalWidth > 0).map(img => {
+      const area = img.closest('.jp-OutputArea-output').getBoundingClientRect();
+      const shown = img.getBoundingClientRect();
+      return {cell: index, natural: [img.naturalWidth, img.naturalHeight], shown: [shown.width, shown.height],
+              area: area.width, view: view.height};
+    }));
+}
+"""
+
+
+@pytest.mark.parametrize("notebook", SOLUTIONS, ids=str)
+def test_figures_fit_a_laptop_screen_unshrunk(runner, notebook):
+    """At 1366x768, after Run All, JupyterLab's own layout: every figure (explorers' pictures included) shows at
+    its natural size, at most as wide as the output area (a wider one is shrunk, and its text with it: at 100 dpi
+    the course's 8-point text is 8.3 points on screen unshrunk and falls under 8 shrunk by more than 4 %), and at
+    most as tall as the notebook's visible height (a grid compared top to bottom must be seen whole)."""
+    run = runner.get(notebook)
+    page = run.page
+    page.set_viewport_size(LAPTOP)
+    try:
+        page.wait_for_timeout(800)  # JupyterLab lays the panels out again
+        figures = page.eval_on_selector(".jp-NotebookPanel .jp-Notebook", FIGURE_LAYOUT)
+    finally:
+        page.set_viewport_size({"width": 1400, "height": 1000})
+    assert figures, f"{notebook}: no figure found in the page after Run All"
+    area = max(f["area"] for f in figures)
+    assert 700 < area < 1366, f"{notebook}: output area {area:.0f} px wide at 1366x768: the layout was not measured"
+    problems = []
+    for f in figures:
+        (width, height), (shown_w, shown_h) = f["natural"], f["shown"]
+        scale = shown_w / width
+        if scale < 0.995:
+            problems.append(f"cell {f['cell']}: {width}x{height} px shown at {scale:.0%} in an output area of "
+                            f"{f['area']:.0f} px")
+        if shown_h > f["view"]:
+            problems.append(f"cell {f['cell']}: {shown_h:.0f} px tall, the notebook shows {f['view']:.0f} px")
+    assert not problems, (f"{notebook} at 1366x768 (output area {area:.0f} px):\n  " + "\n  ".join(problems))

@@ -4,7 +4,7 @@ nbclient mimics a front end's Output widget: when a cell's display is captured b
 answers on the kernel's shell socket while it waits on that same socket for the cell's reply, and that wait
 can then hang until the cell's timeout (nbclient issue 312; measured here: 1 cell in 30 stalled for its
 whole timeout, lesson 05 took 310 s instead of 10 s once in six runs). The explorers therefore set their
-Output widget's `outputs` directly. This test runs many explorers headless and requires every cell to end
+picture of an Image widget (ipywidgets.Image) directly. This test runs many explorers headless and requires every cell to end
 promptly, and the picture to reach the widget's state, where a front end shows it.
 """
 from __future__ import annotations
@@ -40,6 +40,8 @@ def test_explorers_never_stall_a_headless_run_and_still_show_their_picture():
     stalled = {i: round(t, 1) for i, t in took.items() if t > PROMPT}
     assert not stalled, f"cells that waited (index: seconds): {stalled}"
     state = nb.metadata.widgets["application/vnd.jupyter.widget-state+json"]["state"]
-    pictures = [m for m in state.values() if m["model_name"] == "OutputModel"
-                and any("image/png" in o.get("data", {}) for o in m["state"].get("outputs", []))]
-    assert len(pictures) == CELLS, f"{len(pictures)} of {CELLS} explorers' Output widgets hold their picture"
+    pictures = [m for m in state.values() if m["model_name"] == "ImageModel"
+                and any(b["path"] == ["value"] and len(b["data"]) > 1000 for b in m.get("buffers", []))]
+    assert len(pictures) == CELLS, f"{len(pictures)} of {CELLS} explorers' Image widgets hold their picture"
+    stills = [o for cell in nb.cells[1:] for o in cell.outputs if "image/png" in o.get("data", {})]
+    assert len(stills) == CELLS, f"{len(stills)} of {CELLS} explorer outputs carry a still picture"

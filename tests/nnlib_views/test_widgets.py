@@ -45,7 +45,43 @@ def test_explorer_widget_is_a_vbox_holding_every_control(name):
     assert isinstance(explorer.widget, ipywidgets.VBox)
     for control in explorer.controls.values():
         assert control in explorer.widget.children
-    assert any(isinstance(child, ipywidgets.Output) for child in explorer.widget.children)
+    assert explorer.image in explorer.widget.children
+    assert isinstance(explorer.image, ipywidgets.Image) and explorer.image.format == "png"
+    assert bytes(explorer.image.value).startswith(b"\x89PNG"), "the widget does not hold the picture"
+
+
+@pytest.mark.parametrize("name", list(EXPLORERS))
+def test_explorer_picture_after_moves_is_the_whole_figure_redrawn(name):
+    """Each update redraws only what changes over a kept background: after many moves the picture shown
+    must still be the figure drawn whole (no stale line, title or marker left behind)."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    from nnlib.views.widgets import render_png
+
+    explorer = EXPLORERS[name]()
+    for control in explorer.controls.values():
+        if isinstance(control, (ipywidgets.FloatSlider, ipywidgets.FloatLogSlider, ipywidgets.IntSlider)):
+            for fraction in (0.9, 0.1, 0.6):
+                control.value = control.min + fraction * (control.max - control.min)
+    shown = np.asarray(Image.open(BytesIO(bytes(explorer.image.value))).convert("L"), dtype=np.int16)
+    whole = np.asarray(Image.open(BytesIO(render_png(explorer.figure))).convert("L"), dtype=np.int16)
+    assert shown.shape == whole.shape
+    differ = np.mean(np.abs(shown - whole) > 40)
+    assert differ < 0.002, f"{name}: {differ:.2%} of the pixels differ from the figure drawn whole"
+
+
+@pytest.mark.parametrize("name", list(EXPLORERS))
+def test_explorer_output_carries_a_still_picture_and_a_description_for_front_ends_without_widgets(name):
+    """GitHub, nbviewer and a graded copy cannot run the widget: the same output holds the picture as PNG."""
+    import base64
+
+    explorer = EXPLORERS[name]()
+    bundle = explorer._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert base64.b64decode(bundle["image/png"]) == bytes(explorer.image.value)
+    assert bundle["text/plain"] == explorer.alt and len(explorer.alt) > 30
 
 
 @pytest.mark.parametrize("name", list(EXPLORERS))
@@ -57,8 +93,6 @@ def test_explorer_figure_has_no_accessibility_problem(name):
 
 @pytest.mark.parametrize("name", list(EXPLORERS))
 def test_explorer_update_including_drawing_is_fast(name):
-    import io
-
     explorer = EXPLORERS[name]()
     explorer.update()  # warm up caches (fonts, colour maps)
     # CPU time of this process, the best of three: other processes sharing the cores (pytest-xdist, CI)
@@ -66,8 +100,7 @@ def test_explorer_update_including_drawing_is_fast(name):
     timings = []
     for _ in range(3):
         start = time.process_time()
-        explorer.update()
-        explorer.figure.savefig(io.BytesIO(), format="png")
+        explorer.update()  # recomputes, redraws and encodes the PNG the widget shows
         timings.append(time.process_time() - start)
     assert min(timings) < UPDATE_BUDGET_S, f"{name}: one update took {min(timings):.3f} s of CPU at best"
 
@@ -85,9 +118,9 @@ def test_repeated_updates_leave_no_pyplot_figure_open(name):
 def test_neuron_slider_moves_the_drawn_boundary():
     explorer = neuron_explorer("AND")
     before = [np.copy(a) for a in explorer.boundary]
-    old_figure = explorer.figure
+    old_picture = explorer.image.value
     _set(explorer, b=-1.5)
-    assert explorer.figure is not old_figure, "moving a slider did not redraw"
+    assert explorer.image.value != old_picture, "moving a slider did not redraw"
     assert not all(np.allclose(a, c) for a, c in zip(before, explorer.boundary))
     drawn = next(line for line in explorer.figure.axes[0].lines if "b = 0" in line.get_label())
     np.testing.assert_allclose(drawn.get_xydata(), np.column_stack(explorer.boundary))
@@ -279,3 +312,40 @@ def test_while_grading_an_explorer_shows_a_still_figure(monkeypatch):
     explorer = nonlinearity_explorer()
     explorer._ipython_display_()
     assert shown and all(type(obj).__name__ == "Figure" for obj in shown), shown
+
+
+# ---------------------------------------------------------------------------------------- sawtooth (lesson 04)
+def _sawtooth(x, k):
+    y = np.asarray(x, dtype=np.float64)
+    for _ in range(k):
+        y = 1.0 - np.abs(2.0 * y - 1.0)
+    return y
+
+
+def _shallow_fit(x, y, n_units):
+    """Least squares on relu(x - t) with kinks t evenly spread (the lesson's fit puts them at random)."""
+    hidden = np.maximum(x[:, None] - np.linspace(0.0, 1.0, n_units, endpoint=False), 0.0)
+    design = np.column_stack([hidden, np.ones_like(x)])
+    return design @ np.linalg.lstsq(design, y, rcond=None)[0]
+
+
+def test_sawtooth_explorer_redraws_fit_legend_and_title_and_matches_the_whole_figure():
+    from io import BytesIO
+
+    from PIL import Image
+
+    from nnlib.views.depth import sawtooth_explorer
+    from nnlib.views.widgets import render_png
+
+    explorer = sawtooth_explorer(_shallow_fit, _sawtooth, k=3, n_units=4)
+    before, error_before = bytes(explorer.image.value), explorer.error
+    _set(explorer, n_units=40)
+    assert bytes(explorer.image.value) != before and explorer.error < error_before
+    ax = explorer.figure.axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["sawtooth, k = 3", "shallow fit, 40 units"]
+    assert ax.get_title() == "One hidden layer of 40 units against 8 linear pieces"
+    _set(explorer, k=5)
+    shown = np.asarray(Image.open(BytesIO(bytes(explorer.image.value))).convert("L"), dtype=np.int16)
+    whole = np.asarray(Image.open(BytesIO(render_png(explorer.figure))).convert("L"), dtype=np.int16)
+    assert np.mean(np.abs(shown - whole) > 40) < 0.002
+    assert accessibility_problems(explorer.figure) == []
