@@ -13,7 +13,8 @@ import sys
 import nbformat
 import pytest
 
-from autograder import handin, release
+from autograder.commands import handin
+from autograder.integration import release
 from tests.grading.course import Course
 
 pytestmark = pytest.mark.slow
