@@ -58,7 +58,7 @@ class-server:
 	/usr/bin/python3 -m classhub start
 
 release: install
-	$(BIN)/python -m autograder.integration.release
+	$(BIN)/python -m autograder.commands.release
 
 benchmark: install
 	$(BIN)/python benchmarks/train_digits.py

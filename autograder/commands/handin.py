@@ -7,7 +7,7 @@ It writes ``grading/submitted/LEARNER/LESSON/LESSON.ipynb`` (the name nbgrader e
 called) with the two files ``nbgrader collect`` writes next to a submission: ``timestamp.txt`` (now, or the
 time it was handed in: the due date is checked against it) and ``submission_secret.txt``. Without them
 ``nbgrader release_feedback`` fails (``FileNotFoundError … feedback/LEARNER/LESSON/timestamp.txt``).
-A lesson the gradebook does not know yet (a fresh course folder) is then generated (``autograder/integration/release.py``),
+A lesson the gradebook does not know yet (a fresh course folder) is then generated (``autograder/commands/release.py``),
 so that grading it works.
 A new hand-in of the same learner and lesson replaces the previous one (as ``nbgrader collect --update``).
 
@@ -157,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"handin: {err}", file=sys.stderr)
         return 1
     print(f"handin: {args.learner}'s {args.lesson} placed in {folder}")
-    from autograder.integration.release import ReleaseError, ensure_generated
+    from autograder.commands.release import ReleaseError, ensure_generated
 
     try:  # grading needs the lesson in the gradebook (a fresh course folder has none)
         ensure_generated(Path(args.root), [args.lesson], say=lambda m: print(f"handin: {m}"))

@@ -4,6 +4,6 @@
   for sanitizing, ``RedactTestTracebacks`` for feedback.
 - ``hygiene``: submissions and the exchange treated as hostile (safe collect, valid ids, regular files only).
 - ``quiet``: precise filters for nbgrader's known-harmless messages.
-- ``release`` (``python -m autograder.integration.release``): notebooks/ regenerated from solutions/;
-  ``validate`` (``python -m autograder.integration.validate``): nbgrader validate with a real exit code.
+- ``learner_html``: learner notebooks made inert before an instructor's browser renders them.
+- ``validate`` (``python -m autograder validate``): nbgrader validate with a real exit code.
 """

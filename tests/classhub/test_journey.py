@@ -386,8 +386,8 @@ def regenerate_after_submissions(hub, learners) -> None:
             "i = [k for k, c in enumerate(nb.cells) if c.metadata.get('nbgrader', {}).get('grade') "
             "and not c.metadata['nbgrader'].get('solution')][-1]; del nb.cells[i]; nbformat.write(nb, p)" % str(source))
     instructor_runs(hub, f"python -c \"{code}\"")
-    refused = instructor_runs(hub, f"python -m autograder.integration.release {LESSON}", expect=1)
-    command = f"python -m autograder.integration.release {LESSON} --regrade"
+    refused = instructor_runs(hub, f"python -m autograder.commands.release {LESSON}", expect=1)
+    command = f"python -m autograder.commands.release {LESSON} --regrade"
     assert command in refused, refused
     assert release.read_bytes() == before, "the refused regeneration changed the release"
     assert all(p.read_bytes() == data for p, data in kept.items()), "the refused regeneration changed a submission"

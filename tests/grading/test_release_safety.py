@@ -2,7 +2,7 @@
 
 Real nbgrader and a real SQLite gradebook on a temporary copy of the course (tests/grading/course.py). nbgrader's
 own generate_assignment --force removes the release and, when it then fails (cells changed after grading), removes
-it again and leaves nothing ("Removing failed assignment"); autograder.integration.release keeps it and names the command that
+it again and leaves nothing ("Removing failed assignment"); autograder.commands.release keeps it and names the command that
 works.
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ import nbformat
 import pytest
 
 from autograder.commands import handin
-from autograder.integration import release
+from autograder.commands import release
 from tests.grading.course import Course
 
 pytestmark = pytest.mark.slow
@@ -32,7 +32,7 @@ def _drop_last_test_cell(path) -> str:
 
 
 def _release(root, *args):
-    return subprocess.run([sys.executable, "-m", "autograder.integration.release", *args, "--root", str(root)],
+    return subprocess.run([sys.executable, "-m", "autograder.commands.release", *args, "--root", str(root)],
                           capture_output=True, text=True, timeout=600)
 
 
@@ -52,7 +52,7 @@ def test_a_lesson_changed_after_grading_is_refused_intact_then_regenerated_with_
 
     refused = _release(root, LESSON)
     assert refused.returncode == 1, refused.stdout + refused.stderr
-    assert f"python -m autograder.integration.release {LESSON} --regrade" in refused.stderr, refused.stderr
+    assert f"python -m autograder.commands.release {LESSON} --regrade" in refused.stderr, refused.stderr
     assert released.read_bytes() == before, "the refused regeneration lost or changed the release"
     assert {p: p.read_bytes() for p in folder.iterdir()} == kept, "the refused regeneration touched a submission"
 
@@ -73,6 +73,6 @@ def test_a_hand_in_generates_a_lesson_a_fresh_gradebook_does_not_know(tmp_path):
                            str(root / "notebooks" / LESSON / f"{LESSON}.ipynb"), "--root", str(root)],
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert f"running python -m autograder.integration.release {LESSON}" in done.stdout, done.stdout
+    assert f"running python -m autograder.commands.release {LESSON}" in done.stdout, done.stdout
     assert release.is_generated(root, LESSON)
     assert f"python -m autograder grade {LESSON}" in done.stdout

@@ -1,6 +1,6 @@
 """Regenerate the student release (notebooks/) from the instructor's source (solutions/) with nbgrader.
 
-    python -m autograder.integration.release [LESSON ...] [--root DIR] [--regrade]
+    python -m autograder.commands.release [LESSON ...] [--root DIR] [--regrade]
 
 Runs ``nbgrader generate_assignment LESSON --force`` in the course root (where nbgrader_config.py is) for
 every lesson that has a source notebook, or only those named; this also records the lesson's cells in the
@@ -11,7 +11,7 @@ gradebook, which grading needs. It works the same in a checkout and in a class s
 when the generation fails (its "Removing failed assignment"); here the previous release is kept aside and put
 back when nbgrader fails. A lesson whose graded cells changed (added or removed) while the gradebook holds
 graded submissions of it is refused by nbgrader; the message names the command that works:
-``python -m autograder.integration.release LESSON --regrade`` copies the gradebook to ``grading/backups/``, removes the
+``python -m autograder.commands.release LESSON --regrade`` copies the gradebook to ``grading/backups/``, removes the
 lesson's grades from the gradebook (``nbgrader db assignment remove LESSON --force``: the submitted, autograded
 and feedback files stay where they are), regenerates the lesson, and asks for a regrade of everyone against the
 new version (``python -m autograder grade LESSON --force``).
@@ -85,7 +85,7 @@ def ensure_generated(root: Path, lessons: list[str], say=print) -> list[str]:
     todo = [lesson for lesson in lessons if not is_generated(root, lesson)]
     for lesson in todo:
         say(f"{lesson} is not generated in {root} yet (its release or gradebook entry is missing): "
-            f"running python -m autograder.integration.release {lesson}")
+            f"running python -m autograder.commands.release {lesson}")
         generate(root, [lesson])
     return todo
 
@@ -96,7 +96,7 @@ def _backup_gradebook(root: Path) -> Path:
     db_url = load_course(root).db_url
     if not db_url.startswith("sqlite:///"):
         raise ReleaseError(f"release --regrade backs up only a SQLite gradebook; back up {db_url} yourself, then "
-                           f"run nbgrader db assignment remove LESSON --force and python -m autograder.integration.release LESSON")
+                           f"run nbgrader db assignment remove LESSON --force and python -m autograder.commands.release LESSON")
     db = Path(db_url[len("sqlite:///"):])
     backups = root / "grading" / "backups"
     backups.mkdir(parents=True, exist_ok=True)
@@ -126,7 +126,7 @@ def _generate_one(root: Path, lesson: str) -> None:
             f"graded submission(s) of it, so nbgrader refuses to regenerate it. Nothing was changed: "
             f"notebooks/{lesson} and every submission are as before. To release the new version and grade "
             f"everyone against it (the gradebook is copied to grading/backups/ first; no submission is touched):\n"
-            f"    python -m autograder.integration.release {lesson} --regrade")
+            f"    python -m autograder.commands.release {lesson} --regrade")
     raise ReleaseError(f"release: nbgrader generate_assignment {lesson} failed (notebooks/{lesson} is as "
                        f"before):\n{output.strip()}")
 
@@ -156,7 +156,7 @@ def generate(root: Path, lessons: list[str] | None = None, regrade: bool = False
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m autograder.integration.release", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m autograder.commands.release", description=__doc__.splitlines()[0])
     parser.add_argument("lessons", nargs="*", help="lesson ids (default: all with a source notebook)")
     parser.add_argument("--root", default=".", help="course root (default: the current folder)")
     parser.add_argument("--regrade", action="store_true",
