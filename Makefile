@@ -48,6 +48,8 @@ grade-ui: install
 	$(BIN)/jupyter lab --ip=127.0.0.1 --ServerApp.root_dir=. --LabApp.default_url=/formgrader $(ALLOW_ROOT) $(LAB_ARGS)
 
 test: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -m "not solo"
 	$(BIN)/python -m pytest -m solo -n 0 tests/browser/test_one_machine.py
 	$(BIN)/python -m pytest -m solo -n 0 tests/classhub

@@ -9,6 +9,7 @@
 The last seven are the modules python -m autograder.commands.NAME (validate: autograder.integration.validate),
 reached by a shorter name; their arguments are passed on unchanged.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,16 +20,20 @@ from autograder.commands import grade, watch
 
 SUBCOMMANDS = {"grade": grade, "watch": watch}
 #: Commands whose module parses its own arguments: ``python -m autograder NAME ARGS`` runs ``MODULE.main(ARGS)``.
-PASSED_ON = {name: f"autograder.commands.{name}" for name in ("release", "handin", "roster", "export", "lab",
-                                                              "learner_build")}
+PASSED_ON = {
+    name: f"autograder.commands.{name}" for name in ("release", "handin", "roster", "export", "lab", "learner_build")
+}
 PASSED_ON["validate"] = "autograder.integration.validate"
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The top-level parser, with one subparser per command, each filled by its module's ``add_arguments``."""
-    parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__.splitlines()[0],
-                                     epilog=__doc__.split("\n\n", 2)[2].strip(),
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m autograder",
+        description=__doc__.splitlines()[0],
+        epilog=__doc__.split("\n\n", 2)[2].strip(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, module in SUBCOMMANDS.items():
         summary = module.__doc__.splitlines()[0]

@@ -4,6 +4,7 @@ The name is the ``grade_id`` of the exercise's solution cell and the ``test_<nam
 cells (see CONTRIBUTING.md). The grader uses this table to guard the references while a learner's answer
 runs: an answer that calls the reference of an exercise of the notebook being graded scores zero.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -100,7 +101,7 @@ def exercise_of(grade_id: str) -> str | None:
     """
     if not grade_id.startswith("test_"):
         return None
-    rest = grade_id[len("test_"):]
+    rest = grade_id[len("test_") :]
     names = [n for lesson in REFERENCES.values() for n in lesson]
     matches = [n for n in names if rest == n or rest.startswith(n + "_")]
     return max(matches, key=len) if matches else None
@@ -123,28 +124,47 @@ def reference(name: str):
 MAY_USE: dict[str, dict[str, tuple[str, ...]]] = {
     "00-start-here": {"add": ()},
     "01-neuron": {
-        "weighted_sum": (), "neuron": (), "AND_PARAMS": (), "OR_PARAMS": (),
+        "weighted_sum": (),
+        "neuron": (),
+        "AND_PARAMS": (),
+        "OR_PARAMS": (),
         "is_linearly_separable": ("nnlib.neuron:truth_table",),
     },
     "02-activations": {name: () for name in REFERENCES["02-activations"]},
     "03-architecture": {
-        "dense_forward": (), "init_dense": (), "count_parameters": (), "mlp_forward": (), "predict_class": (),
+        "dense_forward": (),
+        "init_dense": (),
+        "count_parameters": (),
+        "mlp_forward": (),
+        "predict_class": (),
         "transformer_mlp": ("nnlib.activations:gelu",),
     },
     "04-depth": {
-        "tent_params": (), "count_linear_pieces": (), "top_activating": (),
+        "tent_params": (),
+        "count_linear_pieces": (),
+        "top_activating": (),
         "sawtooth": ("nnlib.layers:mlp_forward", "nnlib.activations:relu"),
         "layer_activations": ("nnlib.activations:relu", "nnlib.layers:mlp_forward"),
     },
     "05-training": {
-        "mse": (), "mse_grad": (), "cross_entropy": (), "binary_cross_entropy": (), "dense_backward": (),
-        "relu_backward": (), "numerical_gradient": (), "sgd_step": (), "adam_step": (),
+        "mse": (),
+        "mse_grad": (),
+        "cross_entropy": (),
+        "binary_cross_entropy": (),
+        "dense_backward": (),
+        "relu_backward": (),
+        "numerical_gradient": (),
+        "sgd_step": (),
+        "adam_step": (),
         "cross_entropy_grad": ("nnlib.activations:softmax",),
         "binary_cross_entropy_grad": ("nnlib.activations:sigmoid",),
         "train": ("nnlib.layers:init_dense", "nnlib.layers:mlp_forward", "nnlib.activations:relu"),
     },
     "06-security": {
-        "recover_input_from_gradients": (), "fgsm": (), "maximize_neuron": (), "perturb_to_activate": (),
+        "recover_input_from_gradients": (),
+        "fgsm": (),
+        "maximize_neuron": (),
+        "perturb_to_activate": (),
         "flip_labels": (),
         "extract_linear_model": ("nnlib.activations:softmax",),
         "poison_with_trigger": ("nnlib.security.poisoning:TRIGGER_PIXELS", "nnlib.security.poisoning:add_trigger"),

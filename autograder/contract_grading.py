@@ -14,6 +14,7 @@ the same submission again draws the same calls and gives the same grade, while a
 earlier feedback does not match the calls the next submission is graded on. Outside the judge (the
 instructor running a solution notebook) a fixed seed is used.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -58,7 +59,7 @@ def load_secret(path: str | os.PathLike = SECRET_FILE) -> bytes:
         secret = os.urandom(32)
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:     # another grader made it first: use theirs
+        except FileExistsError:  # another grader made it first: use theirs
             return path.read_bytes()
         with os.fdopen(fd, "wb") as handle:
             handle.write(secret)
@@ -94,9 +95,16 @@ def grade(name: str, func, max_examples: int | None = None, when=None, errors: b
     if spec.domain is None:
         return _visible_only(spec, func, when)
 
-    @settings(max_examples=max_examples or spec.max_examples, database=None, deadline=None,
-              suppress_health_check=list(HealthCheck), phases=(Phase.generate, Phase.shrink),
-              verbosity=Verbosity.quiet, report_multiple_bugs=False, print_blob=False)
+    @settings(
+        max_examples=max_examples or spec.max_examples,
+        database=None,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        phases=(Phase.generate, Phase.shrink),
+        verbosity=Verbosity.quiet,
+        report_multiple_bugs=False,
+        print_blob=False,
+    )
     @seed(seed_for(name))
     @given(spec.domain(st, hnp))
     def holds(example):
@@ -113,8 +121,11 @@ def grade(name: str, func, max_examples: int | None = None, when=None, errors: b
     # nothing there, so the home is a temporary directory for the time of the grade, removed with it.
     from hypothesis.configuration import set_hypothesis_home_dir
 
-    with tempfile.TemporaryDirectory(prefix="contract-grading-") as home, np.errstate(all="ignore"), \
-            _no_local_constants():
+    with (
+        tempfile.TemporaryDirectory(prefix="contract-grading-") as home,
+        np.errstate(all="ignore"),
+        _no_local_constants(),
+    ):
         set_hypothesis_home_dir(home)
         try:
             holds()
@@ -128,7 +139,7 @@ def grade(name: str, func, max_examples: int | None = None, when=None, errors: b
     if found:
         # Hypothesis replays the smallest failing call last; that is the one to show.
         raise CheckFailed(found[-1].message)
-    _visible_only(spec, func, when)     # the instant check's calls count at grading too
+    _visible_only(spec, func, when)  # the instant check's calls count at grading too
 
 
 @contextlib.contextmanager
@@ -140,7 +151,7 @@ def _no_local_constants():
     try:
         from hypothesis.internal.conjecture import providers
         from hypothesis.internal.constants_ast import Constants
-    except ImportError:      # another Hypothesis layout: nothing to switch off
+    except ImportError:  # another Hypothesis layout: nothing to switch off
         yield
         return
     saved = getattr(providers, "_get_local_constants", None)

@@ -6,6 +6,7 @@ Each solution notebook runs top to bottom in a fresh kernel (nbclient); every co
 from the kernel's own start/finish timestamps. Prints the N slowest cells of each lesson with the first line of
 their source, and the kernel start-up time. A benchmark, not a test: it asserts nothing.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,8 +32,9 @@ def cell_seconds(lesson: str) -> tuple[float, float, list[tuple[float, int, str]
     """Returns (total seconds, seconds before the first cell ran, [(seconds, cell index, first line)])."""
     path = ROOT / "solutions" / lesson / f"{lesson}.ipynb"
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=300, kernel_name="python3", record_timing=True,
-                            resources={"metadata": {"path": str(path.parent)}})
+    client = NotebookClient(
+        nb, timeout=300, kernel_name="python3", record_timing=True, resources={"metadata": {"path": str(path.parent)}}
+    )
     start = time.perf_counter()
     client.execute()
     total = time.perf_counter() - start
@@ -56,7 +58,7 @@ def main() -> int:
     for lesson in args.lessons:
         total, overhead, rows = cell_seconds(lesson)
         print(f"\n{lesson}: {total:.1f} s in all, {overhead:.1f} s outside cells (kernel start-up, messaging)")
-        for secs, i, first in rows[:args.top]:
+        for secs, i, first in rows[: args.top]:
             print(f"  {secs:6.2f} s  cell {i:3d}  {first}")
     return 0
 

@@ -7,6 +7,7 @@ autograde` as configured (demonstrations not run) and with `SandboxedExecute.run
 alternating the two so that a noisy machine slows each alike, and prints the median seconds of each and the
 number of code cells each ran. A benchmark, not a test: it asserts nothing.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,9 +30,12 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        courses = {run: Course(Path(tmp) / run, args.lessons,
-                               extra_config=f"c.SandboxedExecute.run_demonstrations = {run == 'all'}")
-                   for run in ("needed", "all")}
+        courses = {
+            run: Course(
+                Path(tmp) / run, args.lessons, extra_config=f"c.SandboxedExecute.run_demonstrations = {run == 'all'}"
+            )
+            for run in ("needed", "all")
+        }
         for lesson in args.lessons:
             times: dict[str, list[float]] = {"needed": [], "all": []}
             for _ in range(args.repeats):
@@ -42,10 +46,15 @@ def main() -> None:
                     times[run].append(time.perf_counter() - start)
             for run, course in courses.items():
                 nb = course.autograded("solution", lesson)
-                skipped = sum(1 for c in nb.cells if c.cell_type == "code"
-                              and any(NOTE in o.get("text", "") for o in c.get("outputs", [])))
-                print(f"{lesson} {run:>6}: median {statistics.median(times[run]):6.1f} s over {args.repeats} "
-                      f"({', '.join(f'{t:.1f}' for t in times[run])}); demonstrations not run: {skipped}")
+                skipped = sum(
+                    1
+                    for c in nb.cells
+                    if c.cell_type == "code" and any(NOTE in o.get("text", "") for o in c.get("outputs", []))
+                )
+                print(
+                    f"{lesson} {run:>6}: median {statistics.median(times[run]):6.1f} s over {args.repeats} "
+                    f"({', '.join(f'{t:.1f}' for t in times[run])}); demonstrations not run: {skipped}"
+                )
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ and a move's kernel time is the time of the callback that ran for it.
 Prints the machine's load (`uptime`) before and after, and one row per explorer: median, p90 and max
 latency, misses, and the median kernel time and share.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,8 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.browser.lab import (CHROMIUM, CHROMIUM_ARGS, Notebook, run_notebook, start_lab,  # noqa: E402
-                               stop_lab)
+from tests.browser.lab import CHROMIUM, CHROMIUM_ARGS, Notebook, run_notebook, start_lab, stop_lab  # noqa: E402
 
 #: lesson -> the description of the slider moved (the one a learner reaches first that never hits its end in
 #: 10 moves from the lesson's starting value).
@@ -46,7 +46,7 @@ EXPLORERS = {
 MISS_S = 2.0
 VIEWPORT = {"width": 1366, "height": 768}
 
-STARTUP = '''
+STARTUP = """
 import os as _os, time as _time
 def _nnlib_latency_wrap():
     import nnlib.views.widgets as _w
@@ -62,7 +62,7 @@ def _nnlib_latency_wrap():
     _w.Explorer._on_change = _on_change
 _nnlib_latency_wrap()
 del _nnlib_latency_wrap
-'''
+"""
 
 # Arms a timer on the explorer's output: resolves with milliseconds from the next keydown to a new picture
 # loaded and painted, or null after `limit` ms.
@@ -143,8 +143,7 @@ def measure(browser, server, lesson: str, moves: int, log: Path) -> dict:
             if calls:
                 kernel.append(1000 * sum(calls))
             page.wait_for_timeout(150)  # a learner's pause between two key presses
-        return {"lesson": lesson, "explorer": function, "latencies": latencies, "kernel": kernel,
-                "misses": misses}
+        return {"lesson": lesson, "explorer": function, "latencies": latencies, "kernel": kernel, "misses": misses}
     finally:
         run.context.close()
         server.shutdown_kernels()
@@ -173,8 +172,7 @@ def main(argv: list[str]) -> int:
         server = start_lab(work)
         try:
             with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                                     args=CHROMIUM_ARGS)
+                browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
                 try:
                     for lesson in args.lessons:
                         rows.append(measure(browser, server, lesson, args.moves, log))
@@ -185,18 +183,24 @@ def main(argv: list[str]) -> int:
             stop_lab(server)
     print(f"load after:  {uptime()}")
     print()
-    header = (f"{'explorer':24} {'moves':>5} {'median ms':>9} {'p90 ms':>7} {'max ms':>7} {'misses':>6} "
-              f"{'kernel ms':>9} {'kernel %':>8}")
+    header = (
+        f"{'explorer':24} {'moves':>5} {'median ms':>9} {'p90 ms':>7} {'max ms':>7} {'misses':>6} "
+        f"{'kernel ms':>9} {'kernel %':>8}"
+    )
     print(header)
     print("-" * len(header))
     for row in rows:
         lat = row["latencies"]
         median = statistics.median(lat)
         kernel = statistics.median(row["kernel"]) if row["kernel"] else float("nan")
-        print(f"{row['explorer']:24} {len(lat):5d} {median:9.0f} {percentile(lat, 0.9):7.0f} {max(lat):7.0f} "
-              f"{row['misses']:6d} {kernel:9.0f} {100 * kernel / median:7.0f}%")
-    print(f"\n(miss: no new picture within {MISS_S:.0f} s of the key press; kernel: the explorer's callback, "
-          f"median over the moves)")
+        print(
+            f"{row['explorer']:24} {len(lat):5d} {median:9.0f} {percentile(lat, 0.9):7.0f} {max(lat):7.0f} "
+            f"{row['misses']:6d} {kernel:9.0f} {100 * kernel / median:7.0f}%"
+        )
+    print(
+        f"\n(miss: no new picture within {MISS_S:.0f} s of the key press; kernel: the explorer's callback, "
+        f"median over the moves)"
+    )
     return 0
 
 

@@ -18,6 +18,7 @@ per added worker machine: from the mean seconds per learner-lesson of the measur
 lesson, scaling each lesson's plain execution time (measured once) by the measured lessons' grading/plain ratio. A benchmark,
 not a test: it asserts nothing.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,15 +34,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import nbformat  # noqa: E402
 
 from autograder.catalogue import LESSONS  # noqa: E402
 from tests.grading.course import Course, replace_answer, with_answers  # noqa: E402
 from tests.support.notebooks import execute, is_solution_cell, nbgrader_meta  # noqa: E402
 
-WRONG = {"01-neuron": ("weighted_sum", "def weighted_sum(x, w, b):\n    return x @ w - b\n"),
-         "05-training": ("mse", "def mse(y_pred, y):\n    return float(((y_pred - y) ** 2).sum())\n"),
-         "02-activations": ("relu", "def relu(x):\n    return abs(x)\n")}
+WRONG = {
+    "01-neuron": ("weighted_sum", "def weighted_sum(x, w, b):\n    return x @ w - b\n"),
+    "05-training": ("mse", "def mse(y_pred, y):\n    return float(((y_pred - y) ** 2).sum())\n"),
+    "02-activations": ("relu", "def relu(x):\n    return abs(x)\n"),
+}
 
 
 def build_class(course: Course, lesson: str, learners: int) -> None:
@@ -71,8 +73,13 @@ def autograde_seconds(course: Course, lesson: str, learners: int) -> float:
 
 def workers_seconds(course: Course, lesson: str, learners: int, workers: int) -> float:
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "autograder", "grade", lesson, "--force", "--workers", str(workers)],
-                          cwd=course.root, env=course.env(), capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "autograder", "grade", lesson, "--force", "--workers", str(workers)],
+        cwd=course.root,
+        env=course.env(),
+        capture_output=True,
+        text=True,
+    )
     if f"{learners} graded" not in done.stdout:
         raise RuntimeError(done.stdout[-2000:] + done.stderr[-2000:])
     return (time.perf_counter() - start) / learners
@@ -85,8 +92,9 @@ def course_plain_seconds(lessons: list[str]) -> dict[str, float]:
         course = Course(Path(tmp) / "all", lessons)
         for lesson in lessons:
             src, rel = course.source(lesson), course.release(lesson)
-            course.solved = with_answers(rel, src, {nbgrader_meta(c)["grade_id"] for c in src.cells
-                                                    if is_solution_cell(c)})
+            course.solved = with_answers(
+                rel, src, {nbgrader_meta(c)["grade_id"] for c in src.cells if is_solution_cell(c)}
+            )
             out[lesson] = plain_seconds(course, lesson)
     return out
 
@@ -114,8 +122,9 @@ def parallel_ceiling(cores: int, repeats: int, loops: int = 3_000_000) -> tuple[
     code = CEILING_WORK.replace("LOOPS", str(loops))
 
     def batch(k: int) -> float:
-        procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=env)
-                 for _ in range(k)]
+        procs = [
+            subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=env) for _ in range(k)
+        ]
         return statistics.mean(float(p.communicate()[0]) for p in procs)
 
     alone, together = [], []
@@ -131,8 +140,12 @@ def main() -> int:
     parser.add_argument("lessons", nargs="*", default=["01-neuron", "05-training"])
     parser.add_argument("--learners", type=int, default=20)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--skip", default="", help="kinds of run to leave out, comma-separated: stock,judge+fig "
-                        "(plain, judge, 1 worker and all cores always run)")
+    parser.add_argument(
+        "--skip",
+        default="",
+        help="kinds of run to leave out, comma-separated: stock,judge+fig "
+        "(plain, judge, 1 worker and all cores always run)",
+    )
     args = parser.parse_args()
     cores = os.cpu_count() or 1
     many = f"{cores} workers"
@@ -141,9 +154,12 @@ def main() -> int:
         parser.error(f"--skip takes stock and judge+fig, not {', '.join(sorted(skipped - {'stock', 'judge+fig'}))}")
     kinds = [k for k in ["plain", "stock", "judge+fig", "judge", "1 worker", many] if k not in skipped]
     alone, together, ceiling = parallel_ceiling(cores, max(3, args.repeats))
-    print(f"machine: the same CPU-bound work takes {alone:.2f} s in one process alone and {together:.2f} s in each "
-          f"of {cores} at once: {cores} processes do {ceiling:.2f}x the work of one (the ceiling for any "
-          f"{cores}-worker speed-up)", flush=True)
+    print(
+        f"machine: the same CPU-bound work takes {alone:.2f} s in one process alone and {together:.2f} s in each "
+        f"of {cores} at once: {cores} processes do {ceiling:.2f}x the work of one (the ceiling for any "
+        f"{cores}-worker speed-up)",
+        flush=True,
+    )
     rows = []
     for lesson in args.lessons:
         with tempfile.TemporaryDirectory() as tmp:
@@ -151,9 +167,11 @@ def main() -> int:
             drawn = Course(Path(tmp) / "drawn", [lesson], extra_config="c.SandboxedExecute.draw_figures = True")
             stock = Course(Path(tmp) / "stock", [lesson])
             with open(stock.root / "nbgrader_config.py", "a") as f:
-                f.write("from nbgrader.preprocessors import Execute as _Stock\n"
-                        "c.Autograde.autograde_preprocessors = [_Stock if p is SandboxedExecute else p "
-                        "for p in c.Autograde.autograde_preprocessors]\n")
+                f.write(
+                    "from nbgrader.preprocessors import Execute as _Stock\n"
+                    "c.Autograde.autograde_preprocessors = [_Stock if p is SandboxedExecute else p "
+                    "for p in c.Autograde.autograde_preprocessors]\n"
+                )
             for course in (sandboxed, drawn, stock):
                 build_class(course, lesson, args.learners)
             times = {k: [] for k in kinds}
@@ -166,35 +184,49 @@ def main() -> int:
                     times["judge+fig"].append(autograde_seconds(drawn, lesson, args.learners))
                 times["1 worker"].append(workers_seconds(sandboxed, lesson, args.learners, 1))
                 times[many].append(workers_seconds(sandboxed, lesson, args.learners, cores))
-                print(f"{lesson} run {r + 1}: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in times.items()),
-                      flush=True)
+                print(f"{lesson} run {r + 1}: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in times.items()), flush=True)
             rows.append((lesson, {k: statistics.median(v) for k, v in times.items()}))
     print(f"\n{args.learners} learners per lesson, medians of {args.repeats} run(s), seconds per learner")
-    print("plain: the solved notebook in a fresh kernel, figures drawn; stock: nbgrader's own Execute; "
-          "judge+fig: the sandboxed judge drawing figures; judge: the sandboxed judge as configured (figures not "
-          "drawn); the last two: python -m autograder grade")
-    print(f"{'lesson':<16}" + "".join(f"{k:>11}" for k in kinds)
-          + f"{'judge/plain':>13}{'+fig/plain':>12}{'speed-up':>10}")
+    print(
+        "plain: the solved notebook in a fresh kernel, figures drawn; stock: nbgrader's own Execute; "
+        "judge+fig: the sandboxed judge drawing figures; judge: the sandboxed judge as configured (figures not "
+        "drawn); the last two: python -m autograder grade"
+    )
+    print(
+        f"{'lesson':<16}"
+        + "".join(f"{k:>11}" for k in kinds)
+        + f"{'judge/plain':>13}{'+fig/plain':>12}{'speed-up':>10}"
+    )
     for lesson, med in rows:
         drawn_ratio = f"{med['judge+fig'] / med['plain']:>11.2f}x" if "judge+fig" in med else f"{'-':>12}"
-        print(f"{lesson:<16}" + "".join(f"{med[k]:>11.2f}" for k in kinds)
-              + f"{med['judge'] / med['plain']:>12.2f}x{drawn_ratio}"
-              + f"{med['1 worker'] / med[many]:>9.2f}x")
+        print(
+            f"{lesson:<16}"
+            + "".join(f"{med[k]:>11.2f}" for k in kinds)
+            + f"{med['judge'] / med['plain']:>12.2f}x{drawn_ratio}"
+            + f"{med['1 worker'] / med[many]:>9.2f}x"
+        )
     print(f"(the machine's ceiling for {cores} processes, measured above: {ceiling:.2f}x)")
     per = statistics.mean(med[many] for _, med in rows)
     ratio = statistics.mean(med[many] / med["plain"] for _, med in rows)
-    print(f"\nmean seconds per learner-lesson of the measured lessons ({many}): {per:.2f}; "
-          f"{ratio:.2f} of their plain execution time")
+    print(
+        f"\nmean seconds per learner-lesson of the measured lessons ({many}): {per:.2f}; "
+        f"{ratio:.2f} of their plain execution time"
+    )
     whole = course_plain_seconds(list(LESSONS))
     course_per = ratio * statistics.mean(whole.values())
-    print("plain execution of every lesson (s): " + ", ".join(f"{k} {v:.1f}" for k, v in whole.items())
-          + f"; the whole course at that ratio: {course_per:.2f} s per learner-lesson")
+    print(
+        "plain execution of every lesson (s): "
+        + ", ".join(f"{k} {v:.1f}" for k, v in whole.items())
+        + f"; the whole course at that ratio: {course_per:.2f} s per learner-lesson"
+    )
     print(f"{'class':<28}{'from':<22}{'this machine':>14}{'+1 machine':>12}{'+3 machines':>13}")
     for n in (100, 1000):
         for label, secs in (("measured lessons", per), ("every lesson (scaled)", course_per)):
             minutes = n * 7 * secs / 60
-            print(f"{f'{n} learners x 7 lessons':<28}{label:<22}{minutes:>11.0f} min{minutes / 2:>9.0f} min"
-                  f"{minutes / 4:>10.0f} min")
+            print(
+                f"{f'{n} learners x 7 lessons':<28}{label:<22}{minutes:>11.0f} min{minutes / 2:>9.0f} min"
+                f"{minutes / 4:>10.0f} min"
+            )
     print("(added machines like this one, on a Dask cluster, assuming grading scales with workers)")
     return 0
 

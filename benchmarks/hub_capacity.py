@@ -10,6 +10,7 @@ each single-user server and each kernel; then stops the hub. Prints the medians 
 the memory of a Python process that has imported what the lessons import (numpy, matplotlib, nnlib), which a
 learner's kernel adds once a lesson runs. Needs root and the shared environment (python3 -m classhub environment).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -125,8 +126,10 @@ def main() -> int:
         imports = lesson_import_mib(hub, hub.learners[0])
     finally:
         remove_hub(hub, tag)
-    print(f"\nclass server capacity, {args.learners} learners, median of {args.runs} runs "
-          f"({os.cpu_count()} cores, {os.uname().release}):\n")
+    print(
+        f"\nclass server capacity, {args.learners} learners, median of {args.runs} runs "
+        f"({os.cpu_count()} cores, {os.uname().release}):\n"
+    )
     print(f"| {'part':<38} | {'median':>8} | {'min':>8} | {'max':>8} |")
     print(f"|{'-' * 40}|{'-' * 10}|{'-' * 10}|{'-' * 10}|")
     for part in runs[0]:

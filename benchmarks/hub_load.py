@@ -15,6 +15,7 @@ do not start, and cells whose reply is not "ok". Bounded: at most --timeout seco
 Prints one table row per N and pattern: login time (median, p95), cell latency (median, p95), errors, and memory
 per learner (median), with the machine it ran on. Needs root and the shared environment.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -63,13 +64,30 @@ def run_cells(hub, session, user: str, cells: list[str], timeout: float) -> tupl
     try:
         for source in cells:
             msg_id = uuid.uuid4().hex
-            ws.send(json.dumps({
-                "header": {"msg_id": msg_id, "username": user, "session": uuid.uuid4().hex, "msg_type": "execute_request",
-                           "version": "5.3"},
-                "parent_header": {}, "metadata": {}, "channel": "shell",
-                "content": {"code": source, "silent": False, "store_history": True, "user_expressions": {},
-                            "allow_stdin": False, "stop_on_error": False},
-            }))
+            ws.send(
+                json.dumps(
+                    {
+                        "header": {
+                            "msg_id": msg_id,
+                            "username": user,
+                            "session": uuid.uuid4().hex,
+                            "msg_type": "execute_request",
+                            "version": "5.3",
+                        },
+                        "parent_header": {},
+                        "metadata": {},
+                        "channel": "shell",
+                        "content": {
+                            "code": source,
+                            "silent": False,
+                            "store_history": True,
+                            "user_expressions": {},
+                            "allow_stdin": False,
+                            "stop_on_error": False,
+                        },
+                    }
+                )
+            )
             start = time.monotonic()
             while True:
                 msg = json.loads(ws.recv())
@@ -120,8 +138,13 @@ def one_round(hub, learners: list[str], cells: list[str], ramp: float, timeout: 
     logins = [r["login"] for r in results.values() if r["login"] is not None]
     latencies = [x for r in results.values() for x in r["latencies"]]
     failures = [f"{u}: {r['failure']}" for u, r in results.items() if "failure" in r]
-    return {"logins": logins, "latencies": latencies, "errors": sum(r["errors"] for r in results.values()),
-            "memory": memory, "failures": failures}
+    return {
+        "logins": logins,
+        "latencies": latencies,
+        "errors": sum(r["errors"] for r in results.values()),
+        "memory": memory,
+        "failures": failures,
+    }
 
 
 def main() -> int:
@@ -144,19 +167,27 @@ def main() -> int:
             for pattern, ramp in (("at once", 0.0), ("arriving", args.ramp)):
                 r = one_round(hub, hub.learners[:n], cells, ramp, args.timeout)
                 rows.append((n, pattern, r))
-                print(f"N={n} {pattern}: {len(r['logins'])} logged in, {len(r['latencies'])} cells, "
-                      f"{r['errors']} errors; {row(n, pattern, r)}" + "".join(f"\n  {f}" for f in r["failures"]),
-                      flush=True)
+                print(
+                    f"N={n} {pattern}: {len(r['logins'])} logged in, {len(r['latencies'])} cells, "
+                    f"{r['errors']} errors; {row(n, pattern, r)}" + "".join(f"\n  {f}" for f in r["failures"]),
+                    flush=True,
+                )
     finally:
         remove_hub(hub, tag)
     load = os.getloadavg()
-    print(f"\nclass server under load: lesson {args.lesson} ({len(cells)} code cells), "
-          f"'arriving' = spread over {args.ramp:g} s; {os.cpu_count()} cores, "
-          f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, {platform.processor() or platform.machine()}, "
-          f"kernel {os.uname().release}; per-learner limits {MEM_LIMIT_MIB} MiB, 1 CPU; "
-          f"load average at the end {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}\n")
-    print("| N  | arrival  | login median (s) | login p95 (s) | cell median (s) | cell p95 (s) | errors | MiB per learner |")
-    print("|---:|----------|-----------------:|--------------:|----------------:|-------------:|-------:|----------------:|")
+    print(
+        f"\nclass server under load: lesson {args.lesson} ({len(cells)} code cells), "
+        f"'arriving' = spread over {args.ramp:g} s; {os.cpu_count()} cores, "
+        f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, {platform.processor() or platform.machine()}, "
+        f"kernel {os.uname().release}; per-learner limits {MEM_LIMIT_MIB} MiB, 1 CPU; "
+        f"load average at the end {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}\n"
+    )
+    print(
+        "| N  | arrival  | login median (s) | login p95 (s) | cell median (s) | cell p95 (s) | errors | MiB per learner |"
+    )
+    print(
+        "|---:|----------|-----------------:|--------------:|----------------:|-------------:|-------:|----------------:|"
+    )
     for n, pattern, r in rows:
         print(row(n, pattern, r))
     return 0
@@ -165,8 +196,10 @@ def main() -> int:
 def row(n: int, pattern: str, r: dict) -> str:
     """One table row: login and cell figures (median, p95), errors, memory per learner (median)."""
     med = lambda v: statistics.median(v) if v else float("nan")  # noqa: E731
-    return (f"| {n:>2} | {pattern:<8} | {med(r['logins']):16.1f} | {p95(r['logins']):13.1f} | "
-            f"{med(r['latencies']):15.3f} | {p95(r['latencies']):12.3f} | {r['errors']:>6} | {med(r['memory']):15.0f} |")
+    return (
+        f"| {n:>2} | {pattern:<8} | {med(r['logins']):16.1f} | {p95(r['logins']):13.1f} | "
+        f"{med(r['latencies']):15.3f} | {p95(r['latencies']):12.3f} | {r['errors']:>6} | {med(r['memory']):15.0f} |"
+    )
 
 
 if __name__ == "__main__":

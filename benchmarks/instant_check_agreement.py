@@ -17,6 +17,7 @@ lesson and exercise, wrong caught / total and right accepted / total (the soluti
 right one), the overall figures, and the wrong variants that slip through. It is a benchmark (it prints figures); tests/lessons/test_instant_checks.py
 asserts on the same measurement.
 """
+
 from __future__ import annotations
 
 import ast
@@ -39,9 +40,9 @@ if str(ROOT) not in sys.path:
 from autograder.catalogue import LESSONS, exercise_of  # noqa: E402
 
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS\n?", re.S)
-SOLUTIONS = ROOT / "solutions"   # --solutions DIR measures other notebooks (e.g. an older commit's) against
-                                 # today's catalogue of variants
-VARIANT_TIMEOUT = 120        # seconds per variant or check cell: one that runs for ever counts as caught
+SOLUTIONS = ROOT / "solutions"  # --solutions DIR measures other notebooks (e.g. an older commit's) against
+# today's catalogue of variants
+VARIANT_TIMEOUT = 120  # seconds per variant or check cell: one that runs for ever counts as caught
 NOTEBOOK_CELL_TIMEOUT = 600  # seconds per cell of the solution notebook itself (a loaded machine is slow)
 
 
@@ -97,8 +98,12 @@ def comments(lesson: str) -> dict:
         target = node.targets[0]
         if isinstance(target, ast.Name) and target.id in ("WRONG", "RIGHT") and isinstance(node.value, ast.Dict):
             table, items = target.id, list(zip(node.value.keys, node.value.values))
-        elif (isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name)
-              and target.value.id in ("WRONG", "RIGHT") and isinstance(target.slice, ast.Constant)):
+        elif (
+            isinstance(target, ast.Subscript)
+            and isinstance(target.value, ast.Name)
+            and target.value.id in ("WRONG", "RIGHT")
+            and isinstance(target.slice, ast.Constant)
+        ):
             table, items = target.value.id, [(target.slice, node.value)]
         else:
             continue
@@ -123,12 +128,12 @@ def describe(source: str, note: str = "") -> str:
 class Result:
     lesson: str
     exercise: str
-    kind: str          # "wrong" or "right"
-    index: int         # position in the WRONG/RIGHT list
+    kind: str  # "wrong" or "right"
+    index: int  # position in the WRONG/RIGHT list
     source: str
-    caught: bool       # a visible check cell raised
+    caught: bool  # a visible check cell raised
     message: str = ""  # the first line of the failure, if any
-    note: str = ""     # the variant's comment in the variants file
+    note: str = ""  # the variant's comment in the variants file
 
     @property
     def label(self) -> str:
@@ -138,17 +143,23 @@ class Result:
 @dataclass
 class Session:
     """A plain kernel that ran the lesson's solution notebook without its test cells."""
+
     lesson: str
     client: _Client = field(init=False)
-    answers: dict = field(default_factory=dict)   # exercise -> (cell index, solution source)
-    checks: dict = field(default_factory=dict)    # exercise -> [visible check sources]
+    answers: dict = field(default_factory=dict)  # exercise -> (cell index, solution source)
+    checks: dict = field(default_factory=dict)  # exercise -> [visible check sources]
 
     def __post_init__(self):
         path = SOLUTIONS / self.lesson / f"{self.lesson}.ipynb"
         nb = nbformat.read(path, as_version=4)
-        self.client = _Client(nb, timeout=VARIANT_TIMEOUT, kernel_name="python3", allow_errors=False,
-                                     interrupt_on_timeout=True,
-                                     resources={"metadata": {"path": str(path.parent)}})
+        self.client = _Client(
+            nb,
+            timeout=VARIANT_TIMEOUT,
+            kernel_name="python3",
+            allow_errors=False,
+            interrupt_on_timeout=True,
+            resources={"metadata": {"path": str(path.parent)}},
+        )
         self._kernel = self.client.setup_kernel()
         self._kernel.__enter__()
         for index, cell in enumerate(nb.cells):
@@ -214,17 +225,19 @@ def measure(lesson: str) -> list[Result]:
     session = Session(lesson)
     results = []
     try:
-        for name, (index, original) in session.answers.items():   # the solution's own answer first
+        for name, (_index, original) in session.answers.items():  # the solution's own answer first
             if name in module.RIGHT:
                 caught, msg = session.try_variant(name, original)
-                results.append(Result(lesson, name, "right", -1, original, caught, msg,
-                                      "the solution notebook's own answer"))
+                results.append(
+                    Result(lesson, name, "right", -1, original, caught, msg, "the solution notebook's own answer")
+                )
         for kind, table in (("wrong", module.WRONG), ("right", module.RIGHT)):
             for name, sources in table.items():
                 for i, source in enumerate(sources):
                     caught, msg = session.try_variant(name, source)
-                    results.append(Result(lesson, name, kind, i, source, caught, msg,
-                                          notes.get((kind.upper(), name, i), "")))
+                    results.append(
+                        Result(lesson, name, kind, i, source, caught, msg, notes.get((kind.upper(), name, i), ""))
+                    )
     finally:
         session.close()
     return results
@@ -243,18 +256,24 @@ def report(results: list[Result]) -> None:
             w = [r for r in rows if r.exercise == name and r.kind == "wrong"]
             g = [r for r in rows if r.exercise == name and r.kind == "right"]
             wc, ga = sum(r.caught for r in w), sum(not r.caught for r in g)
-            print(f"{lesson:<16} {name:<28} {wc:>6}/{len(w):<3} {'' if wc == len(w) else '<':1}   "
-                  f"{ga:>6}/{len(g):<3} {'' if ga == len(g) else '<':1}")
+            print(
+                f"{lesson:<16} {name:<28} {wc:>6}/{len(w):<3} {'' if wc == len(w) else '<':1}   "
+                f"{ga:>6}/{len(g):<3} {'' if ga == len(g) else '<':1}"
+            )
         w = [r for r in rows if r.kind == "wrong"]
         g = [r for r in rows if r.kind == "right"]
         wc, ga = sum(r.caught for r in w), sum(not r.caught for r in g)
-        print(f"{lesson:<16} {'(lesson)':<28} {wc:>6}/{len(w):<3} {_pct(wc, len(w))}  {ga:>4}/{len(g):<3} "
-              f"{_pct(ga, len(g))}")
+        print(
+            f"{lesson:<16} {'(lesson)':<28} {wc:>6}/{len(w):<3} {_pct(wc, len(w))}  {ga:>4}/{len(g):<3} "
+            f"{_pct(ga, len(g))}"
+        )
     w = [r for r in results if r.kind == "wrong"]
     g = [r for r in results if r.kind == "right"]
     wc, ga = sum(r.caught for r in w), sum(not r.caught for r in g)
-    print(f"\nOVERALL: wrong caught by the instant check {wc}/{len(w)} = {_pct(wc, len(w))}; "
-          f"right accepted {ga}/{len(g)} = {_pct(ga, len(g))}")
+    print(
+        f"\nOVERALL: wrong caught by the instant check {wc}/{len(w)} = {_pct(wc, len(w))}; "
+        f"right accepted {ga}/{len(g)} = {_pct(ga, len(g))}"
+    )
     slips = [r for r in w if not r.caught]
     if slips:
         print("\nWrong variants that pass the instant check (and lose their points at grading):")

@@ -6,6 +6,7 @@ lesson-05 solution's own `train` reaches on digits.
 
 Each solution notebook runs top to bottom in a fresh kernel, as a learner's "Restart and Run All" would.
 """
+
 from __future__ import annotations
 
 import copy
@@ -39,13 +40,18 @@ print(f"TRAIN {float((_pc(_mf(_Xte, _params, _relu)) == _yte).mean()):.4f} {_sec
 def run(lesson: str) -> tuple[float, list[tuple[str, float]], str]:
     path = ROOT / "solutions" / lesson / f"{lesson}.ipynb"
     nb = nbformat.read(path, as_version=4)
-    exercises = [(c.metadata["nbgrader"]["grade_id"], float(c.metadata["nbgrader"]["points"])) for c in nb.cells
-                 if c.metadata.get("nbgrader", {}).get("grade") and not c.metadata["nbgrader"].get("solution")]
+    exercises = [
+        (c.metadata["nbgrader"]["grade_id"], float(c.metadata["nbgrader"]["points"]))
+        for c in nb.cells
+        if c.metadata.get("nbgrader", {}).get("grade") and not c.metadata["nbgrader"].get("solution")
+    ]
     work = copy.deepcopy(nb)
     extra = ""
     if lesson == "05-training":
         work.cells.append(nbformat.v4.new_code_cell(TRAIN_PROBE))
-    client = NotebookClient(work, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
+    client = NotebookClient(
+        work, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    )
     start = time.perf_counter()
     client.execute()
     seconds = time.perf_counter() - start
@@ -69,7 +75,7 @@ def main(argv: list[str]) -> int:
         points = sum(p for _, p in exercises)
         total_time += seconds
         total_points += points
-        listing = ", ".join(f"{gid[len('test_'):]} ({p:g})" for gid, p in exercises)
+        listing = ", ".join(f"{gid[len('test_') :]} ({p:g})" for gid, p in exercises)
         print(f"{lesson:18} {seconds:8.1f} {points:6g}  {listing}")
         if extra:
             notes.append(extra)

@@ -34,6 +34,7 @@ alternating pairs (which one goes first alternates too) many times, and the scri
 per-pair time ratios, with its quartiles, for the process's CPU time (the steadier measure when other programs
 share the cores) and for wall-clock time: the figure to quote is "public functions / inline numpy".
 """
+
 from __future__ import annotations
 
 import argparse
@@ -69,8 +70,16 @@ def run_nnlib(params, data, epochs, lr):
     net = Network.mlp(LAYER_SIZES, np.random.default_rng(0))
     net.set_params([a for pair in params for a in pair])
     start = time.perf_counter()
-    fit(net, Xtr, ytr, epochs=epochs, batch_size=BATCH_SIZE, lr=lr, rng=np.random.default_rng(ORDER_SEED),
-        progress=False)
+    fit(
+        net,
+        Xtr,
+        ytr,
+        epochs=epochs,
+        batch_size=BATCH_SIZE,
+        lr=lr,
+        rng=np.random.default_rng(ORDER_SEED),
+        progress=False,
+    )
     seconds = time.perf_counter() - start
     return seconds, float(np.mean(net.predict(Xte) == yte))
 
@@ -88,7 +97,7 @@ def run_numpy(params, data, epochs, lr):
         order = rng.permutation(n)
         total_loss, correct = 0.0, 0
         for s in range(0, n, BATCH_SIZE):
-            idx = order[s:s + BATCH_SIZE]
+            idx = order[s : s + BATCH_SIZE]
             xb, yb = Xtr[idx], ytr[idx]
             m = idx.shape[0]
             r = rows[:m]
@@ -131,7 +140,7 @@ def run_public_functions(params, data, epochs, lr):
     for _ in range(epochs):
         order = rng.permutation(n)
         for s in range(0, n, BATCH_SIZE):
-            idx = order[s:s + BATCH_SIZE]
+            idx = order[s : s + BATCH_SIZE]
             xb, yb = Xtr[idx], ytr[idx]
             z1 = dense_forward(xb, W1, b1)
             a1 = relu(z1)
@@ -164,7 +173,7 @@ def run_inline_steps(params, data, epochs, lr):
     for _ in range(epochs):
         order = rng.permutation(n)
         for s in range(0, n, BATCH_SIZE):
-            idx = order[s:s + BATCH_SIZE]
+            idx = order[s : s + BATCH_SIZE]
             xb, yb = Xtr[idx], ytr[idx]
             z1 = xb @ W1
             z1 += b1
@@ -175,10 +184,10 @@ def run_inline_steps(params, data, epochs, lr):
             z3 = a2 @ W3
             z3 += b3
             m = yb.shape[0]
-            d3 = z3 - z3.max(axis=1, keepdims=True)   # softmax(z3) - onehot(yb), over m
+            d3 = z3 - z3.max(axis=1, keepdims=True)  # softmax(z3) - onehot(yb), over m
             np.exp(d3, out=d3)
             d3 /= d3.sum(axis=1, keepdims=True)
-            d3.ravel()[np.ravel_multi_index((np.arange(m), yb), d3.shape)] -= 1.0   # d3[arange(m), yb] -= 1
+            d3.ravel()[np.ravel_multi_index((np.arange(m), yb), d3.shape)] -= 1.0  # d3[arange(m), yb] -= 1
             d3 /= m
             da2, dW3, db3 = d3 @ W3.T, a2.T @ d3, d3.sum(axis=0)
             d2 = np.where(z2 > 0, da2, 0.0)
@@ -210,7 +219,7 @@ def compare_functions_with_inline(params, data, epochs, lr, pairs):
     steadier of the two (it leaves out the moments when other programs have the core), so the returned
     figure is the median ratio of CPU times; the wall-clock ratio is printed beside it.
     """
-    *_, weights_f = run_public_functions(params, data, 1, lr)   # warm-up, and a check that both agree
+    *_, weights_f = run_public_functions(params, data, 1, lr)  # warm-up, and a check that both agree
     *_, weights_i = run_inline_steps(params, data, 1, lr)
     if not all(np.allclose(a, b, rtol=1e-10, atol=1e-12) for a, b in zip(weights_f, weights_i)):
         raise AssertionError("the public-function loop and the inline loop do not compute the same weights")
@@ -235,9 +244,11 @@ def compare_functions_with_inline(params, data, epochs, lr, pairs):
     print(f"nnlib public functions vs the same steps in inline numpy: {pairs} alternating pairs of {epochs} epochs")
     for label, tf, ti in (("CPU time", cpu_f, cpu_i), ("wall-clock time", wall_f, wall_i)):
         q1, median, q3 = quartiles([f / i for f, i in zip(tf, ti)])
-        print(f"  {label:15s}  public functions {1e6 * statistics.median(tf) / steps:7.1f} us/step, "
-              f"inline numpy {1e6 * statistics.median(ti) / steps:7.1f} us/step; "
-              f"median ratio {median:.3f}x (quartiles {q1:.3f}x - {q3:.3f}x)")
+        print(
+            f"  {label:15s}  public functions {1e6 * statistics.median(tf) / steps:7.1f} us/step, "
+            f"inline numpy {1e6 * statistics.median(ti) / steps:7.1f} us/step; "
+            f"median ratio {median:.3f}x (quartiles {q1:.3f}x - {q3:.3f}x)"
+        )
     cpu_median = statistics.median([f / i for f, i in zip(cpu_f, cpu_i)])
     print(f"public functions / inline numpy: {cpu_median:.3f}x (median ratio of CPU times)")
     return cpu_median
@@ -269,7 +280,7 @@ def run_torch(params, data, epochs, lr, threads):
             order = torch.from_numpy(rng.permutation(n))
             total_loss, correct = 0.0, 0
             for s in range(0, n, BATCH_SIZE):
-                idx = order[s:s + BATCH_SIZE]
+                idx = order[s : s + BATCH_SIZE]
                 xb, yb = X_t[idx], y_t[idx]
                 optimizer.zero_grad()
                 logits = model(xb)
@@ -293,13 +304,26 @@ def run_sklearn(params, data, epochs, lr):
     from sklearn.neural_network import MLPClassifier
 
     Xtr, ytr, Xte, yte = data
-    clf = MLPClassifier(hidden_layer_sizes=tuple(LAYER_SIZES[1:-1]), activation="relu", solver="sgd",
-                        learning_rate="constant", learning_rate_init=lr, momentum=0.0, nesterovs_momentum=False,
-                        alpha=0.0, batch_size=BATCH_SIZE, shuffle=True, max_iter=1, tol=0.0,
-                        n_iter_no_change=epochs + 1, warm_start=True, random_state=ORDER_SEED)
+    clf = MLPClassifier(
+        hidden_layer_sizes=tuple(LAYER_SIZES[1:-1]),
+        activation="relu",
+        solver="sgd",
+        learning_rate="constant",
+        learning_rate_init=lr,
+        momentum=0.0,
+        nesterovs_momentum=False,
+        alpha=0.0,
+        batch_size=BATCH_SIZE,
+        shuffle=True,
+        max_iter=1,
+        tol=0.0,
+        n_iter_no_change=epochs + 1,
+        warm_start=True,
+        random_state=ORDER_SEED,
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        clf.fit(Xtr[:BATCH_SIZE * 10], ytr[:BATCH_SIZE * 10])  # untimed: builds the model's attributes
+        clf.fit(Xtr[: BATCH_SIZE * 10], ytr[: BATCH_SIZE * 10])  # untimed: builds the model's attributes
         # Same starting weights as the other runs; warm_start keeps them, and the SGD state starts afresh.
         clf.coefs_ = [W.copy() for W, _ in params]
         clf.intercepts_ = [b.copy() for _, b in params]
@@ -320,11 +344,16 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--lr", type=float, default=0.2)
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--pairs", type=int, default=41,
-                        help="alternating pairs for the public-functions / inline-numpy ratio (0: skip it)")
+    parser.add_argument(
+        "--pairs",
+        type=int,
+        default=41,
+        help="alternating pairs for the public-functions / inline-numpy ratio (0: skip it)",
+    )
     parser.add_argument("--pair-epochs", type=int, default=3, help="epochs in each run of a pair")
-    parser.add_argument("--only-functions", action="store_true",
-                        help="measure only the public-functions / inline-numpy ratio")
+    parser.add_argument(
+        "--only-functions", action="store_true", help="measure only the public-functions / inline-numpy ratio"
+    )
     args = parser.parse_args(argv)
 
     X, y = load_digits()
@@ -332,30 +361,42 @@ def main(argv=None):
     data = (Xtr, ytr, Xte, yte)
     params = initial_params()
     if args.only_functions:
-        print(f"python {platform.python_version()}, numpy {np.__version__}, nnlib {nnlib.__version__}, "
-              f"{platform.machine()}; network {LAYER_SIZES}, batch {BATCH_SIZE}, lr {args.lr}")
+        print(
+            f"python {platform.python_version()}, numpy {np.__version__}, nnlib {nnlib.__version__}, "
+            f"{platform.machine()}; network {LAYER_SIZES}, batch {BATCH_SIZE}, lr {args.lr}"
+        )
         compare_functions_with_inline(params, data, args.pair_epochs, args.lr, max(args.pairs, 1))
         return 0
 
-    runs = {"nnlib": lambda: run_nnlib(params, data, args.epochs, args.lr),
-            "numpy (inline floor)": lambda: run_numpy(params, data, args.epochs, args.lr),
-            "nnlib public functions": lambda: _timed_with_accuracy(run_public_functions, params, data, args.epochs,
-                                                                   args.lr)}
+    runs = {
+        "nnlib": lambda: run_nnlib(params, data, args.epochs, args.lr),
+        "numpy (inline floor)": lambda: run_numpy(params, data, args.epochs, args.lr),
+        "nnlib public functions": lambda: _timed_with_accuracy(
+            run_public_functions, params, data, args.epochs, args.lr
+        ),
+    }
     try:
         import torch
+
         runs["torch CPU, 1 thread"] = lambda: run_torch(params, data, args.epochs, args.lr, threads=1)
-        runs[f"torch CPU, {torch.get_num_threads()} threads"] = (
-            lambda: run_torch(params, data, args.epochs, args.lr, threads=None))
+        runs[f"torch CPU, {torch.get_num_threads()} threads"] = lambda: run_torch(
+            params, data, args.epochs, args.lr, threads=None
+        )
         torch_version = torch.__version__
     except ImportError:
         torch_version = "not installed"
     runs["scikit-learn MLPClassifier"] = lambda: run_sklearn(params, data, args.epochs, args.lr)
 
     import sklearn
-    print(f"digits: {Xtr.shape[0]} train / {Xte.shape[0]} test, network {LAYER_SIZES}, batch {BATCH_SIZE}, "
-          f"{args.epochs} epochs, lr {args.lr}, plain SGD, float64; median of {args.repeats} interleaved repeats")
-    print(f"python {platform.python_version()}, numpy {np.__version__}, nnlib {nnlib.__version__}, "
-          f"torch {torch_version}, scikit-learn {sklearn.__version__}, {platform.machine()}")
+
+    print(
+        f"digits: {Xtr.shape[0]} train / {Xte.shape[0]} test, network {LAYER_SIZES}, batch {BATCH_SIZE}, "
+        f"{args.epochs} epochs, lr {args.lr}, plain SGD, float64; median of {args.repeats} interleaved repeats"
+    )
+    print(
+        f"python {platform.python_version()}, numpy {np.__version__}, nnlib {nnlib.__version__}, "
+        f"torch {torch_version}, scikit-learn {sklearn.__version__}, {platform.machine()}"
+    )
 
     for run in runs.values():  # warm-up: imports, caches, thread pools
         run()
@@ -373,8 +414,10 @@ def main(argv=None):
     print("-" * 72)
     for name in runs:
         median = statistics.median(times[name])
-        print(f"{name:<28} {median:>9.3f} {1000 * median / args.epochs:>9.2f} {accuracy[name]:>9.4f} "
-              f"{median / reference:>12.2f}x")
+        print(
+            f"{name:<28} {median:>9.3f} {1000 * median / args.epochs:>9.2f} {accuracy[name]:>9.4f} "
+            f"{median / reference:>12.2f}x"
+        )
     floor = statistics.median(times["numpy (inline floor)"])
     print()
     print(f"nnlib / inline-numpy floor: {reference / floor:.3f}x")

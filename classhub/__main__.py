@@ -9,6 +9,7 @@ Options common to all: --state DIR (default $NN_CLASSHUB_STATE or /srv/nn-course
 paths and ports of classhub/settings.py (--prefix, --exchange, --config-dir, --ip, --port, --hub-port,
 --proxy-api-port, --course, --learner-group, --instructor-group); the others read them back from the state folder.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,8 +22,9 @@ from .settings import ClassHubError, Settings
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m classhub", description=__doc__.splitlines()[0])
-    parser.add_argument("--state", help="the class server's state folder (default: $NN_CLASSHUB_STATE or "
-                                        f"{_settings.DEFAULT_STATE})")
+    parser.add_argument(
+        "--state", help=f"the class server's state folder (default: $NN_CLASSHUB_STATE or {_settings.DEFAULT_STATE})"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     inst = sub.add_parser("install", help="set up the shared environment, exchange, global config and instructor")
     inst.add_argument("--instructor", required=True, help="the instructor's unix account (made if missing)")
@@ -31,8 +33,12 @@ def main(argv: list[str] | None = None) -> int:
     for field in dataclasses.fields(Settings):
         if field.name in ("state", "instructor"):
             continue
-        inst.add_argument("--" + field.name.replace("_", "-"), type=type(getattr(defaults, field.name)),
-                          default=None, help=f"default: {getattr(defaults, field.name) or 'see the docs'}")
+        inst.add_argument(
+            "--" + field.name.replace("_", "-"),
+            type=type(getattr(defaults, field.name)),
+            default=None,
+            help=f"default: {getattr(defaults, field.name) or 'see the docs'}",
+        )
     env = sub.add_parser("environment", help="build or update only the shared environment (no accounts)")
     env.add_argument("--prefix", default=Settings().prefix)
     acc = sub.add_parser("accounts", help="make the accounts of a roster's learners (id[,name,email])")
@@ -69,16 +75,17 @@ def main(argv: list[str] | None = None) -> int:
             from .accounts import add_learners
 
             added, kept = add_learners(s, args.roster)
-            print(f"classhub: {len(added)} account(s) made: {', '.join(added) or 'none'}; "
-                  f"{len(kept)} already there")
+            print(f"classhub: {len(added)} account(s) made: {', '.join(added) or 'none'}; {len(kept)} already there")
             if added:
                 print(f"classhub: their first passwords are in {s.passwords_file} (root only); hand them out")
             from .accounts import copy_roster_to_course
 
             copied = copy_roster_to_course(s, args.roster)
             if copied:
-                print(f"classhub: the roster is in {copied}: as {s.instructor}, in {s.course}, run "
-                      f"python -m autograder.commands.roster import {copied.name}")
+                print(
+                    f"classhub: the roster is in {copied}: as {s.instructor}, in {s.course}, run "
+                    f"python -m autograder.commands.roster import {copied.name}"
+                )
             return 0
         from . import server
 

@@ -11,6 +11,7 @@ notebooks) and a random first password; the passwords of the accounts made by th
 newcomers and changes nothing else: existing learners keep their homes and passwords. An existing account that is
 not a learner of this class (``root``, a service account, the instructor) is refused, never taken over.
 """
+
 from __future__ import annotations
 
 import csv
@@ -67,8 +68,10 @@ def new_password() -> str:
 
 def create_account(name: str, group: str, full_name: str = "") -> str:
     """A new account in ``group`` with a private home (0700); returns its first password."""
-    _sh(["useradd", "--create-home", "--shell", "/bin/bash", "--groups", group, "--comment", full_name, name],
-        f"creating the account {name}")
+    _sh(
+        ["useradd", "--create-home", "--shell", "/bin/bash", "--groups", group, "--comment", full_name, name],
+        f"creating the account {name}",
+    )
     os.chmod(pwd.getpwnam(name).pw_dir, 0o700)
     password = new_password()
     _sh(["chpasswd"], f"setting the password of {name}", stdin=f"{name}:{password}\n")
@@ -109,13 +112,17 @@ def check_roster(settings: Settings, path: str | os.PathLike) -> list:
     for learner in learners:
         where = f"line {lines.get(learner.id, '?')}"
         if not UNIX_NAME.fullmatch(learner.id):
-            problems.append(f"{where}: {learner.id!r} cannot be a unix account name: use lower-case letters, "
-                            f"digits, '_' and '-', starting with a letter or '_', at most 32 characters")
+            problems.append(
+                f"{where}: {learner.id!r} cannot be a unix account name: use lower-case letters, "
+                f"digits, '_' and '-', starting with a letter or '_', at most 32 characters"
+            )
         elif learner.id in (settings.instructor,):
             problems.append(f"{where}: {learner.id!r} is the instructor's account")
         elif exists(learner.id) and not in_group(learner.id, settings.learner_group):
-            problems.append(f"{where}: the account {learner.id!r} already exists and is not a learner of this "
-                            f"class (not in the group {settings.learner_group}); it is never taken over")
+            problems.append(
+                f"{where}: the account {learner.id!r} already exists and is not a learner of this "
+                f"class (not in the group {settings.learner_group}); it is never taken over"
+            )
     if problems:
         raise ClassHubError(f"{path}: no account made, fix these lines first:\n  " + "\n  ".join(problems))
     return learners

@@ -8,6 +8,7 @@ link to this checkout: ``sudo /opt/nn-course/venv/bin/python -m classhub status`
 Idempotent and quick when nothing changed: ``<prefix>/.installed`` records a hash of the requirements and of
 the course's package sources; only what changed is installed again.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -67,8 +68,10 @@ def install_environment(settings: Settings, source: Path = COURSE_SOURCE, force:
     python = settings.bin / "python"
     changed = False
     if not (source / "solutions").is_dir() or not (source / "requirements.txt").is_file():
-        raise ClassHubError(f"{source} is not the course's checkout: build the environment from the checkout "
-                            f"(cd CHECKOUT && sudo python3 -m classhub environment)")
+        raise ClassHubError(
+            f"{source} is not the course's checkout: build the environment from the checkout "
+            f"(cd CHECKOUT && sudo python3 -m classhub environment)"
+        )
     if not Path(BASE_PYTHON).is_file():
         raise ClassHubError(f"{BASE_PYTHON} is missing: install Debian's python3 (apt-get install python3-venv)")
     if not python.is_file():
@@ -77,9 +80,13 @@ def install_environment(settings: Settings, source: Path = COURSE_SOURCE, force:
         state = {}
     if state.get("requirements") != wanted["requirements"]:
         _run([str(python), "-m", "pip", "install", "--upgrade", "pip"], "upgrading pip")
-        _run([str(python), "-m", "pip", "install", *course_requirements(source)], "installing JupyterHub and the course")
-        _run([str(settings.bin / "jupyter"), "labextension", "disable",
-              "@jupyterlab/apputils-extension:announcements"], "switching off JupyterLab's news")
+        _run(
+            [str(python), "-m", "pip", "install", *course_requirements(source)], "installing JupyterHub and the course"
+        )
+        _run(
+            [str(settings.bin / "jupyter"), "labextension", "disable", "@jupyterlab/apputils-extension:announcements"],
+            "switching off JupyterLab's news",
+        )
         changed = True
     if changed or state.get("course") != wanted["course"]:
         with tempfile.TemporaryDirectory(prefix="classhub-course-") as tmp:  # a clean copy: no build/ in the checkout
@@ -87,20 +94,27 @@ def install_environment(settings: Settings, source: Path = COURSE_SOURCE, force:
                 shutil.copy2(source / name, Path(tmp) / name)
             for name in PACKAGE_DIRS:
                 shutil.copytree(source / name, Path(tmp) / name, ignore=shutil.ignore_patterns("__pycache__"))
-            _run([str(python), "-m", "pip", "install", "--no-deps", "--force-reinstall", tmp],
-                 "installing the course's packages (nnlib, autograder, classhub)")
+            _run(
+                [str(python), "-m", "pip", "install", "--no-deps", "--force-reinstall", tmp],
+                "installing the course's packages (nnlib, autograder, classhub)",
+            )
         changed = True
     if changed or not (settings.learner_python / "nnlib").is_dir():
-        _run([str(python), "-m", "autograder.commands.learner_build", str(settings.learner_python)],
-             "building the learners' nnlib (graded references as bytecode only)", cwd="/")
+        _run(
+            [str(python), "-m", "autograder.commands.learner_build", str(settings.learner_python)],
+            "building the learners' nnlib (graded references as bytecode only)",
+            cwd="/",
+        )
         changed = True
     if state.get("proxy") != wanted["proxy"] or not settings.proxy_command.is_file():
         npm = shutil.which("npm")
         if not npm:
             raise ClassHubError("npm is missing: install Node.js 18 or later with npm (apt-get install nodejs npm)")
         (prefix / "node").mkdir(parents=True, exist_ok=True)
-        _run([npm, "install", "--no-fund", "--no-audit", "--prefix", str(prefix / "node"), PROXY_PACKAGE],
-             "installing configurable-http-proxy")
+        _run(
+            [npm, "install", "--no-fund", "--no-audit", "--prefix", str(prefix / "node"), PROXY_PACKAGE],
+            "installing configurable-http-proxy",
+        )
         changed = True
     _readable_by_all(prefix)
     marker.write_text(json.dumps(wanted, indent=2) + "\n")
@@ -112,8 +126,12 @@ def _readable_by_all(root: Path) -> None:
     for path in [root, *root.rglob("*")]:
         try:
             st = path.lstat()
-            if st.st_mode & 0o777 == 0o640 and path.parent.name in ("nnlib", "__pycache__") \
-                    and "site-packages" in path.parts and st.st_gid != 0:
+            if (
+                st.st_mode & 0o777 == 0o640
+                and path.parent.name in ("nnlib", "__pycache__")
+                and "site-packages" in path.parts
+                and st.st_gid != 0
+            ):
                 continue  # a reference module restricted by `install` (restrict_references) stays so
         except FileNotFoundError:
             continue
@@ -156,8 +174,12 @@ def restrict_references(settings: Settings, group: str) -> list[Path]:
 def check_environment(settings: Settings) -> list[str]:
     """What is missing from the shared environment (empty when it is complete)."""
     missing = []
-    for path in (settings.bin / "jupyterhub", settings.bin / "jupyterhub-singleuser", settings.bin / "nbgrader",
-                 settings.proxy_command):
+    for path in (
+        settings.bin / "jupyterhub",
+        settings.bin / "jupyterhub-singleuser",
+        settings.bin / "nbgrader",
+        settings.proxy_command,
+    ):
         if not path.exists():
             missing.append(str(path))
     return missing

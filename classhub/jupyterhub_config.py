@@ -15,11 +15,13 @@ Read by JupyterHub with ``jupyterhub -f``; everything it needs comes from the st
 - every server gets ``NN_COURSE_EXCHANGE`` (the shared exchange, which the course's nbgrader_config.py obeys
   before anything else) and the folder of the global nbgrader configuration on ``JUPYTER_CONFIG_PATH``.
 """
+
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from classhub import limits, roles, settings as _settings  # noqa: E402
+from classhub import limits, roles  # noqa: E402
+from classhub import settings as _settings
 
 c = get_config()  # noqa: F821 - provided by JupyterHub
 s = _settings.load()
@@ -34,33 +36,44 @@ c.JupyterHub.pid_file = str(s.pid_file)
 c.ConfigurableHTTPProxy.command = [str(s.proxy_command)]
 c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{s.proxy_api_port}"
 c.ConfigurableHTTPProxy.pid_file = os.path.join(state, "jupyterhub-proxy.pid")
-c.JupyterHub.cleanup_servers = True    # `classhub stop` stops every single-user server too
+c.JupyterHub.cleanup_servers = True  # `classhub stop` stops every single-user server too
 c.JupyterHub.cleanup_proxy = True
 
 # ---- who may log in: the class's unix accounts, with their passwords (PAM)
 c.JupyterHub.authenticator_class = "jupyterhub.auth.PAMAuthenticator"
 c.Authenticator.allowed_groups = {s.learner_group, s.instructor_group}
-c.PAMAuthenticator.open_sessions = False   # no systemd-logind here; sessions would only log errors
+c.PAMAuthenticator.open_sessions = False  # no systemd-logind here; sessions would only log errors
 
 # ---- each user's server: JupyterLab from the shared environment, as that user, in their home
 c.JupyterHub.spawner_class = limits.limited_spawner(s)  # LocalProcessSpawner, learners in their own cgroups
 c.Spawner.cmd = [str(s.bin / "jupyterhub-singleuser")]
 c.Spawner.default_url = "/lab"
-c.Spawner.start_timeout = 180      # a loaded two-core machine can take a while to start JupyterLab
+c.Spawner.start_timeout = 180  # a loaded two-core machine can take a while to start JupyterLab
 c.Spawner.http_timeout = 180
 c.Spawner.environment = roles.common_environment(s)
 c.Spawner.pre_spawn_hook = roles.pre_spawn_hook(s)
 
 # ---- bounds: idle servers culled (a hub service), idle kernels culled inside each server (classhub/limits.py)
-c.JupyterHub.services = [{
-    "name": "idle-culler",
-    "command": [sys.executable, "-m", "jupyterhub_idle_culler", f"--timeout={s.idle_timeout}",
-                f"--cull-every={s.cull_every}"],
-}]
-c.JupyterHub.load_roles = [{
-    "name": "idle-culler",
-    "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"],
-    "services": ["idle-culler"],
-}]
-c.Spawner.args = [f"--MappingKernelManager.cull_idle_timeout={s.idle_timeout}",
-                  f"--MappingKernelManager.cull_interval={max(10, min(s.cull_every, s.idle_timeout))}"]
+c.JupyterHub.services = [
+    {
+        "name": "idle-culler",
+        "command": [
+            sys.executable,
+            "-m",
+            "jupyterhub_idle_culler",
+            f"--timeout={s.idle_timeout}",
+            f"--cull-every={s.cull_every}",
+        ],
+    }
+]
+c.JupyterHub.load_roles = [
+    {
+        "name": "idle-culler",
+        "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"],
+        "services": ["idle-culler"],
+    }
+]
+c.Spawner.args = [
+    f"--MappingKernelManager.cull_idle_timeout={s.idle_timeout}",
+    f"--MappingKernelManager.cull_interval={max(10, min(s.cull_every, s.idle_timeout))}",
+]

@@ -12,6 +12,7 @@ server is not bounded (grading runs there).
 Idle servers are stopped by jupyterhub-idle-culler, a hub service (``idle_timeout`` seconds without activity,
 checked every ``cull_every`` seconds); inside a server, idle kernels are culled after the same timeout.
 """
+
 from __future__ import annotations
 
 import os
@@ -44,8 +45,10 @@ def prepare(group: str, user: str, mem_mib: int, cpus: float) -> list[Path]:
     """Create (or update) ``user``'s memory and cpu cgroups with their limits; returns their cgroup.procs files."""
     missing = [c for c in CONTROLLERS if c not in available()]
     if missing:
-        raise LimitsError(f"the cgroup v1 controller(s) {', '.join(missing)} are not mounted under {CGROUP_ROOT}: "
-                          f"a learner's server cannot be bounded (set mem_limit and cpu_limit to 0 to go without)")
+        raise LimitsError(
+            f"the cgroup v1 controller(s) {', '.join(missing)} are not mounted under {CGROUP_ROOT}: "
+            f"a learner's server cannot be bounded (set mem_limit and cpu_limit to 0 to go without)"
+        )
     procs = []
     for controller, folder in learner_cgroups(group, user).items():
         folder.mkdir(parents=True, exist_ok=True)
@@ -94,8 +97,13 @@ def limited_spawner(settings):
             if is_instructor(settings, name) or (settings.mem_limit <= 0 and settings.cpu_limit <= 0):
                 return drop_rights
             procs = [str(p) for p in prepare(settings.cgroup, name, settings.mem_limit, settings.cpu_limit)]
-            self.log.info("classhub: %s's server in cgroups %s (memory %d MiB, %g CPU)", name,
-                          ", ".join(os.path.dirname(p) for p in procs), settings.mem_limit, settings.cpu_limit)
+            self.log.info(
+                "classhub: %s's server in cgroups %s (memory %d MiB, %g CPU)",
+                name,
+                ", ".join(os.path.dirname(p) for p in procs),
+                settings.mem_limit,
+                settings.cpu_limit,
+            )
 
             def preexec():  # in the child, still root: join the cgroups, then become the learner
                 for path in procs:

@@ -8,6 +8,7 @@ on its ``JUPYTER_CONFIG_PATH`` (menus and toolbars stay clean; the server side i
 server runs all of nbgrader; the formgrader finds the course through ``~/.jupyter/nbgrader_config.py``
 (written by `install`), since the server starts in the home folder, not in the course.
 """
+
 from __future__ import annotations
 
 import json
@@ -16,14 +17,17 @@ import os
 from .settings import SYSTEM_CONFIG_DIR, Settings
 
 LEARNER_SERVER_EXTENSIONS_OFF = ("nbgrader.server_extensions.formgrader", "nbgrader.server_extensions.course_list")
-LEARNER_LAB_PLUGINS_OFF = ("@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:course-list",
-                           "@jupyter/nbgrader:create-assignment")
+LEARNER_LAB_PLUGINS_OFF = (
+    "@jupyter/nbgrader:formgrader",
+    "@jupyter/nbgrader:course-list",
+    "@jupyter/nbgrader:create-assignment",
+)
 
 
 def common_environment(s: Settings) -> dict[str, str]:
     """Environment of every single-user server (on top of what JupyterHub passes)."""
     env = {
-        "NN_COURSE_EXCHANGE": s.exchange,   # the course's nbgrader_config.py obeys this before anything else
+        "NN_COURSE_EXCHANGE": s.exchange,  # the course's nbgrader_config.py obeys this before anything else
         "PATH": f"{s.bin}:/usr/local/bin:/usr/bin:/bin",  # nbgrader runs alembic from PATH
     }
     if os.path.realpath(s.config_dir) != os.path.realpath(SYSTEM_CONFIG_DIR):

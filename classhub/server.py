@@ -5,6 +5,7 @@ session (log: ``<state>/jupyterhub.log``) and waits until the hub answers on its
 it SIGTERM: JupyterHub then stops every single-user server and the proxy it started, and removes its pid file.
 ``status`` says whether it runs, where, and how many single-user servers it has.
 """
+
 from __future__ import annotations
 
 import os
@@ -72,17 +73,29 @@ def start(s: Settings, timeout: float = 120.0) -> str:
         raise ClassHubError("python -m classhub start must run as root (PAM login and one process per account)")
     missing = check_environment(s)
     if missing:
-        raise ClassHubError("the shared environment is incomplete (run `python -m classhub install`): missing "
-                            + ", ".join(missing))
+        raise ClassHubError(
+            "the shared environment is incomplete (run `python -m classhub install`): missing " + ", ".join(missing)
+        )
     if hub_pid(s):
         return f"already running (pid {hub_pid(s)}) at {s.url}"
     private_state(s)
-    env = {"PATH": f"{s.bin}:/usr/local/bin:/usr/bin:/bin", "NN_CLASSHUB_STATE": s.state, "HOME": "/root",
-           "LANG": os.environ.get("LANG", "C.UTF-8")}
+    env = {
+        "PATH": f"{s.bin}:/usr/local/bin:/usr/bin:/bin",
+        "NN_CLASSHUB_STATE": s.state,
+        "HOME": "/root",
+        "LANG": os.environ.get("LANG", "C.UTF-8"),
+    }
     log = open(s.log_file, "ab")
     os.chmod(s.log_file, 0o600)
-    process = subprocess.Popen([str(s.bin / "jupyterhub"), "-f", str(HUB_CONFIG)], cwd=s.state, env=env,
-                               stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    process = subprocess.Popen(
+        [str(s.bin / "jupyterhub"), "-f", str(HUB_CONFIG)],
+        cwd=s.state,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     log.close()
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -120,8 +133,10 @@ def status(s: Settings) -> str:
     kids = children(pid)
     servers = [k for k in kids if "jupyterhub-singleuser" in k[1]]
     proxy = [k for k in kids if "configurable-http-proxy" in k[1]]
-    return (f"running (pid {pid}) at {s.url}, {'healthy' if healthy(s) else 'NOT answering'}; "
-            f"proxy pid {proxy[0][0] if proxy else 'none'}; {len(servers)} single-user server(s) running")
+    return (
+        f"running (pid {pid}) at {s.url}, {'healthy' if healthy(s) else 'NOT answering'}; "
+        f"proxy pid {proxy[0][0] if proxy else 'none'}; {len(servers)} single-user server(s) running"
+    )
 
 
 def tail(path: Path, chars: int = 4000) -> str:

@@ -4,6 +4,7 @@ Every command of ``python -m classhub`` works on one *state folder* (``--state``
 else ``/srv/nn-course``): ``install`` writes the settings there and every other command reads them back, so a
 second server (the test suite's) never touches the first one's files, ports or accounts.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -29,23 +30,23 @@ class ClassHubError(RuntimeError):
 class Settings:
     """The class server's settings (what `install` was told, with its defaults)."""
 
-    state: str = DEFAULT_STATE                  # hub database, cookie secret, pid files, log, this file (0700)
-    prefix: str = "/opt/nn-course"              # the shared environment: venv/ (Python) and node/ (the proxy)
-    exchange: str = "/srv/nbgrader/exchange"    # nbgrader's filesystem exchange, shared by every account
-    config_dir: str = SYSTEM_CONFIG_DIR         # where the global nbgrader_config.py goes
-    ip: str = "127.0.0.1"                       # the address learners open (behind a TLS reverse proxy if public)
-    port: int = 8000                            # the public port (the proxy's)
-    hub_port: int = 8081                        # the hub's own API port (loopback only)
-    proxy_api_port: int = 8001                  # the proxy's API port (loopback only)
-    instructor: str = ""                        # the instructor's unix account
-    course: str = ""                            # the instructor's course folder (default ~instructor/course)
-    learner_group: str = "nn-learners"          # unix group of the learners (who may log in as a learner)
-    instructor_group: str = "nn-instructors"    # unix group of the instructors (formgrader, course folder)
-    mem_limit: int = 2048                       # MiB of memory for a learner's server and its kernels (0: none)
-    cpu_limit: float = 1.0                      # CPU cores for a learner's server and its kernels (0: none)
-    cgroup: str = "nn-course"                   # the class's cgroup (v1) under /sys/fs/cgroup/{memory,cpu}/
-    idle_timeout: int = 3600                    # seconds: an idle server (and, inside one, an idle kernel) is stopped
-    cull_every: int = 300                       # seconds between the idle culler's checks
+    state: str = DEFAULT_STATE  # hub database, cookie secret, pid files, log, this file (0700)
+    prefix: str = "/opt/nn-course"  # the shared environment: venv/ (Python) and node/ (the proxy)
+    exchange: str = "/srv/nbgrader/exchange"  # nbgrader's filesystem exchange, shared by every account
+    config_dir: str = SYSTEM_CONFIG_DIR  # where the global nbgrader_config.py goes
+    ip: str = "127.0.0.1"  # the address learners open (behind a TLS reverse proxy if public)
+    port: int = 8000  # the public port (the proxy's)
+    hub_port: int = 8081  # the hub's own API port (loopback only)
+    proxy_api_port: int = 8001  # the proxy's API port (loopback only)
+    instructor: str = ""  # the instructor's unix account
+    course: str = ""  # the instructor's course folder (default ~instructor/course)
+    learner_group: str = "nn-learners"  # unix group of the learners (who may log in as a learner)
+    instructor_group: str = "nn-instructors"  # unix group of the instructors (formgrader, course folder)
+    mem_limit: int = 2048  # MiB of memory for a learner's server and its kernels (0: none)
+    cpu_limit: float = 1.0  # CPU cores for a learner's server and its kernels (0: none)
+    cgroup: str = "nn-course"  # the class's cgroup (v1) under /sys/fs/cgroup/{memory,cpu}/
+    idle_timeout: int = 3600  # seconds: an idle server (and, inside one, an idle kernel) is stopped
+    cull_every: int = 300  # seconds between the idle culler's checks
 
     # ------------------------------------------------------------------ derived paths
     @property
@@ -114,8 +115,10 @@ def load(state: str | None = None) -> Settings:
     folder = state_dir(state)
     path = Path(folder) / SETTINGS_FILE
     if not path.is_file():
-        raise ClassHubError(f"no class server is set up in {folder} (no {SETTINGS_FILE}): run "
-                            f"`python -m classhub install --instructor NAME` first (as root)")
+        raise ClassHubError(
+            f"no class server is set up in {folder} (no {SETTINGS_FILE}): run "
+            f"`python -m classhub install --instructor NAME` first (as root)"
+        )
     data = json.loads(path.read_text())
     known = {f.name for f in dataclasses.fields(Settings)}
     return Settings(**{k: v for k, v in data.items() if k in known})

@@ -17,6 +17,7 @@ What it sets up (each step idempotent; an existing course folder, account or pas
 7. the full nnlib's graded-reference modules in the shared environment readable by the instructors' group only
    (learners import the learner build, ``<prefix>/learner-python``).
 """
+
 from __future__ import annotations
 
 import os
@@ -33,19 +34,23 @@ GLOBAL_MARK = "# Written by `python -m classhub install`"
 
 
 def global_config_text(s: Settings) -> str:
-    return (f"{GLOBAL_MARK}: the class server's nbgrader settings, read by every account's nbgrader.\n"
-            "c = get_config()  # noqa: F821\n"
-            f"c.Exchange.root = {s.exchange!r}\n"
-            f"c.CourseDirectory.course_id = {COURSE_ID!r}\n"
-            "# submissions: at most 20 MiB, and the inbound entry 0755 (not nbgrader's 0777); collect checks again\n"
-            "c.ExchangeFactory.submit = 'autograder.integration.hygiene.SafeExchangeSubmit'\n")
+    return (
+        f"{GLOBAL_MARK}: the class server's nbgrader settings, read by every account's nbgrader.\n"
+        "c = get_config()  # noqa: F821\n"
+        f"c.Exchange.root = {s.exchange!r}\n"
+        f"c.CourseDirectory.course_id = {COURSE_ID!r}\n"
+        "# submissions: at most 20 MiB, and the inbound entry 0755 (not nbgrader's 0777); collect checks again\n"
+        "c.ExchangeFactory.submit = 'autograder.integration.hygiene.SafeExchangeSubmit'\n"
+    )
 
 
 def instructor_config_text(course: str) -> str:
-    return (f"{GLOBAL_MARK}: the instructor's JupyterLab starts in the home folder; the formgrader\n"
-            "# and nbgrader's other server extensions find the course's configuration through this file.\n"
-            "c = get_config()  # noqa: F821\n"
-            f"load_subconfig({os.path.join(course, 'nbgrader_config.py')!r})  # noqa: F821\n")
+    return (
+        f"{GLOBAL_MARK}: the instructor's JupyterLab starts in the home folder; the formgrader\n"
+        "# and nbgrader's other server extensions find the course's configuration through this file.\n"
+        "c = get_config()  # noqa: F821\n"
+        f"load_subconfig({os.path.join(course, 'nbgrader_config.py')!r})  # noqa: F821\n"
+    )
 
 
 def _chown_tree(path: Path, user: pwd.struct_passwd) -> None:
@@ -56,8 +61,9 @@ def _chown_tree(path: Path, user: pwd.struct_passwd) -> None:
 def write_global_config(s: Settings) -> Path:
     path = s.global_config
     if path.exists() and GLOBAL_MARK not in path.read_text(errors="replace"):
-        raise ClassHubError(f"{path} exists and was not written by classhub; merge it by hand with:\n"
-                            f"{global_config_text(s)}")
+        raise ClassHubError(
+            f"{path} exists and was not written by classhub; merge it by hand with:\n{global_config_text(s)}"
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(global_config_text(s))
     os.chmod(path, 0o644)
@@ -74,8 +80,10 @@ def setup_instructor(s: Settings, source: Path = COURSE_SOURCE) -> str | None:
         password = accounts.create_account(s.instructor, s.instructor_group, "instructor")
         accounts.record_passwords(s, [(s.instructor, "instructor", password)])
     elif not accounts.in_group(s.instructor, s.instructor_group):
-        accounts._sh(["usermod", "--append", "--groups", s.instructor_group, s.instructor],
-                     f"adding {s.instructor} to {s.instructor_group}")
+        accounts._sh(
+            ["usermod", "--append", "--groups", s.instructor_group, s.instructor],
+            f"adding {s.instructor} to {s.instructor_group}",
+        )
     user = pwd.getpwnam(s.instructor)
     home = Path(user.pw_dir)
     os.chmod(home, 0o700)  # the solutions and the gradebook live here
@@ -108,14 +116,19 @@ def setup_exchange(s: Settings) -> None:
 def install(s: Settings, environment: bool = True) -> list[str]:
     """Everything `python -m classhub install` does; returns lines to print."""
     if os.geteuid() != 0:
-        raise ClassHubError("python -m classhub install must run as root (it makes accounts and /opt, /srv, /etc files)")
+        raise ClassHubError(
+            "python -m classhub install must run as root (it makes accounts and /opt, /srv, /etc files)"
+        )
     if not (COURSE_SOURCE / "solutions").is_dir():
-        raise ClassHubError(f"{COURSE_SOURCE} is not the course's checkout: run install from the checkout "
-                            f"(cd CHECKOUT && sudo python3 -m classhub install --instructor NAME)")
+        raise ClassHubError(
+            f"{COURSE_SOURCE} is not the course's checkout: run install from the checkout "
+            f"(cd CHECKOUT && sudo python3 -m classhub install --instructor NAME)"
+        )
     if not s.instructor:
         raise ClassHubError("name the instructor's unix account: python -m classhub install --instructor NAME")
-    s.course = s.course or os.path.join(os.path.expanduser(f"~{s.instructor}") if accounts.exists(s.instructor)
-                                        else f"/home/{s.instructor}", "course")
+    s.course = s.course or os.path.join(
+        os.path.expanduser(f"~{s.instructor}") if accounts.exists(s.instructor) else f"/home/{s.instructor}", "course"
+    )
     Path(s.state).mkdir(parents=True, exist_ok=True)
     os.chmod(s.state, 0o700)  # the hub's database, cookie secret, log and first passwords: root's alone
     out = []
@@ -124,11 +137,15 @@ def install(s: Settings, environment: bool = True) -> list[str]:
         out.append(f"environment: {s.prefix} ({'updated' if changed else 'up to date'})")
     accounts.ensure_group(s.learner_group)
     password = setup_instructor(s)
-    out.append(f"instructor: {s.instructor}, course folder {s.course}"
-               + (f"; first password in {s.passwords_file}" if password else ""))
+    out.append(
+        f"instructor: {s.instructor}, course folder {s.course}"
+        + (f"; first password in {s.passwords_file}" if password else "")
+    )
     hidden = restrict_references(s, s.instructor_group)
-    out.append(f"reference answers: {len(hidden)} file(s) of the full nnlib readable by {s.instructor_group} only; "
-               f"learners import {s.learner_python}")
+    out.append(
+        f"reference answers: {len(hidden)} file(s) of the full nnlib readable by {s.instructor_group} only; "
+        f"learners import {s.learner_python}"
+    )
     setup_exchange(s)
     out.append(f"exchange: {s.exchange}; global nbgrader config: {write_global_config(s)}")
     roles.write_learner_lab_config(s)

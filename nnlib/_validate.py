@@ -10,6 +10,7 @@ once with a message that names the function, says what was expected and shows wh
 The checks are plain numpy, one pass over the data at most (NaN is found with `np.isnan(a).any()`).
 The training loop in `nnlib.train` validates its data once per call to `fit`, never once per minibatch.
 """
+
 from __future__ import annotations
 
 import numbers
@@ -131,8 +132,7 @@ def check_rng(rng, func: str) -> np.random.Generator:
     """
     if not isinstance(rng, np.random.Generator):
         raise TypeError(
-            f"{func}: rng must be a numpy.random.Generator such as np.random.default_rng(0), "
-            f"got {type(rng).__name__}"
+            f"{func}: rng must be a numpy.random.Generator such as np.random.default_rng(0), got {type(rng).__name__}"
         )
     return rng
 

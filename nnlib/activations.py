@@ -9,6 +9,7 @@ The derivative of `f` is called `f_grad` and takes the same input `x` as `f` (no
 Numerical stability matters here: `exp(1000)` overflows and `exp(-1000)` underflows. The functions below
 are written so that they stay exact and silent even under `np.errstate(all="raise")` for |x| up to 1e4.
 """
+
 from __future__ import annotations
 
 import math
@@ -18,8 +19,20 @@ import numpy as np
 from ._validate import as_float_array
 
 __all__ = [
-    "relu", "relu_grad", "sigmoid", "sigmoid_grad", "tanh", "tanh_grad", "softmax",
-    "gelu", "gelu_grad", "gelu_tanh", "gelu_tanh_grad", "step", "identity", "ACTIVATIONS",
+    "relu",
+    "relu_grad",
+    "sigmoid",
+    "sigmoid_grad",
+    "tanh",
+    "tanh_grad",
+    "softmax",
+    "gelu",
+    "gelu_grad",
+    "gelu_tanh",
+    "gelu_tanh_grad",
+    "step",
+    "identity",
+    "ACTIVATIONS",
 ]
 
 # exp(-t) is below the smallest normal float64 (about 2.2e-308) once t > 708; numpy then raises an

@@ -14,6 +14,7 @@ never a silent row of NaN or of uniform weights.
 `transformer_block` is the unit a transformer stacks: attention and a 4x-wide GELU MLP, each with a residual
 connection (layer normalisation, which real blocks add, is left out: see lesson 03).
 """
+
 from __future__ import annotations
 
 import math
@@ -33,8 +34,10 @@ def _check_qkv(Q, K, V, func):
     if Q.ndim < 2 or K.ndim < 2:
         raise ValueError(f"{func}: Q and K must be at least 2-D (n, d_k), got Q.shape={Q.shape}, K.shape={K.shape}")
     if Q.shape[-1] != K.shape[-1]:
-        raise ValueError(f"{func}: queries have d_k = {Q.shape[-1]} but keys have {K.shape[-1]} "
-                         f"(Q.shape={Q.shape}, K.shape={K.shape})")
+        raise ValueError(
+            f"{func}: queries have d_k = {Q.shape[-1]} but keys have {K.shape[-1]} "
+            f"(Q.shape={Q.shape}, K.shape={K.shape})"
+        )
     if not (np.isfinite(Q).all() and np.isfinite(K).all()):
         raise ValueError(f"{func}: Q and K must be finite (no inf)")
     if V is not None:
@@ -42,8 +45,10 @@ def _check_qkv(Q, K, V, func):
         if V.ndim < 2:
             raise ValueError(f"{func}: V must be at least 2-D (n_k, d_v), got shape {V.shape}")
         if V.shape[-2] != K.shape[-2]:
-            raise ValueError(f"{func}: {K.shape[-2]} keys but {V.shape[-2]} values "
-                             f"(K.shape={K.shape}, V.shape={V.shape}); there is one value per key")
+            raise ValueError(
+                f"{func}: {K.shape[-2]} keys but {V.shape[-2]} values "
+                f"(K.shape={K.shape}, V.shape={V.shape}); there is one value per key"
+            )
     return Q, K, V
 
 
@@ -54,8 +59,9 @@ def _check_mask(mask, scores_shape, func):
     try:
         return np.broadcast_to(mask, scores_shape)
     except ValueError:
-        raise ValueError(f"{func}: mask of shape {mask.shape} does not broadcast to the scores' shape "
-                         f"{scores_shape} (..., n_q, n_k)") from None
+        raise ValueError(
+            f"{func}: mask of shape {mask.shape} does not broadcast to the scores' shape {scores_shape} (..., n_q, n_k)"
+        ) from None
 
 
 def attention_weights(Q, K, mask=None):
@@ -81,8 +87,9 @@ def _weights(Q, K, mask, func):
     if empty.any():
         row = tuple(int(i) for i in np.argwhere(empty)[0])
         where = f"row {row[-1]}" + (f" of batch index {row[:-1]}" if len(row) > 1 else "")
-        raise ValueError(f"{func}: query {where} has no allowed key (its mask row is all False), "
-                         "so there is nothing to attend to")
+        raise ValueError(
+            f"{func}: query {where} has no allowed key (its mask row is all False), so there is nothing to attend to"
+        )
     return softmax(np.where(mask, scores, -np.inf), axis=-1)
 
 
@@ -133,8 +140,10 @@ def transformer_block(X, params, mask=None):
         raise ValueError(f"{func}: params lacks {missing}")
     d_model = X.shape[1]
     if params["W_O"].shape[-1] != d_model or params["W2"].shape[-1] != d_model:
-        raise ValueError(f"{func}: W_O and W2 must map back to d_model = {d_model} (the residual adds X), got "
-                         f"W_O.shape={params['W_O'].shape}, W2.shape={params['W2'].shape}")
+        raise ValueError(
+            f"{func}: W_O and W2 must map back to d_model = {d_model} (the residual adds X), got "
+            f"W_O.shape={params['W_O'].shape}, W2.shape={params['W2'].shape}"
+        )
     A = X + attention(X @ params["W_Q"], X @ params["W_K"], X @ params["W_V"], mask) @ params["W_O"]
     return A + transformer_mlp(A, ((params["W1"], params["b1"]), (params["W2"], params["b2"])))
 

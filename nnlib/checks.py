@@ -22,6 +22,7 @@ The numpy functions used here are captured when this module is imported; in the 
 fresh process before any learner code runs (see ``autograder``), so rebinding ``numpy.allclose`` or
 ``numpy.testing`` from a notebook cannot change a verdict.
 """
+
 from __future__ import annotations
 
 import copy as _copy
@@ -74,8 +75,9 @@ def _short(value, limit: int = 400, with_shape: bool = True) -> str:
         if _type(value) is _ndarray:
             text = ""
             for edge, precision in ((3, 6), (2, 4), (1, 3)):
-                text = _array2string(value, precision=precision, threshold=20, edgeitems=edge, max_line_width=100,
-                                     separator=", ")
+                text = _array2string(
+                    value, precision=precision, threshold=20, edgeitems=edge, max_line_width=100, separator=", "
+                )
                 text = f"array({text})" if value.ndim else text
                 if _len(text) <= limit:
                     break
@@ -97,9 +99,19 @@ def _short(value, limit: int = 400, with_shape: bool = True) -> str:
 
 def _is_layers(value) -> bool:
     """A network's parameters: a non-empty list (or tuple) of (W, b) pairs, W 2-D and b 1-D."""
-    return (_type(value) in (_list, _tuple) and _len(value) > 0 and
-            all(_type(p) in (_tuple, _list) and _len(p) == 2 and _type(p[0]) is _ndarray and p[0].ndim == 2
-                and _type(p[1]) is _ndarray and p[1].ndim == 1 for p in value))
+    return (
+        _type(value) in (_list, _tuple)
+        and _len(value) > 0
+        and all(
+            _type(p) in (_tuple, _list)
+            and _len(p) == 2
+            and _type(p[0]) is _ndarray
+            and p[0].ndim == 2
+            and _type(p[1]) is _ndarray
+            and p[1].ndim == 1
+            for p in value
+        )
+    )
 
 
 def describe_value(value, limit: int = 240) -> str:
@@ -128,7 +140,7 @@ def describe_value(value, limit: int = 240) -> str:
             parts = [f"W {W.shape}, b {b.shape}" for W, b in value]
             head = f"{_len(value)} layer{'s' if _len(value) != 1 else ''} (W, b): "
             text = "[" + head + "; ".join(parts) + "]"
-            if _len(text) > limit:   # keep the depth and the first and last layers
+            if _len(text) > limit:  # keep the depth and the first and last layers
                 text = "[" + head + "; ".join(parts[:2]) + "; ...; " + parts[-1] + "]"
             return text
         if t in (_tuple, _list):
@@ -157,8 +169,9 @@ def describe_call(name: str, args: tuple = (), kwargs: dict | None = None) -> st
     return f"{name}({_describe_args(args, kwargs or {})})"
 
 
-def _fail(call: str, problem: str, got=None, expected=None, hint: str | None = None, extra: str = "",
-          show_values: bool = True) -> None:
+def _fail(
+    call: str, problem: str, got=None, expected=None, hint: str | None = None, extra: str = "", show_values: bool = True
+) -> None:
     lines = [f"{call} {problem}"]
     if show_values:
         lines.append(f"  returned: {_short(got)}")
@@ -179,20 +192,33 @@ def as_number_array(value, call: str = "your function", hint: str | None = None)
     t = _type(value)
     if t is _ndarray:
         if not (_issubdtype(value.dtype, _number) or value.dtype == _bool_):
-            _fail(call, f"returned an array of dtype {value.dtype}, expected numbers.", value, None, hint,
-                  show_values=False)
+            _fail(
+                call,
+                f"returned an array of dtype {value.dtype}, expected numbers.",
+                value,
+                None,
+                hint,
+                show_values=False,
+            )
         return _asarray(value, dtype=_float64)
     if t in (_float, _int, _bool) or (_isinstance(value, _generic) and t.__module__ == "numpy"):
         if _isinstance(value, _generic) and not (_issubdtype(t, _number) or t is _bool_):
             _fail(call, f"returned a {t.__name__}, expected a number.", value, None, hint, show_values=False)
         return _asarray(_float(value), dtype=_float64)
-    _fail(call, f"returned a {t.__module__}.{t.__qualname__}, expected a numpy array or a number.",
-          value, None, hint, extra="Return a plain numpy array (np.ndarray) or a Python float.",
-          show_values=False)
+    _fail(
+        call,
+        f"returned a {t.__module__}.{t.__qualname__}, expected a numpy array or a number.",
+        value,
+        None,
+        hint,
+        extra="Return a plain numpy array (np.ndarray) or a Python float.",
+        show_values=False,
+    )
 
 
-def expect_close(got, expected, *, call: str = "your function", rtol: float = 1e-7, atol: float = 1e-9,
-                 hint: str | None = None) -> None:
+def expect_close(
+    got, expected, *, call: str = "your function", rtol: float = 1e-7, atol: float = 1e-9, hint: str | None = None
+) -> None:
     """Check that ``got`` equals ``expected`` within ``rtol``/``atol``, elementwise, with the same shape.
 
     got, expected: arrays or numbers. NaN is never accepted where a number is expected, and infinities must
@@ -208,12 +234,24 @@ def expect_close(got, expected, *, call: str = "your function", rtol: float = 1e
     g, exp = g.reshape(-1), exp.reshape(-1)
     g_nan, e_nan = _isnan(g), _isnan(exp)
     if _bool((g_nan & ~e_nan).any()):
-        _fail(call, "returned NaN where a number was expected.", got, expected, hint,
-              extra="NaN usually means an overflow (exp of a large number) or 0/0.")
+        _fail(
+            call,
+            "returned NaN where a number was expected.",
+            got,
+            expected,
+            hint,
+            extra="NaN usually means an overflow (exp of a large number) or 0/0.",
+        )
     g_fin, e_fin = _isfinite(g), _isfinite(exp)
     if _bool((~g_fin & e_fin & ~g_nan).any()):
-        _fail(call, "returned an infinite value where a finite one was expected.", got, expected, hint,
-              extra="Infinity usually means an overflow: rewrite the formula so large inputs stay finite.")
+        _fail(
+            call,
+            "returned an infinite value where a finite one was expected.",
+            got,
+            expected,
+            hint,
+            extra="Infinity usually means an overflow: rewrite the formula so large inputs stay finite.",
+        )
     both = g_fin & e_fin
     if _bool((~both).any()) and not _bool((g[~both] == exp[~both]).all()):
         _fail(call, "returned the wrong infinite values.", got, expected, hint)
@@ -223,12 +261,19 @@ def expect_close(got, expected, *, call: str = "your function", rtol: float = 1e
     if _bool(bad.any()):
         worst = _int(_argmax(diff))
         if not _len(shape):
-            _fail(call, "returned the wrong value.", got, expected, hint,
-                  extra=f"difference: {_float(diff[worst]):.6g}")
+            _fail(
+                call, "returned the wrong value.", got, expected, hint, extra=f"difference: {_float(diff[worst]):.6g}"
+            )
         where = _tuple(_int(i) for i in _unravel_index(worst, shape))
-        _fail(call, "returned the wrong values.", got, expected, hint,
-              extra=f"largest difference: {_float(diff[worst]):.6g} at index {where}: returned {_float(g[worst]):.6g}, "
-                    f"expected {_float(exp[worst]):.6g} ({_int(bad.sum())} of {bad.size} values wrong)")
+        _fail(
+            call,
+            "returned the wrong values.",
+            got,
+            expected,
+            hint,
+            extra=f"largest difference: {_float(diff[worst]):.6g} at index {where}: returned {_float(g[worst]):.6g}, "
+            f"expected {_float(exp[worst]):.6g} ({_int(bad.sum())} of {bad.size} values wrong)",
+        )
 
 
 def expect_equal(got, expected, *, call: str = "your function", hint: str | None = None) -> None:
@@ -270,8 +315,14 @@ def expect_true(condition, message: str) -> None:
 def expect_tuple(got, length: int, *, call: str = "your function", hint: str | None = None) -> tuple:
     """Check that ``got`` is a tuple (or list) of ``length`` items and return it as a tuple."""
     if _type(got) not in (_tuple, _list):
-        _fail(call, f"returned a {_type(got).__name__}, expected a tuple of {length} items.", got, None, hint,
-              show_values=False)
+        _fail(
+            call,
+            f"returned a {_type(got).__name__}, expected a tuple of {length} items.",
+            got,
+            None,
+            hint,
+            show_values=False,
+        )
     if _len(got) != length:
         _fail(call, f"returned {_len(got)} items, expected {length}.", got, None, hint, show_values=False)
     return _tuple(got)
@@ -319,11 +370,17 @@ def _changed_in_place(call: str, label: str, before, after, hint: str | None) ->
     """Fail: ``call`` changed its input ``label`` (shown at the first part that changed)."""
     where, old, new = _first_change(before, after, label) or (label, before, after)
     part = "" if where == label else f" (first at {where})"
-    raise CheckFailed(f"{call} changed its input {label} in place{part}.\n"
-                      f"  before the call: {_short(old)}\n  after the call:  {_short(new)}\n"
-                      "  hint: " + (hint or "leave the caller's arrays alone: build new arrays "
-                                    "(y = x * 2, z = np.array(x, dtype=float)) instead of assigning "
-                                    "into them (x[...] = ..., x += ...)."))
+    raise CheckFailed(
+        f"{call} changed its input {label} in place{part}.\n"
+        f"  before the call: {_short(old)}\n  after the call:  {_short(new)}\n"
+        "  hint: "
+        + (
+            hint
+            or "leave the caller's arrays alone: build new arrays "
+            "(y = x * 2, z = np.array(x, dtype=float)) instead of assigning "
+            "into them (x[...] = ..., x += ...)."
+        )
+    )
 
 
 def _compare_outputs(got, want, call, rtol, atol, hint) -> None:
@@ -339,15 +396,28 @@ def _compare_outputs(got, want, call, rtol, atol, hint) -> None:
 
 def _parameter_names(func) -> list:
     import inspect
+
     try:
-        return [p.name for p in inspect.signature(func).parameters.values()
-                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        return [
+            p.name
+            for p in inspect.signature(func).parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
     except (TypeError, ValueError):
         return []
 
 
-def compare_with_reference(func, reference, cases, *, name: str | None = None, rtol: float = 1e-7,
-                           atol: float = 1e-9, hint: str | None = None, check_unchanged: bool = True) -> None:
+def compare_with_reference(
+    func,
+    reference,
+    cases,
+    *,
+    name: str | None = None,
+    rtol: float = 1e-7,
+    atol: float = 1e-9,
+    hint: str | None = None,
+    check_unchanged: bool = True,
+) -> None:
     """Call ``func`` and ``reference`` on every case and check the results agree and inputs stay unchanged.
 
     cases: a list of argument tuples, or of ``(args_tuple, kwargs_dict)`` pairs. Each call gets its own deep
@@ -371,22 +441,35 @@ def compare_with_reference(func, reference, cases, *, name: str | None = None, r
         except CheckFailed:
             raise
         except Exception as exc:  # the answer failed on this case: say on which, and what was expected
-            raise CheckFailed(f"{call} raised {_type(exc).__name__}: {exc}\n  expected: {_short(want)}\n  hint: "
-                              + (hint or "run this call in your notebook with inputs like these: the traceback "
-                                         "shows the line that fails.")) from None
+            raise CheckFailed(
+                f"{call} raised {_type(exc).__name__}: {exc}\n  expected: {_short(want)}\n  hint: "
+                + (
+                    hint
+                    or "run this call in your notebook with inputs like these: the traceback shows the line that fails."
+                )
+            ) from None
         _compare_outputs(got, want, call, rtol, atol, hint)
         if check_unchanged:
             for i, (before, after) in enumerate(_zip(args, mine_args)):
-                if _isinstance(after, _Generator) or callable(after):   # an rng advances, a function is no data
+                if _isinstance(after, _Generator) or callable(after):  # an rng advances, a function is no data
                     continue
                 if not _same(before, after):
-                    _changed_in_place(call, params[i] if i < _len(params) else f"argument {i + 1}", before, after,
-                                      "work on a copy (x = x.copy()) or build a new array; never modify the "
-                                      "caller's inputs.")
+                    _changed_in_place(
+                        call,
+                        params[i] if i < _len(params) else f"argument {i + 1}",
+                        before,
+                        after,
+                        "work on a copy (x = x.copy()) or build a new array; never modify the caller's inputs.",
+                    )
             for k in kwargs:
                 if not _same(kwargs[k], mine_kwargs[k]):
-                    _changed_in_place(call, f"{k}=", kwargs[k], mine_kwargs[k],
-                                      "work on a copy or build a new array; never modify the caller's inputs.")
+                    _changed_in_place(
+                        call,
+                        f"{k}=",
+                        kwargs[k],
+                        mine_kwargs[k],
+                        "work on a copy or build a new array; never modify the caller's inputs.",
+                    )
 
 
 def expect_raises(func, args: tuple, exception=(ValueError, TypeError), *, call: str, hint: str | None = None):
@@ -396,9 +479,13 @@ def expect_raises(func, args: tuple, exception=(ValueError, TypeError), *, call:
     except exception:
         return
     except Exception as exc:  # the wrong kind of error
-        raise CheckFailed(f"{call} raised {_type(exc).__name__}: {exc}; expected "
-                          f"{getattr(exception, '__name__', exception)}." + (f"\n  hint: {hint}" if hint else ""))
-    raise CheckFailed(f"{call} returned normally; expected it to raise an error." + (f"\n  hint: {hint}" if hint else ""))
+        raise CheckFailed(
+            f"{call} raised {_type(exc).__name__}: {exc}; expected "
+            f"{getattr(exception, '__name__', exception)}." + (f"\n  hint: {hint}" if hint else "")
+        ) from None
+    raise CheckFailed(
+        f"{call} returned normally; expected it to raise an error." + (f"\n  hint: {hint}" if hint else "")
+    )
 
 
 def _arrays_in(value):
@@ -427,10 +514,11 @@ def call_checking_inputs(func, *args, call: str, names=None, hint: str | None = 
     before_kw = {k: _snapshot(v) for k, v in kwargs.items()}
     result = func(*args, **kwargs)
     labels = _list(names) if names is not None else [f"argument {i + 1}" for i in range(_len(args))]
-    pairs = [(labels[i] if i < _len(labels) else f"argument {i + 1}", b, a) for i, (b, a) in
-             enumerate(_zip(before, args))] + [(f"{k}=", before_kw[k], kwargs[k]) for k in kwargs]
+    pairs = [
+        (labels[i] if i < _len(labels) else f"argument {i + 1}", b, a) for i, (b, a) in enumerate(_zip(before, args))
+    ] + [(f"{k}=", before_kw[k], kwargs[k]) for k in kwargs]
     for label, old, new in pairs:
-        if _isinstance(new, _Generator) or callable(new):   # an rng advances, a function is not data
+        if _isinstance(new, _Generator) or callable(new):  # an rng advances, a function is not data
             continue
         if not _same(old, new):
             _changed_in_place(call, label, old, new, hint)
@@ -448,9 +536,16 @@ def expect_new_array(got, *inputs, call: str, hint: str | None = None) -> None:
     for value in inputs:
         for arr in _arrays_in(value):
             if got is arr or _bool(_shares_memory(got, arr)):
-                _fail(call, "returned the caller's array itself (or a view of it), not a new array.",
-                      got, None, hint or "return a new array: x.copy() or np.array(x, dtype=float); "
-                      "x[:], x.reshape(...) and np.asarray(x) share the caller's memory.", show_values=False)
+                _fail(
+                    call,
+                    "returned the caller's array itself (or a view of it), not a new array.",
+                    got,
+                    None,
+                    hint
+                    or "return a new array: x.copy() or np.array(x, dtype=float); "
+                    "x[:], x.reshape(...) and np.asarray(x) share the caller's memory.",
+                    show_values=False,
+                )
 
 
 def _code_objects(code):
@@ -469,12 +564,13 @@ def expect_no_reference(func, references, *, call: str, hint: str | None = None)
     module holding one (``nnlib.activations.softmax``), or an import of one inside the function.
     """
     import importlib
+
     wanted = []
     for ref in references:
         module, _, attr = ref.partition(":")
         try:
             obj = getattr(importlib.import_module(module), attr)
-        except Exception:        # an environment without the references: nothing to find
+        except Exception:  # an environment without the references: nothing to find
             obj = None
         wanted.append((module, attr, obj))
     seen, todo = set(), [func]
@@ -491,20 +587,30 @@ def expect_no_reference(func, references, *, call: str, hint: str | None = None)
         values = [glb.get(n) for n in names] + cells
         for module, attr, obj in wanted:
             hit = (obj is not None and any(v is obj for v in values)) or (
-                attr in names and (module in names or any(getattr(v, "__name__", None) == module
-                                                         for v in values if _type(v).__name__ == "module")))
+                attr in names
+                and (
+                    module in names
+                    or any(getattr(v, "__name__", None) == module for v in values if _type(v).__name__ == "module")
+                )
+            )
             if hit:
                 raise CheckFailed(
                     f"{call} uses {module}.{attr}, the course's reference answer to the exercise {attr!r} of this "
                     "lesson.\n  At grading, an answer that calls a reference of its own lesson scores zero.\n"
-                    "  hint: " + (hint or f"call the {attr} you wrote yourself in this notebook instead."))
-        todo += [v for v in values if callable(v) and getattr(v, "__globals__", None) is glb
-                 and getattr(v, "__module__", None) == glb.get("__name__")]
+                    "  hint: " + (hint or f"call the {attr} you wrote yourself in this notebook instead.")
+                )
+        todo += [
+            v
+            for v in values
+            if callable(v)
+            and getattr(v, "__globals__", None) is glb
+            and getattr(v, "__module__", None) == glb.get("__name__")
+        ]
 
 
 def _cell_ok(cell) -> bool:
     try:
-        cell.cell_contents
+        _ = cell.cell_contents
     except ValueError:
         return False
     return True
@@ -529,7 +635,9 @@ def check_examples(name: str, func, when=None, errors: bool = True) -> None:
     broken = verify_errors(spec, func) if errors else None
     if broken is not None:
         raise CheckFailed(broken.message)
-    print(f"{name}: {_len(calls) + (_len(spec.errors) if errors else 0)} calls of its contract keep every clause "
-          "of its text:")
+    print(
+        f"{name}: {_len(calls) + (_len(spec.errors) if errors else 0)} calls of its contract keep every clause "
+        "of its text:"
+    )
     for args, kwargs in calls:
         print("  " + _short(describe_call(name, args, kwargs), 110))

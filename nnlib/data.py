@@ -4,14 +4,23 @@ Synthetic 2-D problems for drawing decision boundaries (XOR, moons, circles, spi
 handwritten digits that ship inside scikit-learn. Every generator takes an explicit
 `rng: numpy.random.Generator`, so a notebook that seeds once at the top gets the same data on every run.
 """
+
 from __future__ import annotations
 
 import numpy as np
 
 from ._validate import as_float_array, check_int, check_labels, check_nonnegative, check_rng
 
-__all__ = ["make_xor", "make_moons", "make_circles", "make_spirals", "load_digits", "train_test_split",
-           "one_hot", "standardize"]
+__all__ = [
+    "make_xor",
+    "make_moons",
+    "make_circles",
+    "make_spirals",
+    "load_digits",
+    "train_test_split",
+    "one_hot",
+    "standardize",
+]
 
 
 def _shuffled(X, y, rng):
@@ -160,10 +169,10 @@ def train_test_split(X, y, test_fraction, rng, stratify=True):
         test_parts = []
         for label in np.unique(y):
             members = rng.permutation(np.flatnonzero(y == label))
-            test_parts.append(members[:int(round(test_fraction * members.size))])
+            test_parts.append(members[: int(round(test_fraction * members.size))])
         test_idx = np.concatenate(test_parts)
     else:
-        test_idx = rng.permutation(n)[:int(round(test_fraction * n))]
+        test_idx = rng.permutation(n)[: int(round(test_fraction * n))]
     is_test = np.zeros(n, dtype=bool)
     is_test[test_idx] = True
     train_idx = rng.permutation(np.flatnonzero(~is_test))

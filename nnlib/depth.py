@@ -5,6 +5,7 @@ A ReLU network computes a piecewise-linear function. Two ReLU units and a linear
 itself k times folds [0, 1] k times and gives a sawtooth with 2**k pieces, from a network with only 2k
 hidden units. A one-hidden-layer network needs about 2**k units for the same function (Telgarsky 2016).
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -5,6 +5,7 @@ nudge each input number by +-eps, see how a scalar function f changes, and compa
 analytic gradient. With central differences the error is about eps**2, so in float64 a correct backward
 pass agrees to a relative error around 1e-8 or better; anything above 1e-5 means a bug.
 """
+
 from __future__ import annotations
 
 import numbers
@@ -35,8 +36,9 @@ def numerical_gradient(f, x, eps=1e-6):
         if isinstance(value, np.ndarray) and value.size == 1:
             value = value.reshape(())[()]
         if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
-            raise TypeError(f"numerical_gradient: f must return a single number, got {type(value).__name__} "
-                            f"{np.shape(value)}")
+            raise TypeError(
+                f"numerical_gradient: f must return a single number, got {type(value).__name__} {np.shape(value)}"
+            )
         return float(value)
 
     grad = np.zeros_like(x_work)
@@ -95,6 +97,7 @@ def check_network_gradients(net, X, y, eps=1e-6):
     errors = {}
     try:
         for j, name in enumerate(net.param_names()):
+
             def loss_at(p_j, j=j):
                 params = list(original)
                 params[j] = p_j

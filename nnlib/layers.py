@@ -9,6 +9,7 @@ with respect to the forward function's output (`dZ`, `dA`) and what the forward 
 `X` and `W` for a dense layer, `Z` for a ReLU) and returns the gradients with respect to the forward
 function's inputs. Chaining them from the loss back to the input is backpropagation.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -17,8 +18,17 @@ from ._validate import as_float_array, check_int, check_rng
 from .activations import gelu, relu
 
 __all__ = [
-    "dense_forward", "dense_backward", "relu_backward", "init_dense", "count_parameters", "mlp_forward",
-    "layer_activations", "predict_class", "collapse_linear", "transformer_mlp", "INIT_SCHEMES",
+    "dense_forward",
+    "dense_backward",
+    "relu_backward",
+    "init_dense",
+    "count_parameters",
+    "mlp_forward",
+    "layer_activations",
+    "predict_class",
+    "collapse_linear",
+    "transformer_mlp",
+    "INIT_SCHEMES",
 ]
 
 
@@ -28,13 +38,9 @@ def _check_dense(X, W, b, func):
     W = as_float_array(W, func, "W", ndim=2, copy=False)
     b = as_float_array(b, func, "b", ndim=1, copy=False)
     if X.shape[-1] != W.shape[0]:
-        raise ValueError(
-            f"{func}: X has {X.shape[-1]} features but W expects {W.shape[0]} (W.shape={W.shape})"
-        )
+        raise ValueError(f"{func}: X has {X.shape[-1]} features but W expects {W.shape[0]} (W.shape={W.shape})")
     if b.shape[0] != W.shape[1]:
-        raise ValueError(
-            f"{func}: b has {b.shape[0]} entries but W has {W.shape[1]} output units (W.shape={W.shape})"
-        )
+        raise ValueError(f"{func}: b has {b.shape[0]} entries but W has {W.shape[1]} output units (W.shape={W.shape})")
     return X, W, b
 
 
@@ -70,8 +76,9 @@ def dense_backward(dZ, X, W):
         raise ValueError(f"{func}: X has {X.shape[-1]} features but W expects {W.shape[0]} (W.shape={W.shape})")
     if dZ.ndim != X.ndim or dZ.shape[:-1] != X.shape[:-1] or dZ.shape[-1] != W.shape[1]:
         expected = X.shape[:-1] + (W.shape[1],)
-        raise ValueError(f"{func}: dZ must have shape {expected} for X.shape={X.shape} and W.shape={W.shape}, "
-                         f"got {dZ.shape}")
+        raise ValueError(
+            f"{func}: dZ must have shape {expected} for X.shape={X.shape} and W.shape={W.shape}, got {dZ.shape}"
+        )
     one_sample = X.ndim == 1
     if one_sample:  # treat it as a batch of one, then drop the batch axis of dX again
         dZ, X = dZ[None, :], X[None, :]
@@ -135,7 +142,9 @@ def count_parameters(layer_sizes):
     try:
         sizes = list(layer_sizes)
     except TypeError:
-        raise TypeError(f"count_parameters: layer_sizes must be a list of ints, got {type(layer_sizes).__name__}") from None
+        raise TypeError(
+            f"count_parameters: layer_sizes must be a list of ints, got {type(layer_sizes).__name__}"
+        ) from None
     if len(sizes) < 2:
         raise ValueError(f"count_parameters: need at least two layer sizes (input and output), got {sizes}")
     sizes = [check_int(s, "count_parameters", "each layer size", minimum=1) for s in sizes]
@@ -161,8 +170,9 @@ def _check_params(params, func):
         if b.shape[0] != W.shape[1]:
             raise ValueError(f"{func}: params[{i}] has b.shape={b.shape} but W.shape={W.shape}")
         if checked and checked[-1][0].shape[1] != W.shape[0]:
-            raise ValueError(f"{func}: params[{i}] W.shape={W.shape} does not follow params[{i - 1}] "
-                             f"W.shape={checked[-1][0].shape}")
+            raise ValueError(
+                f"{func}: params[{i}] W.shape={W.shape} does not follow params[{i - 1}] W.shape={checked[-1][0].shape}"
+            )
         checked.append((W, b))
     return checked
 
@@ -171,8 +181,9 @@ def _check_network_input(X, params, func):
     X = as_float_array(X, func, "X", ndim=(1, 2), copy=False)
     if X.shape[-1] != params[0][0].shape[0]:
         W = params[0][0]
-        raise ValueError(f"{func}: X has {X.shape[-1]} features but the first W expects {W.shape[0]} "
-                         f"(W.shape={W.shape})")
+        raise ValueError(
+            f"{func}: X has {X.shape[-1]} features but the first W expects {W.shape[0]} (W.shape={W.shape})"
+        )
     return X
 
 
@@ -230,8 +241,10 @@ def transformer_mlp(X, params):
     """
     params = _check_params(params, "transformer_mlp")
     if len(params) != 2:
-        raise ValueError(f"transformer_mlp: params must hold exactly two (W, b) pairs, the widening layer and "
-                         f"the projection back, got {len(params)}")
+        raise ValueError(
+            f"transformer_mlp: params must hold exactly two (W, b) pairs, the widening layer and "
+            f"the projection back, got {len(params)}"
+        )
     X = _check_network_input(X, params, "transformer_mlp")
     (W1, b1), (W2, b2) = params
     return gelu(X @ W1 + b1) @ W2 + b2
@@ -267,8 +280,10 @@ def collapse_linear(W1, b1, W2, b2):
     if b1.shape[0] != W1.shape[1]:
         raise ValueError(f"{func}: b1 has {b1.shape[0]} entries but W1 has {W1.shape[1]} outputs (W1.shape={W1.shape})")
     if W2.shape[0] != W1.shape[1]:
-        raise ValueError(f"{func}: W2 expects {W2.shape[0]} inputs but W1 has {W1.shape[1]} outputs "
-                         f"(W1.shape={W1.shape}, W2.shape={W2.shape})")
+        raise ValueError(
+            f"{func}: W2 expects {W2.shape[0]} inputs but W1 has {W1.shape[1]} outputs "
+            f"(W1.shape={W1.shape}, W2.shape={W2.shape})"
+        )
     if b2.shape[0] != W2.shape[1]:
         raise ValueError(f"{func}: b2 has {b2.shape[0]} entries but W2 has {W2.shape[1]} outputs (W2.shape={W2.shape})")
     return W1 @ W2, b1 @ W2 + b2

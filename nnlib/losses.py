@@ -7,6 +7,7 @@ The classification losses take raw scores (logits), not probabilities: computing
 step with the log-sum-exp trick stays finite for logits of +-1000, where softmax first and log second
 would give log(0) = -inf.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -15,8 +16,13 @@ from ._validate import as_float_array, check_labels
 from .activations import _exp_nonpositive, _softmax, sigmoid
 
 __all__ = [
-    "mse", "mse_grad", "log_softmax", "cross_entropy", "cross_entropy_grad",
-    "binary_cross_entropy", "binary_cross_entropy_grad",
+    "mse",
+    "mse_grad",
+    "log_softmax",
+    "cross_entropy",
+    "cross_entropy_grad",
+    "binary_cross_entropy",
+    "binary_cross_entropy_grad",
 ]
 
 
@@ -103,7 +109,7 @@ def cross_entropy_grad(logits, y):
     logits, y = _check_logits_labels(logits, y, "cross_entropy_grad")
     n = logits.shape[0]
     grad = _softmax(logits, axis=1)  # the stable softmax (exp of the max-shifted logits, normalised), a new array
-    grad[np.arange(n), y] -= 1.0     # minus onehot(y)
+    grad[np.arange(n), y] -= 1.0  # minus onehot(y)
     grad /= n
     return grad
 

@@ -13,6 +13,7 @@ parameters in `dW` and `db`. A Network is a list of layers run in order forward 
 The formulas are the ones of nnlib.layers and nnlib.activations; the methods with a leading underscore
 skip the input checks and are what nnlib.train.fit calls inside its training loop.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -62,8 +63,10 @@ class Dense:
         W = as_float_array(W, "Dense.from_weights", "W", ndim=2)
         b = as_float_array(b, "Dense.from_weights", "b", ndim=1)
         if b.shape[0] != W.shape[1]:
-            raise ValueError(f"Dense.from_weights: b has {b.shape[0]} entries but W has {W.shape[1]} output "
-                             f"units (W.shape={W.shape})")
+            raise ValueError(
+                f"Dense.from_weights: b has {b.shape[0]} entries but W has {W.shape[1]} output "
+                f"units (W.shape={W.shape})"
+            )
         layer = cls.__new__(cls)
         layer.W, layer.b, layer.scheme = W, b, None
         layer.dW = layer.db = layer._cache = None
@@ -99,7 +102,7 @@ class Dense:
 
     def _backward(self, dZ, need_dX=True):
         X = self._cache
-        self.dW = X.T @ dZ          # every sample used the same W: contributions add up
+        self.dW = X.T @ dZ  # every sample used the same W: contributions add up
         self.db = dZ.sum(axis=0)
         # The first layer's dX is not needed for training (nothing to update before it), so fit skips it.
         return dZ @ self.W.T if need_dX else None
@@ -236,7 +239,9 @@ class Network:
         sizes = [check_int(s, "Network.mlp", "each layer size", minimum=1) for s in sizes]
         check_rng(rng, "Network.mlp")
         if activation not in _ACTIVATION_LAYERS:
-            raise ValueError(f"Network.mlp: unknown activation {activation!r}; expected one of {sorted(_ACTIVATION_LAYERS)}")
+            raise ValueError(
+                f"Network.mlp: unknown activation {activation!r}; expected one of {sorted(_ACTIVATION_LAYERS)}"
+            )
         if scheme not in INIT_SCHEMES:
             raise ValueError(f"Network.mlp: unknown scheme {scheme!r}; expected one of {sorted(INIT_SCHEMES)}")
         layers = []
@@ -257,8 +262,9 @@ class Network:
                 ValueError for an unknown activation.
         """
         if activation not in _ACTIVATION_LAYERS:
-            raise ValueError(f"Network.from_params: unknown activation {activation!r}; "
-                             f"expected one of {sorted(_ACTIVATION_LAYERS)}")
+            raise ValueError(
+                f"Network.from_params: unknown activation {activation!r}; expected one of {sorted(_ACTIVATION_LAYERS)}"
+            )
         pairs = _check_params(params, "Network.from_params")
         layers = []
         for i, (W, b) in enumerate(pairs):
@@ -315,7 +321,9 @@ class Network:
         n = self.layers[0]._cache.shape[0]
         expected = (self.d_out,) if self._single else (n, self.d_out)
         if dlogits.shape != expected:
-            raise ValueError(f"Network.backward: dlogits must have shape {expected} like the logits, got {dlogits.shape}")
+            raise ValueError(
+                f"Network.backward: dlogits must have shape {expected} like the logits, got {dlogits.shape}"
+            )
         dX = self._backward(dlogits[None, :] if self._single else dlogits)
         return dX[0] if self._single else dX
 

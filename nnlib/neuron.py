@@ -5,6 +5,7 @@ answers 1 on one side of the line (plane, hyperplane) `w . x + b = 0` and 0 on t
 can only separate classes that a straight boundary can separate. AND and OR can be drawn that way, XOR
 cannot; `is_linearly_separable` decides the question exactly with a small linear program.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -22,9 +23,7 @@ def _check_neuron_inputs(x, w, b, func):
     if b.ndim != 0:
         raise ValueError(f"{func}: b must be a scalar (one bias for one neuron), got shape {b.shape}")
     if x.shape[-1] != w.shape[0]:
-        raise ValueError(
-            f"{func}: x has {x.shape[-1]} features but w has {w.shape[0]} weights (x.shape={x.shape})"
-        )
+        raise ValueError(f"{func}: x has {x.shape[-1]} features but w has {w.shape[0]} weights (x.shape={x.shape})")
     return x, w, b
 
 

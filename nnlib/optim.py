@@ -7,6 +7,7 @@ Parameters can be given in any of the shapes the course uses, and come back in t
 The gradients must have exactly the same structure and shapes. Nothing is updated in place: every step
 returns new arrays and leaves the old parameters and the gradients untouched.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -28,7 +29,7 @@ def _flatten(tree, func, path):
         def rebuild(flat):
             out, start = [], 0
             for (_, part_rebuild), size in zip(parts, sizes):
-                out.append(part_rebuild(flat[start:start + size]))
+                out.append(part_rebuild(flat[start : start + size]))
                 start += size
             return kind(out)
 
@@ -106,8 +107,10 @@ def adam_step(params, grads, state, lr, beta1=0.9, beta2=0.999, eps=1e-8):
         v_leaves = [np.zeros_like(p) for p in p_leaves]
     else:
         if not isinstance(state, dict):
-            raise TypeError(f"{func}: state must be None (first step) or the dict returned by the previous "
-                            f"step, got {type(state).__name__}")
+            raise TypeError(
+                f"{func}: state must be None (first step) or the dict returned by the previous "
+                f"step, got {type(state).__name__}"
+            )
         missing = [key for key in ("t", "m", "v") if key not in state]
         if missing:
             raise ValueError(f"{func}: state must have the keys 't', 'm' and 'v'; missing {missing}")
@@ -119,8 +122,10 @@ def adam_step(params, grads, state, lr, beta1=0.9, beta2=0.999, eps=1e-8):
             raise ValueError(f"{func}: state['t'] must be >= 0, got {t}")
         for key in ("m", "v"):
             if _structure(state[key]) != _structure(params):
-                raise ValueError(f"{func}: state[{key!r}] must have the structure and shapes of params, got "
-                                 f"{_structure(state[key])} and {_structure(params)}")
+                raise ValueError(
+                    f"{func}: state[{key!r}] must have the structure and shapes of params, got "
+                    f"{_structure(state[key])} and {_structure(params)}"
+                )
         m_leaves, _ = _flatten(state["m"], func, "state['m']")
         v_leaves, _ = _flatten(state["v"], func, "state['v']")
     t += 1
@@ -164,8 +169,10 @@ class SGD:
         if self.velocity is None:
             self.velocity = [np.zeros_like(p) for p in p_leaves]
         elif [v.shape for v in self.velocity] != [p.shape for p in p_leaves]:
-            raise ValueError("SGD.step: the parameters' shapes changed since the previous step; "
-                             "create a new optimiser for a new network")
+            raise ValueError(
+                "SGD.step: the parameters' shapes changed since the previous step; "
+                "create a new optimiser for a new network"
+            )
         m = self.momentum
         self.velocity = [m * v + g for v, g in zip(self.velocity, g_leaves)]
         return [p - lr * v for p, v in zip(p_leaves, self.velocity)]
@@ -207,13 +214,14 @@ class Adam:
             self.m = [np.zeros_like(p) for p in p_leaves]
             self.v = [np.zeros_like(p) for p in p_leaves]
         elif [m.shape for m in self.m] != [p.shape for p in p_leaves]:
-            raise ValueError("Adam.step: the parameters' shapes changed since the previous step; "
-                             "create a new optimiser for a new network")
+            raise ValueError(
+                "Adam.step: the parameters' shapes changed since the previous step; "
+                "create a new optimiser for a new network"
+            )
         self.t += 1
         b1, b2 = self.beta1, self.beta2
         self.m = [b1 * m + (1.0 - b1) * g for m, g in zip(self.m, g_leaves)]
         self.v = [b2 * v + (1.0 - b2) * g * g for v, g in zip(self.v, g_leaves)]
         step_size = self.lr / (1.0 - b1**self.t)
         correction2 = 1.0 - b2**self.t
-        return [p - step_size * m / (np.sqrt(v / correction2) + self.eps)
-                for p, m, v in zip(p_leaves, self.m, self.v)]
+        return [p - step_size * m / (np.sqrt(v / correction2) + self.eps) for p, m, v in zip(p_leaves, self.m, self.v)]

@@ -15,6 +15,7 @@ balance, 1.0 is perfect.
 `word_ends(text, context)` gives lesson 04's probed property: for every window of the next-character data set,
 whether the character after the window is a space (a word ends here).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -48,8 +49,10 @@ def probe_accuracy(features, labels, rng, *, folds=5, ridge=1e-3):
     folds = check_int(folds, func, "folds", minimum=2)
     ridge = check_nonnegative(ridge, func, "ridge")
     if min(P.sum(), len(P) - P.sum()) < folds:
-        raise ValueError(f"{func}: need at least folds = {folds} samples of each class, got {P.sum()} positives "
-                         f"and {len(P) - P.sum()} negatives")
+        raise ValueError(
+            f"{func}: need at least folds = {folds} samples of each class, got {P.sum()} positives "
+            f"and {len(P) - P.sum()} negatives"
+        )
     parts = np.array_split(rng.permutation(len(P)), folds)
     scores = []
     for k in range(folds):
@@ -58,17 +61,20 @@ def probe_accuracy(features, labels, rng, *, folds=5, ridge=1e-3):
         mean, spread = F[train].mean(axis=0), F[train].std(axis=0) + 1e-8
         design = np.hstack([(F[train] - mean) / spread, np.ones((len(train), 1))])
         positive = P[train] == 1
-        if positive.all() or not positive.any():   # a fold without one class: the probe cannot learn, score chance
+        if positive.all() or not positive.any():  # a fold without one class: the probe cannot learn, score chance
             scores.append(0.5)
             continue
         weight = np.where(positive, 0.5 / positive.mean(), 0.5 / (1 - positive.mean()))
         weighted = design * weight[:, None]
-        coef = np.linalg.solve(design.T @ weighted + ridge * len(train) * np.eye(design.shape[1]),
-                               weighted.T @ (2.0 * P[train] - 1.0))
+        coef = np.linalg.solve(
+            design.T @ weighted + ridge * len(train) * np.eye(design.shape[1]), weighted.T @ (2.0 * P[train] - 1.0)
+        )
         scores_test = np.hstack([(F[test] - mean) / spread, np.ones((len(test), 1))]) @ coef
         predicted, truth = scores_test > 0, P[test] == 1
-        rates = [np.mean(predicted[truth]) if truth.any() else 0.5,
-                 np.mean(~predicted[~truth]) if (~truth).any() else 0.5]
+        rates = [
+            np.mean(predicted[truth]) if truth.any() else 0.5,
+            np.mean(~predicted[~truth]) if (~truth).any() else 0.5,
+        ]
         scores.append(float(np.mean(rates)))
     return float(np.mean(scores))
 

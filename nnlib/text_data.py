@@ -9,6 +9,7 @@ frequent pairs such as "th", "he", "e " and " t". Nothing is downloaded.
 character. A network trained on it must learn which character pairs are common, which is what its
 first-layer units end up detecting.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -69,8 +70,9 @@ def next_char_dataset(text, context=2, alphabet=ALPHABET):
     index = {c: i for i, c in enumerate(alphabet)}
     unknown = sorted(set(text) - set(index))
     if unknown:
-        raise ValueError(f"{func}: text contains characters outside the alphabet: {unknown[:10]}; "
-                         "call normalise_text first")
+        raise ValueError(
+            f"{func}: text contains characters outside the alphabet: {unknown[:10]}; call normalise_text first"
+        )
     if len(text) < context + 1:
         raise ValueError(f"{func}: text has {len(text)} characters; need at least context + 1 = {context + 1}")
     codes = np.array([index[c] for c in text], dtype=np.int64)
@@ -78,7 +80,7 @@ def next_char_dataset(text, context=2, alphabet=ALPHABET):
     X = np.zeros((n, context * V))
     rows = np.arange(n)
     for j in range(context):
-        X[rows, j * V + codes[j:j + n]] = 1.0
+        X[rows, j * V + codes[j : j + n]] = 1.0
     return X, codes[context:].copy()
 
 

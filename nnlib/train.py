@@ -7,6 +7,7 @@ forward pass, loss gradient, backward pass, gradient-descent update, repeated ov
 L2 weight decay, early stopping and a per-epoch history. It checks its inputs once, then runs a lean loop:
 no per-batch validation.
 """
+
 from __future__ import annotations
 
 import math
@@ -75,16 +76,31 @@ def _evaluate(net, X, y):
     """Mean cross-entropy and accuracy of net on (X, y), in batches of 1024 (no checks)."""
     total, correct = 0.0, 0
     for start in range(0, X.shape[0], 1024):
-        logits = net._forward(X[start:start + 1024])
-        yb = y[start:start + 1024]
+        logits = net._forward(X[start : start + 1024])
+        yb = y[start : start + 1024]
         loss_sum, c, _ = _loss_and_grad(logits, yb, np.arange(yb.shape[0]))
         total += loss_sum
         correct += c
     return total / X.shape[0], correct / X.shape[0]
 
 
-def fit(net, X, y, *, epochs, batch_size=32, lr=None, optimizer=None, rng, X_val=None, y_val=None,
-        progress=True, weight_decay=0.0, patience=None, restore_best=True):
+def fit(
+    net,
+    X,
+    y,
+    *,
+    epochs,
+    batch_size=32,
+    lr=None,
+    optimizer=None,
+    rng,
+    X_val=None,
+    y_val=None,
+    progress=True,
+    weight_decay=0.0,
+    patience=None,
+    restore_best=True,
+):
     """Train a Network on (X, y) with softmax cross-entropy on its logits, by minibatch gradient descent.
 
     Each epoch shuffles the samples with `rng`, cuts them into minibatches of `batch_size` (the last one
@@ -151,23 +167,23 @@ def fit(net, X, y, *, epochs, batch_size=32, lr=None, optimizer=None, rng, X_val
             order = rng.permutation(n)
             total_loss, total_correct = 0.0, 0
             for start in range(0, n, batch_size):
-                idx = order[start:start + batch_size]
+                idx = order[start : start + batch_size]
                 yb = y[idx]
                 logits = net._forward(X[idx])
-                loss_sum, correct, dlogits = _loss_and_grad(logits, yb, rows[:idx.shape[0]])
+                loss_sum, correct, dlogits = _loss_and_grad(logits, yb, rows[: idx.shape[0]])
                 if not math.isfinite(loss_sum):
                     bar.close()
                     raise TrainingDiverged(
                         f"fit: the loss became {loss_sum} at epoch {epoch + 1} (lr={optimizer.lr}); "
-                        f"try a smaller learning rate")
+                        f"try a smaller learning rate"
+                    )
                 total_loss += loss_sum
                 total_correct += correct
                 net._backward(dlogits, need_dX=False)
                 grads = net.grads()
                 if weight_decay:
                     params = net.params()  # [W1, b1, W2, b2, ...]: the weights sit at the even places
-                    grads = [g + weight_decay * p if i % 2 == 0 else g
-                             for i, (p, g) in enumerate(zip(params, grads))]
+                    grads = [g + weight_decay * p if i % 2 == 0 else g for i, (p, g) in enumerate(zip(params, grads))]
                 net._set_params(optimizer._step_flat(net.params(), grads))
             history.loss.append(total_loss / n)
             history.accuracy.append(total_correct / n)
@@ -218,7 +234,7 @@ def train(X, y, hidden_sizes, rng, *, epochs=40, lr=0.1, batch_size=32):
         # 2. Visit the samples in a new random order every epoch, a minibatch at a time.
         order = rng.permutation(n)
         for start in range(0, n, batch_size):
-            idx = order[start:start + batch_size]
+            idx = order[start : start + batch_size]
             Xb, yb = X[idx], y[idx]
 
             # 3. Forward pass, keeping each layer's input A and pre-activation Z for the backward pass.

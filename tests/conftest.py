@@ -11,6 +11,7 @@ course's own exchange variable (NN_COURSE_EXCHANGE) and Jupyter's extra config/d
 setting of the person running the tests cannot change what the tests see. Global configuration (/etc/jupyter)
 is only ever read, as every Jupyter program does; tests/day/test_isolation.py proves a run changes neither.
 """
+
 from __future__ import annotations
 
 import os
@@ -19,8 +20,15 @@ import tempfile
 
 MARK = "NNLIB_TEST_HOME"  # set once per test session; its value is the temporary home
 #: Variables of the person running the tests that would reach into their own configuration.
-REMOVED = ("JUPYTER_CONFIG_PATH", "JUPYTER_PATH", "JUPYTER_PREFER_ENV_PATH", "JUPYTERLAB_SETTINGS_DIR",
-           "JUPYTERLAB_WORKSPACES_DIR", "NN_COURSE_EXCHANGE", "NBGRADER_EXCHANGE")
+REMOVED = (
+    "JUPYTER_CONFIG_PATH",
+    "JUPYTER_PATH",
+    "JUPYTER_PREFER_ENV_PATH",
+    "JUPYTERLAB_SETTINGS_DIR",
+    "JUPYTERLAB_WORKSPACES_DIR",
+    "NN_COURSE_EXCHANGE",
+    "NBGRADER_EXCHANGE",
+)
 
 
 def isolated_environment(base: str) -> dict[str, str]:
@@ -50,8 +58,16 @@ def _isolate() -> str | None:
     env = isolated_environment(base)
     for name in ("XDG_RUNTIME_DIR", "JUPYTER_RUNTIME_DIR"):
         os.makedirs(env[name], mode=0o700, exist_ok=True)
-    for name in ("HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "JUPYTER_CONFIG_DIR",
-                 "JUPYTER_DATA_DIR", "IPYTHONDIR", "MPLCONFIGDIR"):
+    for name in (
+        "HOME",
+        "XDG_CONFIG_HOME",
+        "XDG_DATA_HOME",
+        "XDG_CACHE_HOME",
+        "JUPYTER_CONFIG_DIR",
+        "JUPYTER_DATA_DIR",
+        "IPYTHONDIR",
+        "MPLCONFIGDIR",
+    ):
         os.makedirs(env[name], exist_ok=True)
     os.environ.update(env)
     for name in REMOVED:

@@ -9,6 +9,7 @@
   drawn from the contracts) and ``autograder.integration.hygiene`` (plain file helpers); the nbgrader integration
   never imports the commands.
 """
+
 from __future__ import annotations
 
 import ast
@@ -38,7 +39,7 @@ def imported_modules(path: Path) -> set[str]:
             base = node.module or ""
             if node.level:
                 anchor = package.split(".")
-                anchor = anchor[:len(anchor) - (node.level - 1)]
+                anchor = anchor[: len(anchor) - (node.level - 1)]
                 base = ".".join(anchor + ([base] if base else []))
             found.add(base)
             found.update(f"{base}.{alias.name}" for alias in node.names)
@@ -57,14 +58,29 @@ def core_modules() -> list[Path]:
 def test_the_core_is_what_it_should_be():
     names = {module_name(p) for p in core_modules()}
     assert {"nnlib.activations", "nnlib.layers", "nnlib.losses", "nnlib.train", "nnlib._validate"} <= names
-    assert not any(within(n, ("nnlib.views", "nnlib.security", "nnlib.checks", "nnlib.contracts")) for n in names), names
+    assert not any(within(n, ("nnlib.views", "nnlib.security", "nnlib.checks", "nnlib.contracts")) for n in names), (
+        names
+    )
 
 
 @pytest.mark.parametrize("path", core_modules(), ids=lambda p: str(p.relative_to(ROOT)))
 def test_the_core_imports_no_view_check_attack_or_grader(path):
-    bad = {m for m in imported_modules(path)
-           if within(m, ("nnlib.views", "nnlib.checks", "nnlib.contracts", "nnlib.security", "autograder", "matplotlib",
-                         "ipywidgets"))}
+    bad = {
+        m
+        for m in imported_modules(path)
+        if within(
+            m,
+            (
+                "nnlib.views",
+                "nnlib.checks",
+                "nnlib.contracts",
+                "nnlib.security",
+                "autograder",
+                "matplotlib",
+                "ipywidgets",
+            ),
+        )
+    }
     assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}: the core stays numpy only (see CONTRIBUTING.md)"
 
 
@@ -76,8 +92,10 @@ def test_nnlib_never_imports_the_grader():
 
 def test_the_grader_roles_import_only_downwards():
     shared = ("autograder.catalogue", "autograder.contract_grading")
-    allowed = {"isolation": ("autograder.isolation", "autograder.integration.hygiene", *shared),
-               "integration": ("autograder.integration", "autograder.isolation", *shared)}
+    allowed = {
+        "isolation": ("autograder.isolation", "autograder.integration.hygiene", *shared),
+        "integration": ("autograder.integration", "autograder.isolation", *shared),
+    }
     for role, ok in allowed.items():
         for path in (AUTOGRADER / role).rglob("*.py"):
             bad = {m for m in imported_modules(path) if within(m, ("autograder",)) and not within(m, ok)}

@@ -13,6 +13,7 @@ The CSV is written with Python's csv module (names with commas stay one field), 
 run as a formula (starting with = + - @) are prefixed with a quote. It is written under ``grading/``, which git
 ignores: a CSV path outside it is refused.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -52,8 +53,10 @@ def rows(course: CourseInfo, lessons: list[str] | None = None) -> list[Row]:
         known = {a.name: a for a in gb.assignments}
         unknown = [lesson for lesson in (lessons or []) if lesson not in known]
         if unknown:
-            raise RosterError(f"no lesson {', '.join(unknown)} in the gradebook {course.db_url} "
-                              f"(it has: {', '.join(sorted(known)) or 'none'})")
+            raise RosterError(
+                f"no lesson {', '.join(unknown)} in the gradebook {course.db_url} "
+                f"(it has: {', '.join(sorted(known)) or 'none'})"
+            )
         for name in sorted(lessons or known):
             assignment = known[name]
             max_score = float(assignment.max_score or 0)
@@ -64,10 +67,20 @@ def rows(course: CourseInfo, lessons: list[str] | None = None) -> list[Row]:
                 except MissingEntry:
                     out.append(Row(student.id, full, student.email or "", name, False, "", None, max_score, 0, 0))
                     continue
-                out.append(Row(student.id, full, student.email or "", name, True,
-                               sub.timestamp.isoformat(sep=" ", timespec="seconds") if sub.timestamp else "",
-                               float(sub.score or 0), max_score, float(sub.total_seconds_late or 0),
-                               float(sub.late_submission_penalty or 0)))
+                out.append(
+                    Row(
+                        student.id,
+                        full,
+                        student.email or "",
+                        name,
+                        True,
+                        sub.timestamp.isoformat(sep=" ", timespec="seconds") if sub.timestamp else "",
+                        float(sub.score or 0),
+                        max_score,
+                        float(sub.total_seconds_late or 0),
+                        float(sub.late_submission_penalty or 0),
+                    )
+                )
     return out
 
 
@@ -85,9 +98,18 @@ def _num(x: float) -> str:
 def table(found: list[Row]) -> str:
     """A plain-text table of ``found``, with a summary line."""
     header = ["learner", "name", "lesson", "score", "max", "submitted", "late"]
-    body = [[r.learner, r.name, r.lesson, _num(r.score) if r.submitted else "-", _num(r.max_score),
-             "yes" if r.submitted else "not submitted", _late_text(r.seconds_late) if r.late else ""]
-            for r in found]
+    body = [
+        [
+            r.learner,
+            r.name,
+            r.lesson,
+            _num(r.score) if r.submitted else "-",
+            _num(r.max_score),
+            "yes" if r.submitted else "not submitted",
+            _late_text(r.seconds_late) if r.late else "",
+        ]
+        for r in found
+    ]
     widths = [max(len(h), *(len(row[i]) for row in body)) if body else len(h) for i, h in enumerate(header)]
     line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
     out = [line(header), line(["-" * w for w in widths])] + [line(row) for row in body]
@@ -111,13 +133,37 @@ def write_csv(course: CourseInfo, found: list[Row], dest: str | os.PathLike | No
     dest.parent.mkdir(parents=True, exist_ok=True)
     with open(dest, "w", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(["learner", "name", "email", "lesson", "submitted", "timestamp", "score", "max_score",
-                         "late", "seconds_late", "late_penalty"])
+        writer.writerow(
+            [
+                "learner",
+                "name",
+                "email",
+                "lesson",
+                "submitted",
+                "timestamp",
+                "score",
+                "max_score",
+                "late",
+                "seconds_late",
+                "late_penalty",
+            ]
+        )
         for r in found:
-            writer.writerow([_cell(r.learner), _cell(r.name), _cell(r.email), r.lesson,
-                             "yes" if r.submitted else "no", r.timestamp,
-                             _num(r.score) if r.submitted else "", _num(r.max_score),
-                             "yes" if r.late else "no", f"{r.seconds_late:.0f}", _num(r.penalty)])
+            writer.writerow(
+                [
+                    _cell(r.learner),
+                    _cell(r.name),
+                    _cell(r.email),
+                    r.lesson,
+                    "yes" if r.submitted else "no",
+                    r.timestamp,
+                    _num(r.score) if r.submitted else "",
+                    _num(r.max_score),
+                    "yes" if r.late else "no",
+                    f"{r.seconds_late:.0f}",
+                    _num(r.penalty),
+                ]
+            )
     return dest
 
 
@@ -130,8 +176,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder.commands.export", description=__doc__.splitlines()[0])
     parser.add_argument("lessons", nargs="*", help="lesson ids (default: every lesson in the gradebook)")
     parser.add_argument("--root", default=".", help="course root (default: the current folder)")
-    parser.add_argument("--csv", nargs="?", const="", default=None, metavar="FILE",
-                        help="also write a CSV (default grading/grades.csv; must be under grading/)")
+    parser.add_argument(
+        "--csv",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="FILE",
+        help="also write a CSV (default grading/grades.csv; must be under grading/)",
+    )
     args = parser.parse_args(argv)
     try:
         course = load_course(args.root)

@@ -16,6 +16,7 @@ submission changed since; ``--force`` regrades everyone. A learner whose grading
 killed, timeout) is reported and never stops the others; "database is locked" is retried. A progress bar
 shows learners done, failures and the time left; a table ends the run.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,6 +38,7 @@ LOCK_RETRIES = 6
 @dataclass
 class Result:
     """One learner-lesson's grading outcome."""
+
     learner: str
     lesson: str
     ok: bool
@@ -60,7 +62,7 @@ def submission_digest(folder: Path) -> str:
     h = hashlib.sha256(b"nn-course submission digest v2\0")
     base = os.fsencode(folder)
     found: list[bytes] = []
-    for top, dirs, files in os.walk(base, followlinks=False):
+    for top, _dirs, files in os.walk(base, followlinks=False):
         for name in files:
             path = os.path.join(top, name)
             try:
@@ -126,16 +128,26 @@ def grade_one(root: str, lesson: str, learner: str, blas_threads: int = 0) -> di
                 break
             time.sleep(0.5 * (attempt + 1))
         if not outcome.get("success"):
-            return asdict(Result(learner, lesson, False, seconds=time.monotonic() - start, digest=digest,
-                                 reason=_reason(text)))
+            return asdict(
+                Result(learner, lesson, False, seconds=time.monotonic() - start, digest=digest, reason=_reason(text))
+            )
         from nbgrader.api import Gradebook
+
         with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
             sub = gb.find_submission(lesson, learner)
             score, max_score = float(sub.score), float(sub.max_score)
         return asdict(Result(learner, lesson, True, score, max_score, time.monotonic() - start, digest=digest))
     except Exception as exc:  # noqa: BLE001 - one learner's failure is reported, never raised to the others
-        return asdict(Result(learner, lesson, False, seconds=time.monotonic() - start, digest=digest,
-                             reason=f"{type(exc).__name__}: {exc}"[:300]))
+        return asdict(
+            Result(
+                learner,
+                lesson,
+                False,
+                seconds=time.monotonic() - start,
+                digest=digest,
+                reason=f"{type(exc).__name__}: {exc}"[:300],
+            )
+        )
 
 
 def _reason(log: str) -> str:
@@ -183,8 +195,11 @@ def plan(root: Path, lessons: list[str], force: bool) -> tuple[list[tuple[str, s
                 continue
             learner = entry.name
             if not valid_id(learner):
-                refused.append(Result(learner, lesson, False, reason="learner id not allowed "
-                                      "(only letters, digits, '.', '_' and '-')"))
+                refused.append(
+                    Result(
+                        learner, lesson, False, reason="learner id not allowed (only letters, digits, '.', '_' and '-')"
+                    )
+                )
                 continue
             if entry.is_symlink() or folder.is_symlink():
                 refused.append(Result(learner, lesson, False, reason="the submission folder is a link"))
@@ -199,8 +214,14 @@ def plan(root: Path, lessons: list[str], force: bool) -> tuple[list[tuple[str, s
     return todo, refused
 
 
-def run(root: Path, lessons: list[str], workers: int, force: bool = False, scheduler: str | None = None,
-        progress: bool = True) -> list[Result]:
+def run(
+    root: Path,
+    lessons: list[str],
+    workers: int,
+    force: bool = False,
+    scheduler: str | None = None,
+    progress: bool = True,
+) -> list[Result]:
     """Grade ``lessons`` under ``root``; returns every learner's Result (graded now or refused)."""
     from tqdm.auto import tqdm
 
@@ -228,11 +249,13 @@ def run(root: Path, lessons: list[str], workers: int, force: bool = False, sched
         bar.set_postfix(failed=failures)
 
     if scheduler:
-        from distributed import Client, as_completed as dask_completed
+        from distributed import Client
+        from distributed import as_completed as dask_completed
 
         with Client(scheduler) as client:
-            futures = [client.submit(grade_one, str(root), lesson, learner, blas, pure=False)
-                       for lesson, learner in todo]
+            futures = [
+                client.submit(grade_one, str(root), lesson, learner, blas, pure=False) for lesson, learner in todo
+            ]
             for future in dask_completed(futures):
                 try:
                     collect(future.result())
@@ -245,11 +268,13 @@ def run(root: Path, lessons: list[str], workers: int, force: bool = False, sched
 
         context = multiprocessing.get_context("spawn")
         pending = list(todo)
-        for round_ in range(3):  # a killed worker breaks its pool: the unfinished learners go to a new one
+        for _round in range(3):  # a killed worker breaks its pool: the unfinished learners go to a new one
             broken = []
             with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-                futures = {pool.submit(grade_one, str(root), lesson, learner, blas): (lesson, learner)
-                           for lesson, learner in pending}
+                futures = {
+                    pool.submit(grade_one, str(root), lesson, learner, blas): (lesson, learner)
+                    for lesson, learner in pending
+                }
                 for future in as_completed(futures):
                     try:
                         collect(future.result())
@@ -272,8 +297,9 @@ def table(results: list[Result]) -> str:
         score = f"{r.score:g} / {r.max_score:g}" if r.ok else "-"
         rows.append((repr(r.learner)[1:-1], r.lesson, score, f"{r.seconds:.1f}", "" if r.ok else r.reason))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row[:4], widths)) + ("  " + row[4] if row[4] else "")
-             for row in rows]
+    lines = [
+        "  ".join(cell.ljust(w) for cell, w in zip(row[:4], widths)) + ("  " + row[4] if row[4] else "") for row in rows
+    ]
     graded = sum(r.ok for r in results)
     lines.append(f"{graded} graded, {len(results) - graded} not graded")
     return "\n".join(lines)

@@ -22,6 +22,7 @@ the time it was handed in.
 Learners who handed in by hand have no nbgrader submission of their own to fetch feedback for: send them
 ``grading/feedback/LEARNER/LESSON/LESSON.html`` (``nbgrader release_feedback`` works, but nobody fetches it).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -55,8 +56,10 @@ def read_notebook_bytes(path: Path) -> bytes:
         with os.fdopen(fd, "rb", closefd=False) as f:
             data = f.read(MAX_SUBMISSION_BYTES + 1)  # never more than the limit (a file may grow while read)
         if len(data) > MAX_SUBMISSION_BYTES:
-            raise HandinError(f"{path} is larger than {MAX_SUBMISSION_BYTES // (1 << 20)} MiB, the limit of a "
-                              f"submission (autograder/integration/hygiene.py MAX_SUBMISSION_BYTES): clear its outputs")
+            raise HandinError(
+                f"{path} is larger than {MAX_SUBMISSION_BYTES // (1 << 20)} MiB, the limit of a "
+                f"submission (autograder/integration/hygiene.py MAX_SUBMISSION_BYTES): clear its outputs"
+            )
     finally:
         os.close(fd)
     import nbformat
@@ -85,8 +88,9 @@ def write_marks(folder: Path, timestamp: str, secret: str | None = None, overwri
             path.write_text(value)
 
 
-def handin(root: str | os.PathLike, lesson: str, learner: str, notebook: str | os.PathLike,
-           when: dt.datetime | None = None) -> Path:
+def handin(
+    root: str | os.PathLike, lesson: str, learner: str, notebook: str | os.PathLike, when: dt.datetime | None = None
+) -> Path:
     """Place ``notebook`` as ``learner``'s submission of ``lesson``; returns the submission folder."""
     from autograder.catalogue import LESSONS
 
@@ -146,8 +150,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.repair:
             fixed = repair(args.root, args.repair)
-            print(f"handin: repaired {len(fixed)} submission(s) of {args.repair}"
-                  + (f": {', '.join(fixed)}" if fixed else ""))
+            print(
+                f"handin: repaired {len(fixed)} submission(s) of {args.repair}"
+                + (f": {', '.join(fixed)}" if fixed else "")
+            )
             return 0
         if not (args.lesson and args.learner and args.file):
             parser.error("give LESSON LEARNER FILE.ipynb (or --repair LESSON)")

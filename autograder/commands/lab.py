@@ -22,6 +22,7 @@ first publishes every released lesson that the exchange does not have yet, so a 
 the Assignment List; lessons already published are left alone (an instructor re-releases them with
 ``nbgrader release_assignment LESSON --force``).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -69,7 +70,10 @@ def _global_exchange_root(exclude: tuple[str, ...]) -> tuple[str, str] | None:
     for folder in jupyter_config_path():
         if os.path.realpath(folder) in skip:
             continue
-        for name, loader in (("nbgrader_config.py", PyFileConfigLoader), ("nbgrader_config.json", JSONFileConfigLoader)):
+        for name, loader in (
+            ("nbgrader_config.py", PyFileConfigLoader),
+            ("nbgrader_config.json", JSONFileConfigLoader),
+        ):
             path = os.path.join(folder, name)
             if not os.path.isfile(path):
                 continue
@@ -160,14 +164,17 @@ def write_learner_config(folder: Path, course_root: Path = COURSE_ROOT) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "nbgrader_config.py"
     if path.exists() and LEARNER_CONFIG_MARK not in path.read_text(errors="replace"):
-        raise SystemExit(f"make lab: {path} exists and was not written by `make lab`; move it away or pick "
-                         f"another folder (make lab LAB_DIR=...)")
+        raise SystemExit(
+            f"make lab: {path} exists and was not written by `make lab`; move it away or pick "
+            f"another folder (make lab LAB_DIR=...)"
+        )
     path.write_text(
         f"{LEARNER_CONFIG_MARK}; rewritten on every `make lab`.\n"
         "# nbgrader settings of the learner's side of the course: its id and its exchange (autograder/commands/lab.py).\n"
         "import os\n\nfrom autograder.commands.lab import configure_learner\n\n"
         f"configure_learner(get_config(), course_root={str(course_root)!r},  # noqa: F821\n"
-        "                  work_dir=os.path.dirname(os.path.abspath(__file__)))\n")
+        "                  work_dir=os.path.dirname(os.path.abspath(__file__)))\n"
+    )
     return path
 
 
@@ -188,14 +195,21 @@ def publish(course_root: Path = COURSE_ROOT, lessons: list[str] | None = None) -
 
     root, source = exchange_location(course_root)
     if not source.startswith("course"):
-        raise SystemExit(f"publish: the exchange {root} comes from the {source}; releasing there is the "
-                         f"instructor's job (nbgrader release_assignment LESSON)")
+        raise SystemExit(
+            f"publish: the exchange {root} comes from the {source}; releasing there is the "
+            f"instructor's job (nbgrader release_assignment LESSON)"
+        )
     todo = [lesson for lesson in (lessons or released_lessons(course_root)) if lesson not in published_lessons(root)]
     nbgrader = os.path.join(os.path.dirname(sys.executable), "nbgrader")
     env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
     for lesson in todo:
-        done = subprocess.run([nbgrader, "release_assignment", lesson, "--log-level=WARN"], cwd=course_root,
-                              env=env, capture_output=True, text=True)
+        done = subprocess.run(
+            [nbgrader, "release_assignment", lesson, "--log-level=WARN"],
+            cwd=course_root,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         if done.returncode != 0:
             raise SystemExit(f"publish: nbgrader release_assignment {lesson} failed:\n{done.stdout}{done.stderr}")
     return todo
@@ -233,8 +247,10 @@ def main(argv: list[str] | None = None) -> int:
     published = []
     if source.startswith("course") and not args.no_publish:
         published = publish(course_root)
-    print(f"make lab: work folder {folder}; exchange {root} (from the {source})"
-          + (f"; published {', '.join(published)}" if published else ""))
+    print(
+        f"make lab: work folder {folder}; exchange {root} (from the {source})"
+        + (f"; published {', '.join(published)}" if published else "")
+    )
     print("make lab: fetch, submit and fetch feedback in the Nbgrader menu → Assignment List")
     return 0
 

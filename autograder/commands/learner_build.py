@@ -17,6 +17,7 @@ answer *uses* nnlib beyond what the exercise allows scores zero anyway: inside t
 allow-list (``autograder.isolation.withheld``). The bytecode matches the Python version that builds it, so build with the
 learners' Python.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -48,8 +49,12 @@ def without_docstrings(source: str, filename: str) -> ast.Module:
     for node in ast.walk(tree):
         if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
             body = node.body
-            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
-                    and isinstance(body[0].value.value, str):
+            if (
+                body
+                and isinstance(body[0], ast.Expr)
+                and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str)
+            ):
                 node.body = body[1:] or [ast.Pass()]
     return ast.fix_missing_locations(tree)
 

@@ -19,6 +19,7 @@ new version (``python -m autograder grade LESSON --force``).
 ``ensure_generated`` is what hand-ins and grading call first: a lesson the gradebook does not know yet (a fresh
 course folder, a fresh gradebook) is generated before it is needed.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -84,8 +85,10 @@ def ensure_generated(root: Path, lessons: list[str], say=print) -> list[str]:
     root = Path(root).resolve()
     todo = [lesson for lesson in lessons if not is_generated(root, lesson)]
     for lesson in todo:
-        say(f"{lesson} is not generated in {root} yet (its release or gradebook entry is missing): "
-            f"running python -m autograder.commands.release {lesson}")
+        say(
+            f"{lesson} is not generated in {root} yet (its release or gradebook entry is missing): "
+            f"running python -m autograder.commands.release {lesson}"
+        )
         generate(root, [lesson])
     return todo
 
@@ -95,9 +98,11 @@ def _backup_gradebook(root: Path) -> Path:
 
     db_url = load_course(root).db_url
     if not db_url.startswith("sqlite:///"):
-        raise ReleaseError(f"release --regrade backs up only a SQLite gradebook; back up {db_url} yourself, then "
-                           f"run nbgrader db assignment remove LESSON --force and python -m autograder.commands.release LESSON")
-    db = Path(db_url[len("sqlite:///"):])
+        raise ReleaseError(
+            f"release --regrade backs up only a SQLite gradebook; back up {db_url} yourself, then "
+            f"run nbgrader db assignment remove LESSON --force and python -m autograder.commands.release LESSON"
+        )
+    db = Path(db_url[len("sqlite:///") :])
     backups = root / "grading" / "backups"
     backups.mkdir(parents=True, exist_ok=True)
     target = backups / f"gradebook-{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S%fZ}.db"
@@ -126,9 +131,11 @@ def _generate_one(root: Path, lesson: str) -> None:
             f"graded submission(s) of it, so nbgrader refuses to regenerate it. Nothing was changed: "
             f"notebooks/{lesson} and every submission are as before. To release the new version and grade "
             f"everyone against it (the gradebook is copied to grading/backups/ first; no submission is touched):\n"
-            f"    python -m autograder.commands.release {lesson} --regrade")
-    raise ReleaseError(f"release: nbgrader generate_assignment {lesson} failed (notebooks/{lesson} is as "
-                       f"before):\n{output.strip()}")
+            f"    python -m autograder.commands.release {lesson} --regrade"
+        )
+    raise ReleaseError(
+        f"release: nbgrader generate_assignment {lesson} failed (notebooks/{lesson} is as before):\n{output.strip()}"
+    )
 
 
 def generate(root: Path, lessons: list[str] | None = None, regrade: bool = False, say=print) -> list[str]:
@@ -147,10 +154,14 @@ def generate(root: Path, lessons: list[str] | None = None, regrade: bool = False
             backup = _backup_gradebook(root)
             done = _nbgrader(root, "db", "assignment", "remove", lesson, "--force")
             if done.returncode != 0:
-                raise ReleaseError(f"release: nbgrader db assignment remove {lesson} failed (the gradebook was "
-                                   f"copied to {backup}):\n{done.stdout}\n{done.stderr}")
-            say(f"release: {lesson}: gradebook copied to {backup}; its grades removed from the gradebook "
-                f"(the submissions stay in grading/); regrade: python -m autograder grade {lesson} --force")
+                raise ReleaseError(
+                    f"release: nbgrader db assignment remove {lesson} failed (the gradebook was "
+                    f"copied to {backup}):\n{done.stdout}\n{done.stderr}"
+                )
+            say(
+                f"release: {lesson}: gradebook copied to {backup}; its grades removed from the gradebook "
+                f"(the submissions stay in grading/); regrade: python -m autograder grade {lesson} --force"
+            )
         _generate_one(root, lesson)
     return todo
 
@@ -159,9 +170,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder.commands.release", description=__doc__.splitlines()[0])
     parser.add_argument("lessons", nargs="*", help="lesson ids (default: all with a source notebook)")
     parser.add_argument("--root", default=".", help="course root (default: the current folder)")
-    parser.add_argument("--regrade", action="store_true",
-                        help="a lesson whose cells changed after grading: back up the gradebook, remove the "
-                             "lesson's grades (not the submissions), regenerate; then regrade everyone")
+    parser.add_argument(
+        "--regrade",
+        action="store_true",
+        help="a lesson whose cells changed after grading: back up the gradebook, remove the "
+        "lesson's grades (not the submissions), regenerate; then regrade everyone",
+    )
     args = parser.parse_args(argv)
     unknown = [lesson for lesson in args.lessons if lesson not in LESSONS]
     if unknown:

@@ -15,6 +15,7 @@ name) or ``first_name``/``last_name``, and ``email``, are optional. Importing ag
 A due date marks later submissions as late in ``python -m autograder.commands.export``; nbgrader's AssignLatePenalties
 takes points off only if ``nbgrader_config.py`` chooses a penalty (``c.LateSubmissionPlugin.penalty_method``).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,8 +38,10 @@ def check_learner_id(learner: str, where: str = "") -> str:
     """``learner`` if it is a usable learner id, else RosterError naming the rule (and ``where``)."""
     prefix = f"{where}: " if where else ""
     if not isinstance(learner, str) or not LEARNER_ID.fullmatch(learner) or learner in (".", ".."):
-        raise RosterError(f"{prefix}learner id {learner!r} is not allowed: use letters, digits, '.', '_' and '-' "
-                          f"only (^[A-Za-z0-9._-]+$), not '.' or '..'")
+        raise RosterError(
+            f"{prefix}learner id {learner!r} is not allowed: use letters, digits, '.', '_' and '-' "
+            f"only (^[A-Za-z0-9._-]+$), not '.' or '..'"
+        )
     return learner
 
 
@@ -96,8 +99,9 @@ def read_roster(path: str | os.PathLike) -> list[Learner]:
     fields = {(f or "").strip().lower(): f for f in (reader.fieldnames or [])}
     id_field = fields.get("id") or fields.get("student_id")
     if id_field is None:
-        raise RosterError(f"{path}: the first line must be a header with an 'id' column (id,name,email); "
-                          f"found {reader.fieldnames!r}")
+        raise RosterError(
+            f"{path}: the first line must be a header with an 'id' column (id,name,email); found {reader.fieldnames!r}"
+        )
 
     def get(row, name):
         value = row.get(fields[name], "") if name in fields else ""
@@ -136,8 +140,9 @@ def import_roster(course: CourseInfo, learners: list[Learner]) -> tuple[int, int
     with course.gradebook() as gb:
         existing = {s.id for s in gb.students}
         for learner in learners:
-            gb.update_or_create_student(learner.id, first_name=learner.first_name, last_name=learner.last_name,
-                                        email=learner.email)
+            gb.update_or_create_student(
+                learner.id, first_name=learner.first_name, last_name=learner.last_name, email=learner.email
+            )
             if learner.id in existing:
                 updated += 1
             else:
@@ -153,8 +158,9 @@ def parse_due(text: str, timezone: str = "UTC") -> dt.datetime:
     try:
         when = dt.datetime.fromisoformat(text.strip().replace(" ", "T", 1).replace("Z", "+00:00"))
     except ValueError as err:
-        raise RosterError(f"due date {text!r} is not an ISO date and time such as 2027-01-15T23:59 "
-                          f"(or 2027-01-15T23:59+01:00)") from err
+        raise RosterError(
+            f"due date {text!r} is not an ISO date and time such as 2027-01-15T23:59 (or 2027-01-15T23:59+01:00)"
+        ) from err
     if when.tzinfo is None:
         when = when.replace(tzinfo=ZoneInfo(timezone))
     return when.astimezone(dt.timezone.utc).replace(tzinfo=None)
@@ -204,8 +210,7 @@ def main(argv: list[str] | None = None) -> int:
                 raise RosterError("give a due date (2027-01-15T23:59) or --clear, not both or neither")
             when = None if args.clear else parse_due(args.when, course.timezone)
             set_due(course, args.lesson, when)
-            print(f"due date of {args.lesson}: "
-                  + (f"{when.isoformat(timespec='minutes')} UTC" if when else "none"))
+            print(f"due date of {args.lesson}: " + (f"{when.isoformat(timespec='minutes')} UTC" if when else "none"))
         else:
             print(show(course))
     except RosterError as err:

@@ -10,6 +10,7 @@ Run it once per course (in the course root) and leave it running. Every interval
 Every round is logged with a time stamp; a bad submission is logged and never stops the watcher. SIGINT or
 SIGTERM stops it after the round in progress.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -54,16 +55,23 @@ def one_round(root: Path, lessons: list[str], workers: int, reported: set) -> li
             if not secret.is_file():  # placed by hand, not by collect or autograder.commands.handin
                 if ("no-secret", lesson, result.learner) not in reported:
                     reported.add(("no-secret", lesson, result.learner))
-                    log(f"{lesson}: graded {result.learner}: {result.score:g} / {result.max_score:g}; feedback "
+                    log(
+                        f"{lesson}: graded {result.learner}: {result.score:g} / {result.max_score:g}; feedback "
                         f"NOT released: the submission has no submission_secret.txt (copied by hand?): run "
-                        f"python -m autograder.commands.handin --repair {lesson}")
+                        f"python -m autograder.commands.handin --repair {lesson}"
+                    )
                 continue
             feedback = api.generate_feedback(lesson, result.learner, force=True)
             released = api.release_feedback(lesson, result.learner) if feedback.get("success") else feedback
-            status = "feedback released" if released.get("success") else \
-                f"feedback failed: {(released.get('error') or released.get('log') or '')[-200:]}"
-            log(f"{lesson}: graded {result.learner}: {result.score:g} / {result.max_score:g} "
-                f"in {result.seconds:.1f} s; {status}")
+            status = (
+                "feedback released"
+                if released.get("success")
+                else f"feedback failed: {(released.get('error') or released.get('log') or '')[-200:]}"
+            )
+            log(
+                f"{lesson}: graded {result.learner}: {result.score:g} / {result.max_score:g} "
+                f"in {result.seconds:.1f} s; {status}"
+            )
     return results
 
 
@@ -91,8 +99,10 @@ def command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     stopping = []
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopping.append(True))
-    log(f"watching {', '.join(args.lessons)} every {args.interval:g} s with {args.workers} worker(s); "
-        "Ctrl-C stops after the current round")
+    log(
+        f"watching {', '.join(args.lessons)} every {args.interval:g} s with {args.workers} worker(s); "
+        "Ctrl-C stops after the current round"
+    )
     reported: set = set()
     rounds = 0
     while not stopping:

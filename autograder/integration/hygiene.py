@@ -14,13 +14,13 @@ This module fixes each where nbgrader reads learner files, installed from ``nbgr
   own ``timestamp.txt`` and the time in the entry's name are only compared with it, and reported as forged when
   they are in the future or more than two minutes away from it.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import glob
 import os
 import re
-import shutil
 import stat
 from itertools import groupby
 from pathlib import Path
@@ -45,13 +45,13 @@ def valid_id(learner: str) -> bool:
 
 
 MAX_SUBMISSION_BYTES = 20 << 20  # one submission (a lesson's folder): collect and hand-in refuse anything larger
-TIME_SLACK_SECONDS = 120          # an honest submit writes its time stamp seconds before the exchange sees it
+TIME_SLACK_SECONDS = 120  # an honest submit writes its time stamp seconds before the exchange sees it
 
 
 def tree_size(path: str | Path, stop_above: int | None = None) -> int:
     """Bytes of the regular files below ``path`` (links not followed); stops counting once past ``stop_above``."""
     total = 0
-    for root, dirs, files in os.walk(path, followlinks=False):
+    for root, _dirs, files in os.walk(path, followlinks=False):
         for name in files:
             st = os.lstat(os.path.join(root, name))
             if stat.S_ISREG(st.st_mode):
@@ -75,8 +75,9 @@ def _copy_at_most(f_in, f_out, budget: int) -> int:
         copied += len(chunk)
 
 
-def copy_regular_files(src: str | Path, dest: str | Path, *, skip_notebooks: bool = False,
-                       max_bytes: int = 500 << 20) -> list[str]:
+def copy_regular_files(
+    src: str | Path, dest: str | Path, *, skip_notebooks: bool = False, max_bytes: int = 500 << 20
+) -> list[str]:
     """Copy the regular files below ``src`` to ``dest`` (folders recreated); never follow or copy a link.
 
     Returns what was skipped and why (links, devices, fifos, sockets, notebooks when ``skip_notebooks``,
@@ -136,8 +137,9 @@ def link_on_path(path: str, root: str) -> str | None:
 def _check_assignments(self) -> None:
     """Drop learner folders and notebooks that are links, not regular files, or under a bad learner id."""
     root = os.path.join(self.coursedir.root, self._input_directory)
-    regexp = re.compile(self._format_source("(?P<assignment_id>.*)", "(?P<student_id>.*)", escape=True) + r"\Z",
-                        re.DOTALL)
+    regexp = re.compile(
+        self._format_source("(?P<assignment_id>.*)", "(?P<student_id>.*)", escape=True) + r"\Z", re.DOTALL
+    )
     for assignment in sorted(self.assignments):
         m = regexp.match(assignment)
         learner = m.group("student_id") if m else None
@@ -147,8 +149,11 @@ def _check_assignments(self) -> None:
         elif link_on_path(assignment, root):
             problem = f"{link_on_path(assignment, root)} is a symbolic link"
         else:
-            bad = [nb for nb in self.assignments[assignment]
-                   if os.path.islink(nb) or not stat.S_ISREG(os.lstat(nb).st_mode)]
+            bad = [
+                nb
+                for nb in self.assignments[assignment]
+                if os.path.islink(nb) or not stat.S_ISREG(os.lstat(nb).st_mode)
+            ]
             if bad:
                 problem = f"{bad[0]} is a link or not a regular file"
         if problem:
@@ -177,6 +182,7 @@ def install() -> None:
         _check_assignments(self)
         if not self.assignments:
             from nbgrader.converters.base import NbGraderException
+
             raise NbGraderException("no submission left to process after refusing unsafe ones (see the log)")
 
     base.BaseConverter.init_notebooks = init_notebooks
@@ -188,9 +194,7 @@ def install() -> None:
 # the exchange: collect
 # ----------------------------------------------------------------------------------------------------
 def _collect_class():
-    from nbgrader.api import Gradebook, MissingEntry
     from nbgrader.exchange.default.collect import ExchangeCollect
-
     from traitlets import Integer
 
     class SafeExchangeCollect(ExchangeCollect):
@@ -218,8 +222,14 @@ def _collect_class():
             for what, claimed in claims:
                 claimed = claimed.replace(tzinfo=None) if claimed is not None else None
                 if claimed is None or abs((claimed - seen).total_seconds()) > TIME_SLACK_SECONDS:
-                    self.log.error("forged time stamp in inbound entry %r: %s says %s, the exchange saw it at %s "
-                                   "UTC; %s is used", rec["filename"], what, claimed, seen, seen)
+                    self.log.error(
+                        "forged time stamp in inbound entry %r: %s says %s, the exchange saw it at %s UTC; %s is used",
+                        rec["filename"],
+                        what,
+                        claimed,
+                        seen,
+                        seen,
+                    )
             return seen
 
         def _refusal(self, rec) -> str | None:
@@ -231,6 +241,7 @@ def _collect_class():
                 return "it is a link or not a folder"
             if self.check_owner:
                 import pwd
+
                 try:
                     owner = pwd.getpwuid(st.st_uid).pw_name
                 except KeyError:
@@ -245,7 +256,7 @@ def _collect_class():
         def init_src(self):
             super().init_src()  # checks the course and the due date, and picks one entry per learner
             student_id = self.coursedir.student_id if self.coursedir.student_id else "*"
-            pattern = os.path.join(self.inbound_path, "{}+{}+*".format(student_id, self.coursedir.assignment_id))
+            pattern = os.path.join(self.inbound_path, f"{student_id}+{self.coursedir.assignment_id}+*")
             records = []
             for path in glob.glob(pattern):
                 try:
@@ -280,8 +291,11 @@ def _collect_class():
             if not os.path.isfile(secret):  # made by hand, not by nbgrader submit: release_feedback needs one
                 import secrets
 
-                self.log.warning("%s has no submission_secret.txt (not made by nbgrader submit): a new one is "
-                                 "written, so feedback can be released (its learner cannot fetch it)", src)
+                self.log.warning(
+                    "%s has no submission_secret.txt (not made by nbgrader submit): a new one is "
+                    "written, so feedback can be released (its learner cannot fetch it)",
+                    src,
+                )
                 with open(secret, "w") as f:
                     f.write(secrets.token_hex(64))
 
@@ -304,8 +318,10 @@ def _submit_class():
         def do_copy(self, src, dest, log=None):
             size = tree_size(src, stop_above=self.max_bytes)
             if size > self.max_bytes:
-                self.fail(f"{src} holds more than {self.max_bytes // (1 << 20)} MiB, the limit of a submission: "
-                          f"remove large files (data, outputs) from the lesson's folder and submit again")
+                self.fail(
+                    f"{src} holds more than {self.max_bytes // (1 << 20)} MiB, the limit of a submission: "
+                    f"remove large files (data, outputs) from the lesson's folder and submit again"
+                )
             super().do_copy(src, dest, log=log)
 
         def copy_files(self):

@@ -17,6 +17,7 @@ before it is stored (``NeutralizeLearnerHTML`` runs in autograde, and again in f
 
 ``install_feedback_csp()`` (from ``nbgrader_config.py``) also gives every feedback page a Content-Security-Policy.
 """
+
 from __future__ import annotations
 
 import base64
@@ -28,8 +29,28 @@ from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool
 
 SAFE_MIME = ("text/plain", "image/png", "image/jpeg")
-SAFE_TAGS = frozenset({"details", "summary", "b", "i", "em", "strong", "code", "sub", "sup", "br", "kbd", "p",
-                       "ul", "ol", "li", "hr", "pre", "blockquote"})
+SAFE_TAGS = frozenset(
+    {
+        "details",
+        "summary",
+        "b",
+        "i",
+        "em",
+        "strong",
+        "code",
+        "sub",
+        "sup",
+        "br",
+        "kbd",
+        "p",
+        "ul",
+        "ol",
+        "li",
+        "hr",
+        "pre",
+        "blockquote",
+    }
+)
 REMOVED_NOTE = "[output not shown to the grader: {kinds} from a learner's notebook is never rendered]"
 _TAG = re.compile(r"<(?=[A-Za-z/!?])")
 _BARE = re.compile(r"</?([A-Za-z][A-Za-z0-9]*)\s*/?>")
@@ -50,7 +71,7 @@ def escape_markdown_html(source: str) -> str:
     """``source`` with every HTML tag escaped except bare ``SAFE_TAGS``, and script URLs defused."""
     out, pos = [], 0
     for m in _TAG.finditer(source):
-        out.append(source[pos:m.start()])
+        out.append(source[pos : m.start()])
         bare = _BARE.match(source, m.start())
         if bare and bare.group(1).lower() in SAFE_TAGS:
             out.append(bare.group(0))
@@ -65,7 +86,10 @@ def escape_markdown_html(source: str) -> str:
 
 def _image_data(match, text: str) -> bool:
     """A ``data:`` URL of a PNG or JPEG image (an inline picture, harmless in an img element) is kept."""
-    return match.group(1).lower() == "data" and re.match(r"(?i)data:image/(png|jpeg);base64,", text[match.start():]) is not None
+    return (
+        match.group(1).lower() == "data"
+        and re.match(r"(?i)data:image/(png|jpeg);base64,", text[match.start() :]) is not None
+    )
 
 
 def neutralize_output(output) -> None:
@@ -122,9 +146,10 @@ class NeutralizeLearnerHTML(Preprocessor):
         return neutralize(nb), resources
 
 
-
-CSP = ("default-src 'none'; img-src data:; style-src 'unsafe-inline' data:; font-src data: https://cdnjs.cloudflare.com; "
-       "script-src https://cdnjs.cloudflare.com 'unsafe-eval'; connect-src 'none'; base-uri 'none'; form-action 'none'")
+CSP = (
+    "default-src 'none'; img-src data:; style-src 'unsafe-inline' data:; font-src data: https://cdnjs.cloudflare.com; "
+    "script-src https://cdnjs.cloudflare.com 'unsafe-eval'; connect-src 'none'; base-uri 'none'; form-action 'none'"
+)
 
 
 def with_csp(page: str) -> str:
@@ -132,7 +157,7 @@ def with_csp(page: str) -> str:
     no request leaves the page; MathJax from its CDN still does, and images are the page's own data."""
     meta = f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
     head = re.search(r"<head[^>]*>", page, re.IGNORECASE)
-    return page[:head.end()] + "\n" + meta + page[head.end():] if head else meta + "\n" + page
+    return page[: head.end()] + "\n" + meta + page[head.end() :] if head else meta + "\n" + page
 
 
 def install_feedback_csp() -> None:

@@ -13,6 +13,7 @@
 - ``RedactTestTracebacks`` runs when feedback is generated (after ``ClearHiddenTests``): test cells keep the
   verdict's name and message, never a traceback.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -25,29 +26,33 @@ import sys
 import threading
 import time
 
+from jupyter_core.utils import run_sync
+from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
-from jupyter_core.utils import run_sync
-from nbclient import NotebookClient
 from traitlets import Bool, Enum, Float, Integer, Unicode
 
-from autograder.contract_grading import load_secret, submission_seed
 from autograder.catalogue import BUILDS_ON, BUILT_WITH_OWN, REFERENCES, exercise_of
-from autograder.isolation.probe import agent_code
+from autograder.contract_grading import load_secret, submission_seed
 from autograder.isolation.judge import cell_timeout
+from autograder.isolation.probe import agent_code
 from autograder.isolation.sandbox import Limits, Sandbox, kernel_manager, require
 
 PASSED_NOTE = "[grader] Checked by the grader's judge, outside your notebook: passed.\n"
-NOT_RUN_NOTE = ("[grader] Not run while grading: this cell decides no grade (grading runs the lesson's setup cell, "
-                "your answers and your own definitions). Its output is in your own notebook.\n")
+NOT_RUN_NOTE = (
+    "[grader] Not run while grading: this cell decides no grade (grading runs the lesson's setup cell, "
+    "your answers and your own definitions). Its output is in your own notebook.\n"
+)
 FIGURE_NOTE = "[figure: drawn in your own notebook, not while grading]"
 # Run by the sandboxed kernel as it starts (IPython's exec_lines) when figures are not drawn: the image
 # formatters are switched off, so a figure is never rendered; its plain-text form becomes FIGURE_NOTE.
-NO_FIGURES = ("[setattr(get_ipython().display_formatter.formatters[_k], 'enabled', False) "
-              "for _k in ('image/png', 'image/jpeg', 'image/svg+xml', 'application/pdf')]")
+NO_FIGURES = (
+    "[setattr(get_ipython().display_formatter.formatters[_k], 'enabled', False) "
+    "for _k in ('image/png', 'image/jpeg', 'image/svg+xml', 'application/pdf')]"
+)
 FIGURE_TEXT = re.compile(r"<(?:matplotlib\.figure\.)?Figure size \d+(?:\.\d+)?x\d+(?:\.\d+)? with \d+ Axes>")
 
 
@@ -64,19 +69,25 @@ class Judge:
     to that sandbox's socket with ``listen``.
     """
 
-    _shared: "Judge | None" = None
+    _shared: Judge | None = None
 
     def __init__(self):
         env = dict(os.environ, PYTHONHASHSEED="0", MPLBACKEND="Agg")
-        self.proc = subprocess.Popen([sys.executable, "-m", "autograder.isolation.judge"], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, env=env, text=True, bufsize=1)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "autograder.isolation.judge"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+            text=True,
+            bufsize=1,
+        )
         ready = self._read_line(120)
         if not ready or not json.loads(ready).get("ready"):
             self.close()
             raise RuntimeError("the judge process did not start")
 
     @classmethod
-    def shared(cls) -> "Judge":
+    def shared(cls) -> Judge:
         if cls._shared is None or cls._shared.proc.poll() is not None:
             cls._shared = cls()
         return cls._shared
@@ -129,38 +140,58 @@ def _close_shared_judge() -> None:
 class SandboxedExecute(Execute):
     """nbgrader's Execute with the kernel in a sandbox and the graded test cells run only by the judge."""
 
-    sandbox = Enum(["bwrap", "none"], "bwrap", help="'bwrap': every learner kernel runs in bubblewrap; 'none': "
-                   "no sandbox (learner code runs with your rights; only for a machine you do not mind losing)."
-                   ).tag(config=True)
-    test_timeout = Float(20.0, help="Seconds a test cell may take in the judge (a cell may declare "
-                         "`# verifier-timeout: N`).").tag(config=True)
-    notebook_timeout = Float(900.0, help="Seconds the whole notebook may take; then the sandbox is killed."
-                             ).tag(config=True)
+    sandbox = Enum(
+        ["bwrap", "none"],
+        "bwrap",
+        help="'bwrap': every learner kernel runs in bubblewrap; 'none': "
+        "no sandbox (learner code runs with your rights; only for a machine you do not mind losing).",
+    ).tag(config=True)
+    test_timeout = Float(
+        20.0, help="Seconds a test cell may take in the judge (a cell may declare `# verifier-timeout: N`)."
+    ).tag(config=True)
+    notebook_timeout = Float(900.0, help="Seconds the whole notebook may take; then the sandbox is killed.").tag(
+        config=True
+    )
     memory_limit = Integer(6 << 30, help="Bytes of address space per learner process.").tag(config=True)
-    max_processes = Integer(256, help="Processes and threads per sandbox (cgroup pids.max where the grader may "
-                            "make one, else RLIMIT_NPROC and a watchdog).").tag(config=True)
+    max_processes = Integer(
+        256,
+        help="Processes and threads per sandbox (cgroup pids.max where the grader may "
+        "make one, else RLIMIT_NPROC and a watchdog).",
+    ).tag(config=True)
     scratch_limit = Integer(1 << 30, help="Bytes of the sandbox's private /tmp (a RAM-backed tmpfs).").tag(config=True)
-    work_limit = Integer(1 << 30, help="Bytes of the sandbox's working folder (the learner's files included), "
-                         "held by a watchdog.").tag(config=True)
+    work_limit = Integer(
+        1 << 30, help="Bytes of the sandbox's working folder (the learner's files included), held by a watchdog."
+    ).tag(config=True)
     blas_threads = Integer(0, help="BLAS threads in the sandbox (0: the machine's cores).").tag(config=True)
-    draw_figures = Bool(False, help="Draw the notebook's figures while grading. Off by default: drawing is "
-                        "about half of a lesson's execution time, the grade never depends on it, and the learner "
-                        "has the figures in their own notebook; the feedback shows a note in their place."
-                        ).tag(config=True)
-    grade_alone = Bool(True, help="Grade each exercise on its own: while an exercise's test runs, the earlier "
-                       "exercises it builds on (autograder.catalogue.BUILDS_ON) are the grader's references "
-                       "(callbacks into the judge), so a wrong weighted_sum costs weighted_sum's points, not "
-                       "neuron's too.").tag(config=True)
-    contract_secret = Unicode("grading/.contract-secret", help="The file of the instructor's secret that seeds "
-                              "the examples each submission's contracts are graded on (made on first use, mode "
-                              "0600; relative paths are taken from the course folder). Keep it private: with it, "
-                              "a learner could compute the calls their answers will be graded on.").tag(config=True)
-    run_demonstrations = Bool(False, help="Also run the cells that decide no grade (the lesson's demonstrations). "
-                              "Off by default: they may use what the sandbox does not allow, so they would fail "
-                              "with errors in every honest learner's feedback; the feedback shows a note instead."
-                              ).tag(config=True)
-    max_replays = Integer(3, help="How often a hung or crashed kernel is restarted before the rest of the "
-                          "notebook is given up.").tag(config=True)
+    draw_figures = Bool(
+        False,
+        help="Draw the notebook's figures while grading. Off by default: drawing is "
+        "about half of a lesson's execution time, the grade never depends on it, and the learner "
+        "has the figures in their own notebook; the feedback shows a note in their place.",
+    ).tag(config=True)
+    grade_alone = Bool(
+        True,
+        help="Grade each exercise on its own: while an exercise's test runs, the earlier "
+        "exercises it builds on (autograder.catalogue.BUILDS_ON) are the grader's references "
+        "(callbacks into the judge), so a wrong weighted_sum costs weighted_sum's points, not "
+        "neuron's too.",
+    ).tag(config=True)
+    contract_secret = Unicode(
+        "grading/.contract-secret",
+        help="The file of the instructor's secret that seeds "
+        "the examples each submission's contracts are graded on (made on first use, mode "
+        "0600; relative paths are taken from the course folder). Keep it private: with it, "
+        "a learner could compute the calls their answers will be graded on.",
+    ).tag(config=True)
+    run_demonstrations = Bool(
+        False,
+        help="Also run the cells that decide no grade (the lesson's demonstrations). "
+        "Off by default: they may use what the sandbox does not allow, so they would fail "
+        "with errors in every honest learner's feedback; the feedback shows a note instead.",
+    ).tag(config=True)
+    max_replays = Integer(
+        3, help="How often a hung or crashed kernel is restarted before the rest of the notebook is given up."
+    ).tag(config=True)
 
     # ------------------------------------------------------------------------------------------------
     def preprocess(self, nb, resources=None, km=None):
@@ -181,17 +212,28 @@ class SandboxedExecute(Execute):
         """Make the sandbox and the judge, and start the kernel inside the sandbox."""
         if self.sandbox == "bwrap":
             require()
-        limits = Limits(memory=self.memory_limit, processes=self.max_processes, blas_threads=self.blas_threads,
-                        wall_seconds=self.notebook_timeout, scratch=self.scratch_limit, work=self.work_limit)
+        limits = Limits(
+            memory=self.memory_limit,
+            processes=self.max_processes,
+            blas_threads=self.blas_threads,
+            wall_seconds=self.notebook_timeout,
+            scratch=self.scratch_limit,
+            work=self.work_limit,
+        )
         self.lesson = lesson
         self.setup_cell = next((i for i, c in enumerate(self.nb.cells) if c.cell_type == "code"), None)
         self.box = Sandbox(lesson, folder, limits, isolate=self.sandbox == "bwrap")
         for skipped in self.box.skipped:
             self.log.warning("not copied into the sandbox: %s", skipped)
         self.judge = Judge.shared()
-        self.seed = submission_seed(load_secret(self.contract_secret), [
-            (c.metadata.get("nbgrader", {}).get("grade_id", ""), c.source) for c in self.nb.cells
-            if c.metadata.get("nbgrader", {}).get("solution")])
+        self.seed = submission_seed(
+            load_secret(self.contract_secret),
+            [
+                (c.metadata.get("nbgrader", {}).get("grade_id", ""), c.source)
+                for c in self.nb.cells
+                if c.metadata.get("nbgrader", {}).get("solution")
+            ],
+        )
         self.judge.listen(self.box.judge_socket, self.seed)
         self.deadline = time.monotonic() + self.notebook_timeout
         self.replayable: list[int] = []
@@ -238,13 +280,15 @@ class SandboxedExecute(Execute):
                 pass
 
     def _start_kernel(self) -> None:
-        self.km = kernel_manager(self.box, self.kernel_name or
-                                 self.nb.metadata.get("kernelspec", {}).get("name") or "python3")
+        self.km = kernel_manager(
+            self.box, self.kernel_name or self.nb.metadata.get("kernelspec", {}).get("name") or "python3"
+        )
         # the kernel's own stdout and stderr go to a log in the sandbox's folder, never to the grader's terminal
         log = open(self.box.root / "kernel.log", "ab")
         try:
-            self.start_new_kernel(cwd=str(self.box.root), stdout=log, stderr=subprocess.STDOUT,
-                                  stdin=subprocess.DEVNULL)
+            self.start_new_kernel(
+                cwd=str(self.box.root), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+            )
         finally:
             log.close()
         self.kc = self.start_new_kernel_client()
@@ -264,8 +308,9 @@ class SandboxedExecute(Execute):
         for index in self.replayable:
             if index >= upto:
                 break
-            replay = NotebookNode(cell_type="code", metadata={}, outputs=[], execution_count=None,
-                                  source=self.nb.cells[index].source)
+            replay = NotebookNode(
+                cell_type="code", metadata={}, outputs=[], execution_count=None, source=self.nb.cells[index].source
+            )
             try:
                 self._run_in_kernel(replay, index)
             except (CellTimeoutError, DeadKernelError):
@@ -297,8 +342,12 @@ class SandboxedExecute(Execute):
             cell.execution_count = None
             return cell, resources
         if self.given_up or time.monotonic() > self.deadline:
-            cell.outputs = [_error("GradingStopped", "Not run: the notebook used up its time budget or its kernel "
-                                   "could not be restarted.")]
+            cell.outputs = [
+                _error(
+                    "GradingStopped",
+                    "Not run: the notebook used up its time budget or its kernel could not be restarted.",
+                )
+            ]
             return cell, resources
         try:
             cell = self.execute_cell(cell, index, store_history=True)
@@ -306,17 +355,24 @@ class SandboxedExecute(Execute):
             if not self.draw_figures:
                 _note_undrawn_figures(cell)
         except CellTimeoutError:
-            cell.outputs = list(cell.get("outputs", [])) + [_error(
-                "CellTimeoutError", f"This cell did not finish within {self.timeout} s, so it was stopped; "
-                "the cells after it were still run.")]
+            cell.outputs = list(cell.get("outputs", [])) + [
+                _error(
+                    "CellTimeoutError",
+                    f"This cell did not finish within {self.timeout} s, so it was stopped; "
+                    "the cells after it were still run.",
+                )
+            ]
             self.nb.cells[index] = cell
             self._restart(index)
         except DeadKernelError:
-            why = (f"The grader stopped the kernel while it ran this cell: {self.box.violation}"
-                   if self.box.violation else
-                   "The kernel died while running this cell (an exit, a crash or too much memory)")
-            cell.outputs = list(cell.get("outputs", [])) + [_error(
-                "DeadKernelError", f"{why}; the cells after it were still run.")]
+            why = (
+                f"The grader stopped the kernel while it ran this cell: {self.box.violation}"
+                if self.box.violation
+                else "The kernel died while running this cell (an exit, a crash or too much memory)"
+            )
+            cell.outputs = list(cell.get("outputs", [])) + [
+                _error("DeadKernelError", f"{why}; the cells after it were still run.")
+            ]
             self.nb.cells[index] = cell
             self._restart(index)
         return cell, resources
@@ -325,8 +381,12 @@ class SandboxedExecute(Execute):
         """Whether grading needs cell ``index`` run: the lesson's setup cell (the first code cell), the solution
         cells, and cells that only import and define (a learner's own helpers). Demonstrations decide no grade
         and may use what grading withholds, so they are not run (issue 22, item 9)."""
-        return (self.run_demonstrations or index == self.setup_cell or utils.is_solution(cell)
-                or only_definitions(cell.source))
+        return (
+            self.run_demonstrations
+            or index == self.setup_cell
+            or utils.is_solution(cell)
+            or only_definitions(cell.source)
+        )
 
     def graded_alone(self, grade_id: str | None) -> list[str]:
         """Names the judge binds to its references while test cell ``grade_id`` runs (``grade_alone``)."""
@@ -343,8 +403,9 @@ class SandboxedExecute(Execute):
             return False, "Not checked: the notebook used up its time budget.", ""
         budget = cell_timeout(source, self.test_timeout)
         self.judge.ask(source, budget, self.graded_alone(grade_id))
-        probe = NotebookNode(cell_type="code", metadata={}, outputs=[], execution_count=None,
-                             source=agent_code(self.box.judge_socket))
+        probe = NotebookNode(
+            cell_type="code", metadata={}, outputs=[], execution_count=None, source=agent_code(self.box.judge_socket)
+        )
         hung = False
         try:
             self._run_in_kernel(probe, index, timeout=budget + 10)
@@ -364,14 +425,20 @@ class SandboxedExecute(Execute):
             verdict = {"passed": False, "message": f"The grader could not check this cell ({exc}).", "output": ""}
         if hung:
             self._restart(index)
-        self.log.info("judge: cell %d %s (%.2f s; judge peak memory %s MB)", index,
-                      "passed" if verdict.get("passed") else "failed", verdict.get("seconds", 0.0),
-                      verdict.get("judge_rss_mb", "?"))
+        self.log.info(
+            "judge: cell %d %s (%.2f s; judge peak memory %s MB)",
+            index,
+            "passed" if verdict.get("passed") else "failed",
+            verdict.get("seconds", 0.0),
+            verdict.get("judge_rss_mb", "?"),
+        )
         passed, message = verdict.get("passed") is True, str(verdict.get("message", ""))
         exercise = exercise_of(grade_id) if grade_id else None
         if not passed and exercise in BUILT_WITH_OWN:
-            message += (f"\n{exercise} is graded with your own {', '.join(BUILT_WITH_OWN[exercise])}: if one of "
-                        "those lost points too, mend it first.")
+            message += (
+                f"\n{exercise} is graded with your own {', '.join(BUILT_WITH_OWN[exercise])}: if one of "
+                "those lost points too, mend it first."
+            )
         return passed, message, str(verdict.get("output", ""))
 
 
@@ -384,8 +451,10 @@ def only_definitions(source: str) -> bool:
         tree = ast.parse(source)
     except SyntaxError:
         return False
-    return bool(tree.body) and all(isinstance(n, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef,
-                                                  ast.ClassDef)) for n in tree.body)
+    return bool(tree.body) and all(
+        isinstance(n, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+        for n in tree.body
+    )
 
 
 def _graded_alone(lesson: str, grade_id: str | None) -> list[str]:
@@ -410,8 +479,12 @@ def _quietly(func) -> None:
 
 
 def _error(name: str, message: str) -> NotebookNode:
-    return NotebookNode(output_type="error", ename=name, evalue=message,
-                        traceback=[f"{name}: {line}" for line in message.splitlines()] or [name])
+    return NotebookNode(
+        output_type="error",
+        ename=name,
+        evalue=message,
+        traceback=[f"{name}: {line}" for line in message.splitlines()] or [name],
+    )
 
 
 def apply_verdict(cell, passed: bool, message: str, output: str = "") -> None:
@@ -435,8 +508,12 @@ class RepairGradedCells(NbGraderPreprocessor):
         try:
             with Gradebook(resources["nbgrader"]["db_url"]) as gb:
                 source = gb.find_notebook(resources["nbgrader"]["notebook"], resources["nbgrader"]["assignment"])
-                known = {c.name for c in source.source_cells} | {c.name for c in source.grade_cells} \
-                    | {c.name for c in source.solution_cells} | {c.name for c in source.task_cells}
+                known = (
+                    {c.name for c in source.source_cells}
+                    | {c.name for c in source.grade_cells}
+                    | {c.name for c in source.solution_cells}
+                    | {c.name for c in source.task_cells}
+                )
         except MissingEntry:
             return nb, resources
         seen: set[str] = set()
@@ -446,8 +523,13 @@ class RepairGradedCells(NbGraderPreprocessor):
                 continue
             grade_id = meta["nbgrader"].get("grade_id") if isinstance(meta["nbgrader"], dict) else None
             if grade_id is None or grade_id not in known or grade_id in seen:
-                reason = ("without an id" if grade_id is None else
-                          "with an unknown id" if grade_id not in known else "duplicated")
+                reason = (
+                    "without an id"
+                    if grade_id is None
+                    else "with an unknown id"
+                    if grade_id not in known
+                    else "duplicated"
+                )
                 self.log.warning("graded cell %s %s: graded as an ordinary cell", grade_id or "", reason)
                 del meta["nbgrader"]
                 continue

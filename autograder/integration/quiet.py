@@ -19,6 +19,7 @@ Not silenced here: everything else, e.g. "Alternative text is missing on N image
 finding), missing cells, timeouts. The kernel's "running over TCP without encryption" is not silenced but fixed:
 ``nbgrader_config.py`` asks jupyter_client for CurveZMQ transport encryption where the kernel supports it.
 """
+
 from __future__ import annotations
 
 import glob
@@ -27,8 +28,10 @@ import os
 import re
 import warnings
 
-SA_NOT_IN_SESSION = (r"Object of type <Submitted(Assignment|Notebook)> not in session, add operation along "
-                     r"'\w+\.submissions' will not proceed")
+SA_NOT_IN_SESSION = (
+    r"Object of type <Submitted(Assignment|Notebook)> not in session, add operation along "
+    r"'\w+\.submissions' will not proceed"
+)
 DISPLAY_DATA_PRIORITY = re.compile(r"Config option `display_data_priority` not recognized by `\w+`\.?")
 CHECKSUM_CHANGED = "Attribute '%s' for cell %s has changed! (should be: %s, got: %s)"
 

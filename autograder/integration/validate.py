@@ -6,6 +6,7 @@
 nbgrader's Python API (``nbgrader.validator.Validator``) here instead: exit status 1 when any notebook has
 failing test cells, changed locked cells or cells whose type changed, 0 when all pass.
 """
+
 from __future__ import annotations
 
 import sys

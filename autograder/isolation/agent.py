@@ -16,16 +16,25 @@ ends with ``serve(path, namespace)``. The agent connects to the judge's socket a
 Everything here runs under the learner's control (it is in their kernel), so the judge trusts none of it:
 it only ever reads data from the agent. Learner code that changes this agent can only spoil its own grade.
 """
+
 from __future__ import annotations
 
 import socket
-import sys
 import traceback
 
 import numpy as np
 
-from autograder.isolation.wire import (Decoder, Encoder, Scope, WireError, changed_since, contiguous, recv_frame,  # AGENT-INLINE
-                             send_frame, snapshot)  # AGENT-INLINE
+from autograder.isolation.wire import (  # AGENT-INLINE
+    Decoder,
+    Encoder,
+    Scope,
+    WireError,
+    changed_since,
+    contiguous,
+    recv_frame,
+    send_frame,  # AGENT-INLINE
+    snapshot,
+)
 
 MESSAGE_LIMIT = 2000
 _MISSING = object()
@@ -46,8 +55,12 @@ class _Agent:
             key = len(self.handles) + 1
             self.handles[key] = obj
             self._ids[id(obj)] = key
-        return {"O": key, "t": type(obj).__name__[:80], "c": callable(obj),
-                "n": str(getattr(obj, "__name__", type(obj).__name__))[:80]}
+        return {
+            "O": key,
+            "t": type(obj).__name__[:80],
+            "c": callable(obj),
+            "n": str(getattr(obj, "__name__", type(obj).__name__))[:80],
+        }
 
     def _resolve(self, node):
         if "O" in node:
@@ -124,11 +137,12 @@ class _Agent:
             raise WireError("bad call")
         inputs = {key: obj for key, obj in scope.objects.items() if key.startswith("j")}
         before = {key: snapshot(obj) for key, obj in inputs.items()}
-        states = {key: obj.bit_generator.state for key, obj in inputs.items()
-                  if type(obj) is np.random.Generator}
+        states = {key: obj.bit_generator.state for key, obj in inputs.items() if type(obj) is np.random.Generator}
         errstate = header.get("errstate")
-        if type(errstate) is not dict or not all(k in ("divide", "over", "under", "invalid") and
-                                                 v in ("ignore", "warn", "raise", "print") for k, v in errstate.items()):
+        if type(errstate) is not dict or not all(
+            k in ("divide", "over", "under", "invalid") and v in ("ignore", "warn", "raise", "print")
+            for k, v in errstate.items()
+        ):
             errstate = {}
         try:
             with np.errstate(**errstate):
@@ -137,8 +151,17 @@ class _Agent:
             names = [c.__name__ for c in type(exc).__mro__][:12]
             text = f"{exc}"[:MESSAGE_LIMIT]
             where = "".join(traceback.format_exception_only(type(exc), exc))[-MESSAGE_LIMIT:]
-            send_frame(self.sock, {"op": "raise", "types": names, "msg": text, "where": where,
-                                   "changed": self._changes(inputs, before, states, None)[0]}, [])
+            send_frame(
+                self.sock,
+                {
+                    "op": "raise",
+                    "types": names,
+                    "msg": text,
+                    "where": where,
+                    "changed": self._changes(inputs, before, states, None)[0],
+                },
+                [],
+            )
             return
         views = {key: obj for key, obj in inputs.items() if type(obj) is np.ndarray}
         enc = Encoder(scope, handle=self._handle, views_of=views)
@@ -162,6 +185,7 @@ class _Agent:
 
 def _gen_state(rng):
     from autograder.isolation.wire import generator_state  # AGENT-INLINE
+
     return generator_state(rng)
 
 

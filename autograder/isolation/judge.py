@@ -22,6 +22,7 @@ rules, ends the cell with a failed verdict (as an exception the test code cannot
 space is capped (``bound_memory``: what it uses once started plus ``JUDGE_MEMORY``), so a message that makes it
 compute something huge ends that learner's check with a failed verdict, never the grading machine's memory.
 """
+
 from __future__ import annotations
 
 import builtins
@@ -32,8 +33,8 @@ import os
 import re
 import resource
 import socket
-import sys
 import symtable
+import sys
 import time
 import traceback
 
@@ -45,13 +46,33 @@ from autograder.isolation.wire import Decoder, Encoder, Scope, WireError, recv_f
 TEST_FILENAME = "<instructor test cell>"
 DEFAULT_TIMEOUT = 20.0
 MESSAGE_LIMIT = 4000
-JUDGE_MEMORY = 768 << 20    # address space the judge may add to what it uses once started (``bound_memory``)
+JUDGE_MEMORY = 768 << 20  # address space the judge may add to what it uses once started (``bound_memory``)
 _TIMEOUT_RE = re.compile(r"^\s*#\s*(?:verifier|judge)-timeout:\s*([0-9.]+)\s*$", re.MULTILINE)
 # Built-in exceptions a learner's exception may arrive as (the first of its classes found in this list).
-_EXCEPTIONS = {cls.__name__: cls for cls in (
-    ZeroDivisionError, OverflowError, FloatingPointError, ArithmeticError, IndexError, KeyError, LookupError,
-    UnicodeError, ValueError, TypeError, AttributeError, NotImplementedError, RecursionError, RuntimeError,
-    AssertionError, NameError, MemoryError, OSError, StopIteration)}
+_EXCEPTIONS = {
+    cls.__name__: cls
+    for cls in (
+        ZeroDivisionError,
+        OverflowError,
+        FloatingPointError,
+        ArithmeticError,
+        IndexError,
+        KeyError,
+        LookupError,
+        UnicodeError,
+        ValueError,
+        TypeError,
+        AttributeError,
+        NotImplementedError,
+        RecursionError,
+        RuntimeError,
+        AssertionError,
+        NameError,
+        MemoryError,
+        OSError,
+        StopIteration,
+    )
+}
 
 
 class JudgeStop(BaseException):
@@ -122,9 +143,9 @@ class Session:
         self.callbacks: dict[int, object] = {}
         self._callback_ids: dict[int, int] = {}
         self.remotes: dict[int, RemoteFunction] = {}
-        self.fetched: dict[str, object] = {}      # the data the test looked up (constants such as AND_PARAMS)
-        self.last_call = None                     # (name, args, kwargs) of the last call of the learner's code
-        self.last_result = _NOTHING                # what that call returned (_NOTHING while it runs or raised)
+        self.fetched: dict[str, object] = {}  # the data the test looked up (constants such as AND_PARAMS)
+        self.last_call = None  # (name, args, kwargs) of the last call of the learner's code
+        self.last_result = _NOTHING  # what that call returned (_NOTHING while it runs or raised)
 
     # --- reading with the deadline -------------------------------------------------------------------
     def recv(self) -> tuple[dict, memoryview]:
@@ -134,7 +155,7 @@ class Session:
         self.sock.settimeout(left)
         try:
             return recv_frame(self.sock)
-        except socket.timeout:
+        except TimeoutError:
             raise JudgeStop("timeout") from None
         except (EOFError, OSError) as exc:
             raise JudgeStop(f"closed: {exc}") from None
@@ -211,14 +232,20 @@ class Session:
         if self.last_call is None:
             return None
         from nnlib.checks import describe_call
+
         return describe_call(*self.last_call)
 
-    def call(self, remote: "RemoteFunction", args: tuple, kwargs: dict):
+    def call(self, remote: RemoteFunction, args: tuple, kwargs: dict):
         scope = Scope("j")
         enc = Encoder(scope, handle=self._encode_handle)
         try:
-            header = {"op": "call", "f": {"O": remote._handle}, "args": enc.encode(tuple(args)),
-                      "kwargs": enc.encode(dict(kwargs)), "errstate": np.geterr()}
+            header = {
+                "op": "call",
+                "f": {"O": remote._handle},
+                "args": enc.encode(tuple(args)),
+                "kwargs": enc.encode(dict(kwargs)),
+                "errstate": np.geterr(),
+            }
         except WireError as exc:
             raise TypeError(f"{remote.__name__}: {exc}") from None
         self.last_call, self.last_result = (remote.__name__, _light(tuple(args)), _light(dict(kwargs))), _NOTHING
@@ -295,8 +322,9 @@ class Session:
         except (JudgeStop, KeyboardInterrupt):
             raise
         except MemoryError as exc:  # what the learner passed would take more memory than the judge may use
-            raise JudgeStop(f"memory: {func.__name__ if hasattr(func, '__name__') else 'a callback'} "
-                            f"({str(exc)[:200]})") from None
+            raise JudgeStop(
+                f"memory: {func.__name__ if hasattr(func, '__name__') else 'a callback'} ({str(exc)[:200]})"
+            ) from None
         except BaseException as exc:  # the callback failed on what the learner passed: tell the learner's code
             self.send({"op": "raise", "msg": f"{type(exc).__name__}: {exc}"[:MESSAGE_LIMIT]}, [])
             return
@@ -381,8 +409,10 @@ def run_cell(source: str, sock: socket.socket, timeout: float, alone: dict | Non
     except SyntaxError as exc:
         verdict = {"passed": False, "message": f"The test cell does not parse ({exc}); ask your instructor."}
     except MemoryError as exc:
-        verdict = {"passed": False, "message": _stop_message(f"memory: {str(exc)[:200]}", timeout,
-                                                             session.last_call_text())}
+        verdict = {
+            "passed": False,
+            "message": _stop_message(f"memory: {str(exc)[:200]}", timeout, session.last_call_text()),
+        }
     except BaseException as exc:  # noqa: BLE001 - every failure of the test is a verdict
         verdict = {"passed": False, "message": describe(exc, session)}
     finally:
@@ -395,19 +425,27 @@ def run_cell(source: str, sock: socket.socket, timeout: float, alone: dict | Non
 def _stop_message(reason: str, timeout: float, call: str | None = None) -> str:
     if reason == "timeout":
         what = f"{call} did not finish" if call else "The check did not finish"
-        return (f"{what} within {timeout:g} s (an infinite loop, or a very slow answer), so it was stopped.\n"
-                "  hint: look for a loop whose condition never becomes false, or for a Python loop over every "
-                "element of a large array where one numpy operation would do.")
+        return (
+            f"{what} within {timeout:g} s (an infinite loop, or a very slow answer), so it was stopped.\n"
+            "  hint: look for a loop whose condition never becomes false, or for a Python loop over every "
+            "element of a large array where one numpy operation would do."
+        )
     if reason.startswith("memory"):
-        return ("Your code made the grader compute something larger than the grader's memory allows "
-                f"({reason.split(': ', 1)[-1]}), so this check scores zero."
-                + (f"\n  It was running {call}." if call else "")
-                + "\n  hint: check the shapes your code passes and returns: they should be those of the exercise.")
+        return (
+            "Your code made the grader compute something larger than the grader's memory allows "
+            f"({reason.split(': ', 1)[-1]}), so this check scores zero."
+            + (f"\n  It was running {call}." if call else "")
+            + "\n  hint: check the shapes your code passes and returns: they should be those of the exercise."
+        )
     if reason.startswith("protocol"):
-        return ("Your notebook sent the grader something that is not a plain answer "
-                f"({reason.split(': ', 1)[-1]}), so this check scores zero.")
-    return ("The grader lost contact with your notebook's kernel during this check (did your code exit, "
-            "crash the kernel, or change how cells run?)." + (f"\n  It was running {call}." if call else ""))
+        return (
+            "Your notebook sent the grader something that is not a plain answer "
+            f"({reason.split(': ', 1)[-1]}), so this check scores zero."
+        )
+    return (
+        "The grader lost contact with your notebook's kernel during this check (did your code exit, "
+        "crash the kernel, or change how cells run?)." + (f"\n  It was running {call}." if call else "")
+    )
 
 
 def _raised_hint(kind: str, text: str) -> str:
@@ -417,24 +455,34 @@ def _raised_hint(kind: str, text: str) -> str:
     if "withheld" in low:
         return "write the exercise with your own code: this lesson's references are withheld while it is graded."
     if "converted to python scalars" in low or "truth value of an array" in low:
-        return ("a step meant for one number (math.exp, math.erf, float(...), an `if` on an array) got a whole array: "
-                "use numpy's element-wise functions (np.exp, np.where, scipy.special.erf) or np.vectorize.")
+        return (
+            "a step meant for one number (math.exp, math.erf, float(...), an `if` on an array) got a whole array: "
+            "use numpy's element-wise functions (np.exp, np.where, scipy.special.erf) or np.vectorize."
+        )
     if "cannot be interpreted as an integer" in low:
-        return ("an argument that must be a whole number (an axis, a size, an index) got a float: np.max(x, 0.0), "
-                "for one, reads 0.0 as an axis, while np.maximum(x, 0.0) compares element by element.")
+        return (
+            "an argument that must be a whole number (an axis, a size, an index) got a float: np.max(x, 0.0), "
+            "for one, reads 0.0 as an axis, while np.maximum(x, 0.0) compares element by element."
+        )
     if any(w in low for w in ("broadcast", "shape", "aligned", "dimension", "axis", "mismatch")):
-        return ("an operation in your function does not fit inputs of these shapes: check each array's shape "
-                "(x.shape) and the axis you combine along; a batch (n, d) and a single sample (d,) must both work.")
+        return (
+            "an operation in your function does not fit inputs of these shapes: check each array's shape "
+            "(x.shape) and the axis you combine along; a batch (n, d) and a single sample (d,) must both work."
+        )
     if kind == "TypeError" and ("argument" in low or "positional" in low or "keyword" in low):
-        return ("your function does not accept this call: compare its parameters (names, order, defaults) with "
-                "the exercise's.")
+        return (
+            "your function does not accept this call: compare its parameters (names, order, defaults) with "
+            "the exercise's."
+        )
     if kind in ("ZeroDivisionError", "FloatingPointError", "OverflowError"):
-        return ("a division by zero or an overflow: find the exp of a large number or the division that "
-                "inputs like these make fail, and rewrite it so it stays finite.")
+        return (
+            "a division by zero or an overflow: find the exp of a large number or the division that "
+            "inputs like these make fail, and rewrite it so it stays finite."
+        )
     return "run this call in your notebook with inputs like these: the traceback shows the line that fails."
 
 
-def describe(error: BaseException, session: "Session | None" = None) -> str:
+def describe(error: BaseException, session: Session | None = None) -> str:
     """A learner-readable message for an exception raised by a test cell (no traceback of the test).
 
     A check's own failure (CheckFailed) speaks for itself. An exception of the learner's code names the call that
@@ -447,26 +495,34 @@ def describe(error: BaseException, session: "Session | None" = None) -> str:
         return text[:MESSAGE_LIMIT]
     if type(error).__module__ == "learner":
         call = getattr(error, "learner_call", None) or "your code"
-        return (f"{call} raised {kind}: {text}\n  expected: it returns a result, without an error.\n"
-                f"  hint: {_raised_hint(kind, text)}")[:MESSAGE_LIMIT]
+        return (
+            f"{call} raised {kind}: {text}\n  expected: it returns a result, without an error.\n"
+            f"  hint: {_raised_hint(kind, text)}"
+        )[:MESSAGE_LIMIT]
     if isinstance(error, NameError):
-        return (f"{kind}: {text}. The check could not find this name in your notebook.\n"
-                "  hint: run the cell with your answer before this check, and keep the exercise's name.")[:MESSAGE_LIMIT]
+        return (
+            f"{kind}: {text}. The check could not find this name in your notebook.\n"
+            "  hint: run the cell with your answer before this check, and keep the exercise's name."
+        )[:MESSAGE_LIMIT]
     from nnlib.checks import describe_value
+
     seen = f"{kind}: {text}" if text else kind
     if session is not None and session.last_call is not None:
-        got = ("nothing: it had not returned" if session.last_result is _NOTHING
-               else describe_value(session.last_result))
-        return (f"The check could not use what {session.last_call_text()} returned.\n"
-                f"  returned: {got}\n  expected: what the exercise's text describes (its type and shape); "
-                f"the check stopped with {seen}\n"
-                "  hint: compare the type and shape of your result with the exercise's docstring "
-                "(a numpy array, a number, a tuple or a list, as it says).")[:MESSAGE_LIMIT]
+        got = "nothing: it had not returned" if session.last_result is _NOTHING else describe_value(session.last_result)
+        return (
+            f"The check could not use what {session.last_call_text()} returned.\n"
+            f"  returned: {got}\n  expected: what the exercise's text describes (its type and shape); "
+            f"the check stopped with {seen}\n"
+            "  hint: compare the type and shape of your result with the exercise's docstring "
+            "(a numpy array, a number, a tuple or a list, as it says)."
+        )[:MESSAGE_LIMIT]
     if session is not None and session.fetched:
         shown = ", ".join(f"{name} = {describe_value(value)}" for name, value in session.fetched.items())
-        return (f"The check could not use {shown}.\n"
-                f"  expected: the form the exercise asks for; the check stopped with {seen}\n"
-                "  hint: compare the types, shapes and order of what you set with the exercise's text.")[:MESSAGE_LIMIT]
+        return (
+            f"The check could not use {shown}.\n"
+            f"  expected: the form the exercise asks for; the check stopped with {seen}\n"
+            "  hint: compare the types, shapes and order of what you set with the exercise's text."
+        )[:MESSAGE_LIMIT]
     return seen[:MESSAGE_LIMIT]
 
 
@@ -534,7 +590,9 @@ def serve(path: str | None = None) -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)  # nothing a test prints at the C level can corrupt the verdict stream
     import hypothesis.extra.numpy  # noqa: F401 - warm the imports the test cells use
+
     import nnlib.checks  # noqa: F401
+
     bound_memory()
     listener = _listen(path) if path else None
     proto.write(json.dumps({"ready": True}) + "\n")
@@ -553,20 +611,26 @@ def serve(path: str | None = None) -> None:
             if listener is None:
                 raise ValueError("no socket to listen on yet")
         except (ValueError, KeyError, TypeError, OSError) as exc:
-            proto.write(json.dumps({"passed": False, "message": f"bad judge request: {exc}", "output": "",
-                                    "seconds": 0.0}) + "\n")
+            proto.write(
+                json.dumps({"passed": False, "message": f"bad judge request: {exc}", "output": "", "seconds": 0.0})
+                + "\n"
+            )
             continue
         listener.settimeout(timeout)
         try:
             sock, _ = listener.accept()
-        except socket.timeout:
+        except TimeoutError:
             verdict = {"passed": False, "message": _stop_message("closed", timeout), "output": "", "seconds": timeout}
         else:
             try:
                 verdict = run_cell(source, sock, timeout, alone)
             except Exception:  # a bug in the judge must still give a verdict, and say where
-                verdict = {"passed": False, "message": "The grader failed on this check:\n" +
-                           traceback.format_exc(limit=3)[-MESSAGE_LIMIT:], "output": "", "seconds": 0.0}
+                verdict = {
+                    "passed": False,
+                    "message": "The grader failed on this check:\n" + traceback.format_exc(limit=3)[-MESSAGE_LIMIT:],
+                    "output": "",
+                    "seconds": 0.0,
+                }
         verdict["judge_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
         proto.write(json.dumps(verdict) + "\n")
 

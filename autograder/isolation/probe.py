@@ -6,6 +6,7 @@ from ``autograder`` end with the marker ``# AGENT-INLINE`` and are dropped: the 
 names. The code runs in a private namespace, not the learner's, and looks up answers in the learner's
 ``get_ipython().user_ns``.
 """
+
 from __future__ import annotations
 
 import functools
@@ -17,11 +18,14 @@ MARKER = "# AGENT-" + "INLINE"
 
 
 def _body(module) -> str:
-    return "\n".join(line for line in inspect.getsource(module).splitlines()
-                     if not line.rstrip().endswith(MARKER) and not line.startswith("from __future__"))
+    return "\n".join(
+        line
+        for line in inspect.getsource(module).splitlines()
+        if not line.rstrip().endswith(MARKER) and not line.startswith("from __future__")
+    )
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def agent_source() -> str:
     """wire.py and agent.py as one self-contained module source."""
     source = _body(wire) + "\n" + _body(agent)
@@ -31,8 +35,10 @@ def agent_source() -> str:
 
 def agent_code(path: str) -> str:
     """The cell source that connects the kernel's agent to the judge's socket at ``path``."""
-    return (f"def __autograder_agent():\n"
-            f"    _ns = {{'__name__': '_autograder_agent'}}\n"
-            f"    exec(compile({agent_source()!r}, '<autograder agent>', 'exec'), _ns)\n"
-            f"    _ns['serve']({path!r}, get_ipython().user_ns)\n"
-            f"try:\n    __autograder_agent()\nfinally:\n    del __autograder_agent\n")
+    return (
+        f"def __autograder_agent():\n"
+        f"    _ns = {{'__name__': '_autograder_agent'}}\n"
+        f"    exec(compile({agent_source()!r}, '<autograder agent>', 'exec'), _ns)\n"
+        f"    _ns['serve']({path!r}, get_ipython().user_ns)\n"
+        f"try:\n    __autograder_agent()\nfinally:\n    del __autograder_agent\n"
+    )

@@ -16,6 +16,7 @@ One ``Sandbox`` per learner and notebook. Its kernel runs under ``bwrap`` with:
 ``bwrap_command`` builds the command line; ``SandboxKernelManager`` starts the notebook's kernel through it.
 Where bubblewrap is missing, ``require()`` raises ``SandboxUnavailable`` saying what to install.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -38,11 +39,13 @@ from autograder.isolation.withheld import cached_withheld_nnlib, nnlib_source
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 HOME = "/home/learner"
-INSTALL_HINT = ("Grading runs every learner's code in a bubblewrap sandbox, and `bwrap` was not found or does not "
-                "work here. Install it (Debian/Ubuntu: `apt-get install bubblewrap`; Fedora: `dnf install "
-                "bubblewrap`) on a kernel that allows unprivileged user namespaces. To grade without a sandbox "
-                "anyway (learner code then runs with your rights), set "
-                "`c.SandboxedExecute.sandbox = \"none\"` in nbgrader_config.py.")
+INSTALL_HINT = (
+    "Grading runs every learner's code in a bubblewrap sandbox, and `bwrap` was not found or does not "
+    "work here. Install it (Debian/Ubuntu: `apt-get install bubblewrap`; Fedora: `dnf install "
+    "bubblewrap`) on a kernel that allows unprivileged user namespaces. To grade without a sandbox "
+    "anyway (learner code then runs with your rights), set "
+    '`c.SandboxedExecute.sandbox = "none"` in nbgrader_config.py.'
+)
 
 
 class SandboxUnavailable(RuntimeError):
@@ -59,11 +62,19 @@ def kernel_nnlib_location() -> str | None:
     an editable install shared by a git worktree points at the other checkout, where the sandbox must bind the
     withheld copy too, or the kernel would find no nnlib at all."""
     if "path" not in _kernel_nnlib:
-        probe = ("import importlib.util as u; s = u.find_spec('nnlib'); "
-                 "print(list(s.submodule_search_locations)[0] if s and s.submodule_search_locations else '')")
+        probe = (
+            "import importlib.util as u; s = u.find_spec('nnlib'); "
+            "print(list(s.submodule_search_locations)[0] if s and s.submodule_search_locations else '')"
+        )
         try:
-            done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60,
-                                  cwd="/", env={"PATH": "/usr/bin:/bin"})
+            done = subprocess.run(
+                [sys.executable, "-c", probe],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                cwd="/",
+                env={"PATH": "/usr/bin:/bin"},
+            )
             found = done.stdout.strip() if done.returncode == 0 else ""
             _kernel_nnlib["path"] = os.path.realpath(found) if found else None
         except (OSError, subprocess.SubprocessError):
@@ -78,8 +89,11 @@ def find_bwrap() -> str | None:
         ok = None
         if path:
             try:
-                done = subprocess.run([path, "--unshare-all", "--die-with-parent", "--ro-bind", "/", "/", "true"],
-                                      capture_output=True, timeout=20)
+                done = subprocess.run(
+                    [path, "--unshare-all", "--die-with-parent", "--ro-bind", "/", "/", "true"],
+                    capture_output=True,
+                    timeout=20,
+                )
                 ok = path if done.returncode == 0 else None
             except (OSError, subprocess.TimeoutExpired):
                 ok = None
@@ -97,26 +111,28 @@ def require() -> str:
 @dataclass
 class Limits:
     """Resource limits of one sandbox (bytes and seconds)."""
-    memory: int = 6 << 30          # address space of each process, and the cgroup's memory
-    cpu_seconds: int = 900         # CPU time of each process
-    file_size: int = 256 << 20     # largest file a learner process may write
+
+    memory: int = 6 << 30  # address space of each process, and the cgroup's memory
+    cpu_seconds: int = 900  # CPU time of each process
+    file_size: int = 256 << 20  # largest file a learner process may write
     open_files: int = 1024
-    processes: int = 256           # processes and threads of the sandbox (cgroup, rlimit and watchdog)
-    wall_seconds: float = 900.0    # the whole notebook; then the sandbox is killed
-    scratch: int = 1 << 30         # the private /tmp, a RAM-backed tmpfs of at most this size
-    home: int = 64 << 20           # the private home folder (tmpfs), likewise
-    shm: int = 64 << 20            # /dev/shm (tmpfs); the rest of /dev is read-only
-    work: int = 1 << 30            # the working folder (on the grader's disk), the learner's files included
-    blas_threads: int = 0          # 0: as many as the machine has cores
+    processes: int = 256  # processes and threads of the sandbox (cgroup, rlimit and watchdog)
+    wall_seconds: float = 900.0  # the whole notebook; then the sandbox is killed
+    scratch: int = 1 << 30  # the private /tmp, a RAM-backed tmpfs of at most this size
+    home: int = 64 << 20  # the private home folder (tmpfs), likewise
+    shm: int = 64 << 20  # /dev/shm (tmpfs); the rest of /dev is read-only
+    work: int = 1 << 30  # the working folder (on the grader's disk), the learner's files included
+    blas_threads: int = 0  # 0: as many as the machine has cores
 
 
 @dataclass
 class Sandbox:
     """The folders and limits of one learner's sandbox; ``with Sandbox(...) as box`` cleans everything up."""
+
     lesson: str
     learner_folder: Path | None = None
     limits: Limits = field(default_factory=Limits)
-    isolate: bool = True                     # False: no bubblewrap (the instructor opted out)
+    isolate: bool = True  # False: no bubblewrap (the instructor opted out)
 
     def __post_init__(self):
         # Unix socket paths hold at most 107 bytes, and the kernel's IPC sockets live in here: keep it short
@@ -126,18 +142,21 @@ class Sandbox:
             parent = "/tmp"
         self.root = Path(tempfile.mkdtemp(prefix="ag-", dir=parent))
         os.chmod(self.root, 0o700)
-        self.conn = self.root / "kernel"             # connection file and IPC sockets (writable inside)
-        self.judge_dir = self.root / "judge"         # the judge's socket (read-only inside)
-        self.work = self.root / "work"               # the learner's files (writable inside, thrown away)
+        self.conn = self.root / "kernel"  # connection file and IPC sockets (writable inside)
+        self.judge_dir = self.root / "judge"  # the judge's socket (read-only inside)
+        self.work = self.root / "work"  # the learner's files (writable inside, thrown away)
         for d in (self.conn, self.judge_dir, self.work):
             d.mkdir(mode=0o700)
-        self.skipped = (copy_regular_files(self.learner_folder, self.work, skip_notebooks=True, max_bytes=200 << 20)
-                        if self.learner_folder else [])
+        self.skipped = (
+            copy_regular_files(self.learner_folder, self.work, skip_notebooks=True, max_bytes=200 << 20)
+            if self.learner_folder
+            else []
+        )
         self.nnlib = cached_withheld_nnlib(self.lesson)  # the lesson's references withheld (shared, read-only)
         self.cgroups: list[Path] = []
         self.name = f"ag-{uuid.uuid4().hex[:12]}"
         self.watchdog: Watchdog | None = None
-        self.violation: str | None = None           # why the watchdog killed the sandbox, if it did
+        self.violation: str | None = None  # why the watchdog killed the sandbox, if it did
         self.workdir = f"{HOME}/{self.lesson}" if self.isolate else str(self.work)
 
     @property
@@ -147,8 +166,10 @@ class Sandbox:
     # --- cgroups (v1): processes and memory, when the grader may create them --------------------------
     def make_cgroups(self) -> list[Path]:
         made = []
-        for controller, settings in (("pids", {"pids.max": str(self.limits.processes)}),
-                                     ("memory", {"memory.limit_in_bytes": str(self.limits.memory)})):
+        for controller, settings in (
+            ("pids", {"pids.max": str(self.limits.processes)}),
+            ("memory", {"memory.limit_in_bytes": str(self.limits.memory)}),
+        ):
             base = CGROUP_ROOT / controller
             if not os.access(base, os.W_OK):
                 continue
@@ -182,6 +203,7 @@ class Sandbox:
                     except ProcessLookupError:
                         pass
                 import time
+
                 time.sleep(0.05)
             try:
                 path.rmdir()
@@ -192,11 +214,21 @@ class Sandbox:
     # --- the command -----------------------------------------------------------------------------------
     def env(self) -> dict[str, str]:
         threads = str(self.limits.blas_threads or os.cpu_count() or 1)
-        env = {"PATH": os.path.dirname(sys.executable) + ":/usr/local/bin:/usr/bin:/bin",
-               "HOME": HOME if self.isolate else str(self.root), "LANG": "C.UTF-8", "MPLBACKEND": "Agg",
-               "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "MPLCONFIGDIR": "/tmp/matplotlib",
-               "OPENBLAS_NUM_THREADS": threads, "OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads,
-               "NNLIB_GRADING": "1", "NBGRADER_EXECUTION": "autograde", "JUPYTER_PLATFORM_DIRS": "1"}
+        env = {
+            "PATH": os.path.dirname(sys.executable) + ":/usr/local/bin:/usr/bin:/bin",
+            "HOME": HOME if self.isolate else str(self.root),
+            "LANG": "C.UTF-8",
+            "MPLBACKEND": "Agg",
+            "PYTHONHASHSEED": "0",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "MPLCONFIGDIR": "/tmp/matplotlib",
+            "OPENBLAS_NUM_THREADS": threads,
+            "OMP_NUM_THREADS": threads,
+            "MKL_NUM_THREADS": threads,
+            "NNLIB_GRADING": "1",
+            "NBGRADER_EXECUTION": "autograde",
+            "JUPYTER_PLATFORM_DIRS": "1",
+        }
         if not self.isolate:
             env["MPLCONFIGDIR"] = str(self.root / "mpl")
         for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # machine-specific BLAS fixes stay in force
@@ -212,10 +244,23 @@ class Sandbox:
         (``Watchdog``) then holds the sandbox itself to ``processes``.
         """
         lim = self.limits
-        nproc = [] if any(p.parent.name == "pids" for p in self.cgroups) else \
-            [f"--nproc={account_tasks() + lim.processes}"]
-        prefix = ["prlimit", f"--as={lim.memory}", f"--cpu={lim.cpu_seconds}", f"--fsize={lim.file_size}",
-                  f"--nofile={lim.open_files}", "--core=0", *nproc, "--"] if shutil.which("prlimit") else []
+        nproc = (
+            [] if any(p.parent.name == "pids" for p in self.cgroups) else [f"--nproc={account_tasks() + lim.processes}"]
+        )
+        prefix = (
+            [
+                "prlimit",
+                f"--as={lim.memory}",
+                f"--cpu={lim.cpu_seconds}",
+                f"--fsize={lim.file_size}",
+                f"--nofile={lim.open_files}",
+                "--core=0",
+                *nproc,
+                "--",
+            ]
+            if shutil.which("prlimit")
+            else []
+        )
         inner = prefix + (self.bwrap(cmd) if self.isolate else cmd)
         if self.cgroups:
             joins = " && ".join(f"echo $$ > {p / 'cgroup.procs'}" for p in self.cgroups)
@@ -224,11 +269,38 @@ class Sandbox:
 
     def bwrap(self, cmd: list[str]) -> list[str]:
         base, prefix = os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix)
-        args = [require(), "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-                "--uid", "1000", "--gid", "1000", "--hostname", "sandbox", "--clearenv",
-                "--ro-bind", "/usr", "/usr", "--proc", "/proc", "--dev", "/dev",
-                "--size", str(self.limits.shm), "--tmpfs", "/dev/shm", "--remount-ro", "/dev",
-                "--size", str(self.limits.scratch), "--tmpfs", "/tmp"]
+        args = [
+            require(),
+            "--unshare-all",
+            "--die-with-parent",
+            "--new-session",
+            "--cap-drop",
+            "ALL",
+            "--uid",
+            "1000",
+            "--gid",
+            "1000",
+            "--hostname",
+            "sandbox",
+            "--clearenv",
+            "--ro-bind",
+            "/usr",
+            "/usr",
+            "--proc",
+            "/proc",
+            "--dev",
+            "/dev",
+            "--size",
+            str(self.limits.shm),
+            "--tmpfs",
+            "/dev/shm",
+            "--remount-ro",
+            "/dev",
+            "--size",
+            str(self.limits.scratch),
+            "--tmpfs",
+            "/tmp",
+        ]
         for link in ("bin", "lib", "lib64", "sbin", "lib32", "libx32"):
             target = Path("/") / link
             if target.is_symlink():
@@ -242,9 +314,23 @@ class Sandbox:
             args += ["--ro-bind", path, path]
         for where in dict.fromkeys(p for p in (str(nnlib_source()), kernel_nnlib_location()) if p):
             args += ["--ro-bind", str(self.nnlib), where]
-        args += ["--size", str(self.limits.home), "--tmpfs", HOME, "--bind", str(self.work), self.workdir,
-                 "--bind", str(self.conn), str(self.conn), "--ro-bind", str(self.judge_dir), str(self.judge_dir),
-                 "--chdir", self.workdir]
+        args += [
+            "--size",
+            str(self.limits.home),
+            "--tmpfs",
+            HOME,
+            "--bind",
+            str(self.work),
+            self.workdir,
+            "--bind",
+            str(self.conn),
+            str(self.conn),
+            "--ro-bind",
+            str(self.judge_dir),
+            str(self.judge_dir),
+            "--chdir",
+            self.workdir,
+        ]
         for key, value in self.env().items():
             args += ["--setenv", key, value]
         return args + ["--", *cmd]
@@ -261,7 +347,7 @@ class Sandbox:
         self.kill_all()
         remove_tree(self.root)
 
-    def __enter__(self) -> "Sandbox":
+    def __enter__(self) -> Sandbox:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -422,8 +508,13 @@ class SandboxKernelManager(AsyncKernelManager):
 
 def kernel_manager(sandbox: Sandbox, kernel_name: str = "python3") -> SandboxKernelManager:
     """A kernel manager for ``sandbox``: IPC sockets and the connection file in its private folder."""
-    km = SandboxKernelManager(kernel_name=kernel_name, sandbox=sandbox, transport="ipc",
-                              ip=str(sandbox.conn / "k"), connection_file=str(sandbox.conn / "kernel.json"))
+    km = SandboxKernelManager(
+        kernel_name=kernel_name,
+        sandbox=sandbox,
+        transport="ipc",
+        ip=str(sandbox.conn / "k"),
+        connection_file=str(sandbox.conn / "kernel.json"),
+    )
     if hasattr(km, "transport_encryption"):  # IPC sockets in a private 0700 folder: nothing to encrypt against
         km.transport_encryption = "disabled"
     return km

@@ -20,6 +20,7 @@ owns its memory; views are rebuilt with ``numpy.ndarray(buffer=base)``, which ch
 have more elements than its base (zero or overlapping strides would make a few bytes compute as gigabytes), and
 the arrays and views of one message together stand for at most ``MAX_DECODED`` bytes, each view counted in full.
 """
+
 from __future__ import annotations
 
 import json
@@ -29,13 +30,13 @@ import struct
 import numpy as np
 
 MAGIC = b"NNW1"
-MAX_HEADER = 4 << 20          # bytes of JSON in one message
-MAX_PAYLOAD = 256 << 20       # bytes of array data in one message
-MAX_DECODED = 256 << 20       # bytes the arrays of one message stand for, each view counted by its full size
+MAX_HEADER = 4 << 20  # bytes of JSON in one message
+MAX_PAYLOAD = 256 << 20  # bytes of array data in one message
+MAX_DECODED = 256 << 20  # bytes the arrays of one message stand for, each view counted by its full size
 MAX_DEPTH = 40
 MAX_NODES = 200_000
 MAX_NDIM = 32
-ALLOWED_KINDS = "biufc"      # bool, signed/unsigned integers, floats, complex
+ALLOWED_KINDS = "biufc"  # bool, signed/unsigned integers, floats, complex
 BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
 _PRIMITIVE_KEYS = (str, int, float, bool, type(None))
 
@@ -157,7 +158,7 @@ class Encoder:
         if value is None or t is bool or t is str:
             return value
         if t is int:
-            return value if abs(value) < 2 ** 53 else {"I": str(value)}
+            return value if abs(value) < 2**53 else {"I": str(value)}
         if t is float:
             return value if math.isfinite(value) else {"X": repr(value)}
         if t is complex:
@@ -220,8 +221,14 @@ class Encoder:
                 continue
             offset = value.__array_interface__["data"][0] - base.__array_interface__["data"][0]
             strides = value.strides
-            return {"V": key, "off": int(offset), "sh": list(value.shape), "st": list(strides),
-                    "dt": value.dtype.str, "#": self.scope.name(value)}
+            return {
+                "V": key,
+                "off": int(offset),
+                "sh": list(value.shape),
+                "st": list(strides),
+                "dt": value.dtype.str,
+                "#": self.scope.name(value),
+            }
         return None
 
 
@@ -325,7 +332,7 @@ class Decoder:
         start, length = span
         if start + length > len(self.payload):
             raise WireError("payload span outside the message")
-        return self.payload[start:start + length]
+        return self.payload[start : start + length]
 
     def decode(self, node, depth: int = 0):
         self._nodes += 1
@@ -391,13 +398,20 @@ class Decoder:
             dt, shape = _dtype(node.get("dt")), _shape(node.get("sh"))
             strides = node.get("st")
             off = node.get("off")
-            if dt != base.dtype or type(off) is not int or off < 0 or type(strides) is not list \
-                    or len(strides) != len(shape) or any(type(s) is not int for s in strides):
+            if (
+                dt != base.dtype
+                or type(off) is not int
+                or off < 0
+                or type(strides) is not list
+                or len(strides) != len(shape)
+                or any(type(s) is not int for s in strides)
+            ):
                 raise WireError("bad array view")
             count = math.prod(shape)
             if count > base.size:  # zero or overlapping strides: a few bytes that compute as gigabytes
-                raise WireError(f"a view of {count} elements into an array of {base.size} (zero or overlapping "
-                                "strides) is refused")
+                raise WireError(
+                    f"a view of {count} elements into an array of {base.size} (zero or overlapping strides) is refused"
+                )
             self._count(count * dt.itemsize)
             try:  # numpy checks that every element lies inside the base's buffer
                 arr = np.ndarray(shape, dtype=dt, buffer=base, offset=off, strides=tuple(strides))
@@ -451,13 +465,18 @@ class Decoder:
 def changed_since(before, after) -> bool:
     """True when a snapshot ``before`` (a copy) and the live value ``after`` differ (arrays: shape/dtype/bytes)."""
     if type(before) is np.ndarray:
-        return (type(after) is not np.ndarray or before.shape != after.shape or before.dtype != after.dtype
-                or before.tobytes() != contiguous(after).tobytes())
+        return (
+            type(after) is not np.ndarray
+            or before.shape != after.shape
+            or before.dtype != after.dtype
+            or before.tobytes() != contiguous(after).tobytes()
+        )
     if type(before) is list:
         return type(after) is not list or len(before) != len(after) or any(a is not b for a, b in zip(before, after))
     if type(before) is dict:
-        return (type(after) is not dict or before.keys() != after.keys()
-                or any(before[k] is not after[k] for k in before))
+        return (
+            type(after) is not dict or before.keys() != after.keys() or any(before[k] is not after[k] for k in before)
+        )
     return False
 
 

@@ -16,6 +16,7 @@ top-level names as the grader's nnlib, so a lesson's import cells still run. Eac
 Nothing else of nnlib exists in the sandbox: no source, no bytecode, no data files. Deriving what stays from one
 table (an allow-list) instead of removing the references by name (a deny-list) closes every other route to them.
 """
+
 from __future__ import annotations
 
 import ast
@@ -125,7 +126,7 @@ def _definitions(tree: ast.Module) -> dict[str, ast.stmt]:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             out[node.name] = node
         elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
-            for target in (node.targets if isinstance(node, ast.Assign) else [node.target]):
+            for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
                 for name in ast.walk(target):
                     if isinstance(name, ast.Name):
                         out.setdefault(name.id, node)
@@ -154,8 +155,12 @@ def _strip_docstrings(node: ast.AST, keep: ast.AST | None = None) -> None:
         if inner is keep or not isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             continue
         body = inner.body
-        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
-                and isinstance(body[0].value.value, str):
+        if (
+            body
+            and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)
+        ):
             inner.body = body[1:] or [ast.Pass()]
 
 
@@ -182,8 +187,11 @@ def allowed_module_source(sources: _Sources, module: str, name: str) -> tuple[st
                 raise RuntimeError(f"withheld: two different {as_name!r} in the closure of {module}.{name}")
             if as_name not in bound:
                 bound[as_name] = key
-                emitted.append(f"from {source} import {alias.name} as {as_name}" if alias.name != as_name
-                               else f"from {source} import {alias.name}")
+                emitted.append(
+                    f"from {source} import {alias.name} as {as_name}"
+                    if alias.name != as_name
+                    else f"from {source} import {alias.name}"
+                )
             return
         if isinstance(stmt, ast.Import):
             alias = next(a for a in stmt.names if (a.asname or a.name.split(".")[0]) == nm)
@@ -194,12 +202,15 @@ def allowed_module_source(sources: _Sources, module: str, name: str) -> tuple[st
                 raise RuntimeError(f"withheld: two different {as_name!r} in the closure of {module}.{name}")
             if as_name not in bound:
                 bound[as_name] = key
-                emitted.append(f"import {alias.name} as {as_name}" if alias.asname or as_name != nm
-                               else f"import {alias.name}")
+                emitted.append(
+                    f"import {alias.name} as {as_name}" if alias.asname or as_name != nm else f"import {alias.name}"
+                )
             return
         if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Assign, ast.AnnAssign)):
-            raise RuntimeError(f"withheld: {mod}.{nm} is bound by a statement the generator does not copy "
-                               f"({type(stmt).__name__}); allow something else or simplify the module")
+            raise RuntimeError(
+                f"withheld: {mod}.{nm} is bound by a statement the generator does not copy "
+                f"({type(stmt).__name__}); allow something else or simplify the module"
+            )
         key = f"{mod}:{nm}"
         if as_name in bound:
             if bound[as_name] != key:
@@ -219,8 +230,10 @@ def allowed_module_source(sources: _Sources, module: str, name: str) -> tuple[st
             emitted.append(ast.unparse(node))
 
     visit(module, name, name)
-    header = (f'"""{module}.{name} for the grading sandbox, with exactly what it needs (autograder.isolation.withheld)."""\n'
-              "from __future__ import annotations\n")
+    header = (
+        f'"""{module}.{name} for the grading sandbox, with exactly what it needs (autograder.isolation.withheld)."""\n'
+        "from __future__ import annotations\n"
+    )
     return header + "\n\n".join(emitted) + "\n", copied
 
 
@@ -228,12 +241,16 @@ def allowed_module_source(sources: _Sources, module: str, name: str) -> tuple[st
 def _message(qual: str, lesson: str, allowed_names: tuple[str, ...]) -> str:
     own = {t.replace(":", ".") for t in REFERENCES[lesson].values()}
     if qual in own:
-        return (f"{qual} is nnlib's reference answer for an exercise of {lesson}; it is withheld while {lesson} "
-                "is graded. Write the exercise with your own code (calling or wrapping the reference scores zero).")
+        return (
+            f"{qual} is nnlib's reference answer for an exercise of {lesson}; it is withheld while {lesson} "
+            "is graded. Write the exercise with your own code (calling or wrapping the reference scores zero)."
+        )
     names = ", ".join(a.split(":")[1] for a in allowed_names)
     may = f"numpy and nnlib's {names}" if names else "numpy (and scipy), no nnlib"
-    return (f"{qual} is not available while {lesson} is graded: your answer may use {may}, as the exercises "
-            "say; calling it scores zero.")
+    return (
+        f"{qual} is not available while {lesson} is graded: your answer may use {may}, as the exercises "
+        "say; calling it scores zero."
+    )
 
 
 def _private_name(target: str) -> str:
@@ -242,12 +259,15 @@ def _private_name(target: str) -> str:
 
 
 def _stub_module_source(sources: _Sources, module: str, lesson: str, allowed_names: tuple[str, ...]) -> str:
-    lines = [f'"""{module} while {lesson} is graded: only what the lesson allows (autograder.isolation.withheld)."""',
-             "from nnlib._absent import Absent as _Absent"]
+    lines = [
+        f'"""{module} while {lesson} is graded: only what the lesson allows (autograder.isolation.withheld)."""',
+        "from nnlib._absent import Absent as _Absent",
+    ]
     tree = sources.modules[module][1]
     for node in tree.body:  # keep __all__ and __version__ as they are: `from nnlib.x import *` still works
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id in ("__all__", "__version__")
-                                                for t in node.targets):
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id in ("__all__", "__version__") for t in node.targets
+        ):
             lines.append(ast.unparse(node))
     for name, stmt in sorted(sources.modules[module][2].items()):
         if name in ("__all__", "annotations", "__version__"):
@@ -305,7 +325,6 @@ def cached_withheld_nnlib(lesson: str) -> Path:
     if lesson not in _CACHE or not _CACHE[lesson].exists():
         import atexit
         import tempfile
-
         from multiprocessing import util
 
         folder = Path(tempfile.mkdtemp(prefix=f"autograder-nnlib-{lesson}-"))

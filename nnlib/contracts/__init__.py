@@ -4,6 +4,7 @@
 The instant check (``nnlib.checks.check_examples``) and the grade (``autograder.contract_grading``) are both
 made from these declarations; CONTRIBUTING.md tells a course author how to write one.
 """
+
 from __future__ import annotations
 
 from . import lesson00, lesson01, lesson02, lesson03, lesson04, lesson05, lesson06
@@ -21,5 +22,15 @@ def contract(name: str) -> Contract:
         raise KeyError(f"no contract is declared for the exercise {name!r} (nnlib/contracts/)") from None
 
 
-__all__ = ["CONTRACTS", "Clause", "Contract", "Property", "Raises", "Violation", "call", "contract", "verify_call",
-           "verify_errors"]
+__all__ = [
+    "CONTRACTS",
+    "Clause",
+    "Contract",
+    "Property",
+    "Raises",
+    "Violation",
+    "call",
+    "contract",
+    "verify_call",
+    "verify_errors",
+]

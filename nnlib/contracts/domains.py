@@ -5,6 +5,7 @@ which the judge passes in, so nnlib never imports Hypothesis. The values cover w
 accept: magnitudes from about 1e-8 to 1e8 of both signs (and exact zeros), one sample and a batch, non-square
 shapes, and, where a text accepts array-likes, integer, boolean and list inputs.
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -3,6 +3,7 @@
 AND_PARAMS and OR_PARAMS are constants: their test cells keep hand-written checks (the four corners of the
 truth table, judged with exact arithmetic), no contract.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -38,6 +39,7 @@ def _sum_is_stable(args) -> bool:
 def _samples(st, hnp):
     """(x, w, b): x one sample (d,) or a batch (n, d) with n from 0, w (d,), b a Python float or int or a
     numpy float; magnitudes 1e-8 to 1e8 of both signs."""
+
     def build(draw):
         d = draw(st.integers(1, 6))
         shape = draw(st.sampled_from([(d,), (d,), "batch"]))
@@ -47,6 +49,7 @@ def _samples(st, hnp):
         w = draw(float_arrays(st, hnp, (d,)))
         b = draw(st.one_of(reals(st), reals(st).map(np.float64), st.integers(-1000, 1000)))
         return x, w, b
+
     return st.composite(build)()
 
 
@@ -56,12 +59,13 @@ def doubled(z):
 
 
 def _neuron_domain(st, hnp):
-    scalar_out = [step, relu, tanh, np.tanh, doubled]     # give a number for one number
-    array_out = [sigmoid, identity]                       # give a 0-d array for one number: batches only
+    scalar_out = [step, relu, tanh, np.tanh, doubled]  # give a number for one number
+    array_out = [sigmoid, identity]  # give a 0-d array for one number: batches only
 
     def pick(xwb):
         x = xwb[0]
         return st.sampled_from(scalar_out if x.ndim == 1 else scalar_out + array_out).map(lambda f: (*xwb, f))
+
     return _samples(st, hnp).flatmap(pick).filter(_sum_is_stable).map(lambda a: (a, {}))
 
 
@@ -69,32 +73,49 @@ _X3 = np.array([[1.0, 2.0], [0.0, 0.0], [-1.0, 1.0]])
 
 CONTRACTS = [
     Contract(
-        name="weighted_sum", lesson=LESSON, reference="nnlib.neuron:weighted_sum", signature="x, w, b",
+        name="weighted_sum",
+        lesson=LESSON,
+        reference="nnlib.neuron:weighted_sum",
+        signature="x, w, b",
         domain=lambda st, hnp: _samples(st, hnp).filter(_sum_is_stable).map(lambda a: (a, {})),
-        visible=(call(np.array([2.0, -1.0, 0.5]), np.array([0.4, 0.3, -1.0]), 0.1),
-                 call(np.array([1.0, 2.0]), np.array([3.0, 4.0]), 0.0),
-                 call(_X3, np.array([3.0, 4.0]), -1.0),
-                 call(np.array([[1e8, 2.0, -3e-8]]), np.array([1e-8, -1.0, 1e8]), 7)),
+        visible=(
+            call(np.array([2.0, -1.0, 0.5]), np.array([0.4, 0.3, -1.0]), 0.1),
+            call(np.array([1.0, 2.0]), np.array([3.0, 4.0]), 0.0),
+            call(_X3, np.array([3.0, 4.0]), -1.0),
+            call(np.array([[1e8, 2.0, -3e-8]]), np.array([1e-8, -1.0, 1e8]), 7),
+        ),
         rtol=1e-9,
-        sentences={"type": "Returns: a number for one sample, an array (n,) for a batch",
-                   "shape": "a number for one sample (d,), an array (n,) for a batch (n, d)",
-                   "values": "z = x . w + b: one dot product per sample, the bias added once",
-                   "new": "a new array for a batch (never x, w, nor a view of them)",
-                   "unchanged": "x, w and b are left unchanged"},
-        hint="x @ w is one dot product for a sample (d,) and one per row for a batch (n, d); add b once."),
+        sentences={
+            "type": "Returns: a number for one sample, an array (n,) for a batch",
+            "shape": "a number for one sample (d,), an array (n,) for a batch (n, d)",
+            "values": "z = x . w + b: one dot product per sample, the bias added once",
+            "new": "a new array for a batch (never x, w, nor a view of them)",
+            "unchanged": "x, w and b are left unchanged",
+        },
+        hint="x @ w is one dot product for a sample (d,) and one per row for a batch (n, d); add b once.",
+    ),
     Contract(
-        name="neuron", lesson=LESSON, reference="nnlib.neuron:neuron", signature="x, w, b, activation",
+        name="neuron",
+        lesson=LESSON,
+        reference="nnlib.neuron:neuron",
+        signature="x, w, b, activation",
         domain=_neuron_domain,
-        visible=(call(np.array([2.0, -1.0, 0.5]), np.array([0.4, 0.3, -1.0]), 0.1, step),
-                 call(np.array([[1.0, 2.0], [-3.0, 0.0]]), np.array([1.0, -1.0]), 0.5, relu),
-                 call(np.array([[1.0, 2.0], [-3.0, 0.5]]), np.array([1.0, -1.0]), 0.5, sigmoid),
-                 call(np.array([1.0, -2.0]), np.array([0.5, 0.25]), -1.0, doubled)),
-        rtol=1e-9, atol=1e-12,
-        sentences={"type": "Returns: a number for one sample, an array (n,) for a batch",
-                   "shape": "a number for one sample (d,), an array (n,) for a batch (n, d)",
-                   "values": "activation(x . w + b): the activation you are given, on the weighted sum",
-                   "unchanged": "x, w and b are left unchanged"},
-        hint="the bias goes inside, and the activation you are given acts once, on the weighted sum."),
+        visible=(
+            call(np.array([2.0, -1.0, 0.5]), np.array([0.4, 0.3, -1.0]), 0.1, step),
+            call(np.array([[1.0, 2.0], [-3.0, 0.0]]), np.array([1.0, -1.0]), 0.5, relu),
+            call(np.array([[1.0, 2.0], [-3.0, 0.5]]), np.array([1.0, -1.0]), 0.5, sigmoid),
+            call(np.array([1.0, -2.0]), np.array([0.5, 0.25]), -1.0, doubled),
+        ),
+        rtol=1e-9,
+        atol=1e-12,
+        sentences={
+            "type": "Returns: a number for one sample, an array (n,) for a batch",
+            "shape": "a number for one sample (d,), an array (n,) for a batch (n, d)",
+            "values": "activation(x . w + b): the activation you are given, on the weighted sum",
+            "unchanged": "x, w and b are left unchanged",
+        },
+        hint="the bias goes inside, and the activation you are given acts once, on the weighted sum.",
+    ),
 ]
 
 
@@ -111,22 +132,33 @@ def _corners(st, hnp):
         X = X.astype(draw(st.sampled_from([np.float64, np.int64])))
         y = y.astype(draw(st.sampled_from([np.int64, np.float64])))
         return (X, y), {}
+
     return st.composite(build)()
 
 
-CONTRACTS.append(Contract(
-    name="is_linearly_separable", lesson=LESSON, reference="nnlib.neuron:is_linearly_separable", signature="X, y",
-    domain=_corners,
-    visible=(call(np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]), np.array([0, 0, 0, 1])),
-             call(np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]), np.array([0, 1, 1, 0])),
-             call(np.array([[1.0, 1.0], [0.0, 0.0], [1.0, 0.0], [0.0, 1.0]]), np.array([0, 1, 0, 0])),
-             call(np.array([[1, 1], [0, 1], [1, 0], [0, 0]]), np.array([1.0, 0.0, 0.0, 1.0]))),
-    max_examples=60,
-    sentences={"type": "Returns: True or False (a Python bool: bool(...) of a numpy result)",
-               "values": "whether one step neuron, step(X @ w + b), can reproduce the 0/1 labels y exactly, the "
-                         "rows of X in any order",
-               "unchanged": "X and y are left unchanged"},
-    hint="judge every candidate line on every row of X, in the order given, and return True only if one line "
-         "gets all four rows right."))
+CONTRACTS.append(
+    Contract(
+        name="is_linearly_separable",
+        lesson=LESSON,
+        reference="nnlib.neuron:is_linearly_separable",
+        signature="X, y",
+        domain=_corners,
+        visible=(
+            call(np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]), np.array([0, 0, 0, 1])),
+            call(np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]), np.array([0, 1, 1, 0])),
+            call(np.array([[1.0, 1.0], [0.0, 0.0], [1.0, 0.0], [0.0, 1.0]]), np.array([0, 1, 0, 0])),
+            call(np.array([[1, 1], [0, 1], [1, 0], [0, 0]]), np.array([1.0, 0.0, 0.0, 1.0])),
+        ),
+        max_examples=60,
+        sentences={
+            "type": "Returns: True or False (a Python bool: bool(...) of a numpy result)",
+            "values": "whether one step neuron, step(X @ w + b), can reproduce the 0/1 labels y exactly, the "
+            "rows of X in any order",
+            "unchanged": "X and y are left unchanged",
+        },
+        hint="judge every candidate line on every row of X, in the order given, and return True only if one line "
+        "gets all four rows right.",
+    )
+)
 
 __all__ = ["CONTRACTS", "CONDITION", "well_conditioned", "doubled"]

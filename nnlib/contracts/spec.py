@@ -17,13 +17,14 @@ Both judge a call with :func:`verify_call`, so a learner's instant check and the
 clause means. ``domain`` is a function of Hypothesis's ``strategies`` and ``extra.numpy`` modules, passed in by
 the judge, so the learner's environment never needs Hypothesis.
 """
+
 from __future__ import annotations
 
 import copy
-import re
 import importlib
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
 
 import numpy as np
 
@@ -49,7 +50,7 @@ class Property:
 
     clause: Clause
     check: Callable[..., str | None]
-    calls_again: bool = False   # check(args, kwargs, got, want, func): it may call the answer again
+    calls_again: bool = False  # check(args, kwargs, got, want, func): it may call the answer again
 
 
 @dataclass(frozen=True)
@@ -71,26 +72,50 @@ def call(*args, **kwargs) -> tuple[tuple, dict]:
 
 
 #: The clauses every contract has unless it says otherwise (their sentences come from COURSE.md's conventions).
-RUNS = Clause("runs", "works on every input the text accepts", "run the failing call in your notebook: the "
-              "traceback shows the line that fails.")
-TYPE = Clause("type", "returns the type the text names (a new array, a tuple, a Python int, ...)",
-              "return exactly the kind of value the text names: a numpy array, a tuple, a Python int (int(...)), "
-              "a Python bool (bool(...)).")
-DTYPE = Clause("dtype", "returns float64 values (integer results: an integer dtype)",
-               "give the result the dtype the text names: float64 values (np.asarray(..., dtype=float)), integer "
-               "labels or indices as integers.")
-SHAPE = Clause("shape", "returns the shape the text names",
-               "compare your result's shape with the one the text names for this call's inputs.")
-VALUES = Clause("values", "computes the formula of the text (compared with nnlib's reference)",
-                "compare your formula with the text's, term by term, on this small call.")
-NEW = Clause("new", "returns a new array: never an input, nor a view of one",
-             "return a new array (x.copy(), np.array(x, dtype=float)); x[:], x.reshape(...) and np.asarray(x) "
-             "share the caller's memory, and returning an input unchanged hands the caller its own array.")
-UNCHANGED = Clause("unchanged", "leaves its inputs unchanged",
-                   "work on a copy (x = x.copy()) or build new arrays; never assign into the caller's inputs.")
-REPEATABLE = Clause("repeatable", "the same rng state gives the same result, and no state is kept between calls",
-                    "draw every random number from the rng you are given, and keep nothing between calls (no "
-                    "global, no mutable default argument).")
+RUNS = Clause(
+    "runs",
+    "works on every input the text accepts",
+    "run the failing call in your notebook: the traceback shows the line that fails.",
+)
+TYPE = Clause(
+    "type",
+    "returns the type the text names (a new array, a tuple, a Python int, ...)",
+    "return exactly the kind of value the text names: a numpy array, a tuple, a Python int (int(...)), "
+    "a Python bool (bool(...)).",
+)
+DTYPE = Clause(
+    "dtype",
+    "returns float64 values (integer results: an integer dtype)",
+    "give the result the dtype the text names: float64 values (np.asarray(..., dtype=float)), integer "
+    "labels or indices as integers.",
+)
+SHAPE = Clause(
+    "shape",
+    "returns the shape the text names",
+    "compare your result's shape with the one the text names for this call's inputs.",
+)
+VALUES = Clause(
+    "values",
+    "computes the formula of the text (compared with nnlib's reference)",
+    "compare your formula with the text's, term by term, on this small call.",
+)
+NEW = Clause(
+    "new",
+    "returns a new array: never an input, nor a view of one",
+    "return a new array (x.copy(), np.array(x, dtype=float)); x[:], x.reshape(...) and np.asarray(x) "
+    "share the caller's memory, and returning an input unchanged hands the caller its own array.",
+)
+UNCHANGED = Clause(
+    "unchanged",
+    "leaves its inputs unchanged",
+    "work on a copy (x = x.copy()) or build new arrays; never assign into the caller's inputs.",
+)
+REPEATABLE = Clause(
+    "repeatable",
+    "the same rng state gives the same result, and no state is kept between calls",
+    "draw every random number from the rng you are given, and keep nothing between calls (no "
+    "global, no mutable default argument).",
+)
 
 
 @dataclass(frozen=True)
@@ -213,19 +238,28 @@ def _type_problem(got, want, containers: str, path: str = "") -> str | None:
         if type(got) is not dict:
             return f"returned a {type(got).__name__}{where}; the text asks for a dict"
         if set(got) != set(want):
-            return f"returned a dict{where} with the keys {sorted(map(str, got))}; the text asks for " \
-                   f"{sorted(map(str, want))}"
+            return (
+                f"returned a dict{where} with the keys {sorted(map(str, got))}; the text asks for "
+                f"{sorted(map(str, want))}"
+            )
         for key in want:
             problem = _type_problem(got[key], want[key], containers, f"{path}[{key!r}]")
             if problem:
                 return problem
         return None
     if type(want) is bool:
-        return None if type(got) is bool else f"returned a {type(got).__name__}{where}; the text asks for a bool " \
-                                              "(True or False, not a numpy bool)"
+        return (
+            None
+            if type(got) is bool
+            else f"returned a {type(got).__name__}{where}; the text asks for a bool (True or False, not a numpy bool)"
+        )
     if type(want) is int:
-        return None if type(got) is int else f"returned a {type(got).__module__ + '.' if type(got).__module__ == 'numpy' else ''}" \
-                                             f"{type(got).__name__}{where}; the text asks for a Python int"
+        return (
+            None
+            if type(got) is int
+            else f"returned a {type(got).__module__ + '.' if type(got).__module__ == 'numpy' else ''}"
+            f"{type(got).__name__}{where}; the text asks for a Python int"
+        )
     if isinstance(want, float):
         ok = isinstance(got, float) and not isinstance(got, np.floating) or type(got) is np.float64
         return None if ok else f"returned a {type(got).__name__}{where}; the text asks for a float"
@@ -281,7 +315,7 @@ def _value_problem(got, want, rtol: float, atol: float, scale: str, path: str = 
                 return problem
         return None
     if type(want) is dict:
-        if type(got) is dict and set(got) == set(want):     # a dict of results (Adam's state): entry by entry
+        if type(got) is dict and set(got) == set(want):  # a dict of results (Adam's state): entry by entry
             for key in want:
                 problem = _value_problem(got[key], want[key], rtol, atol, scale, f"{path}[{key!r}]")
                 if problem:
@@ -301,8 +335,9 @@ def _value_problem(got, want, rtol: float, atol: float, scale: str, path: str = 
     if np.isnan(g).any() and not np.isnan(w).any():
         return f"returned NaN{where} where the result is a number"
     finite = np.isfinite(w)
-    if not np.array_equal(np.isinf(g), np.isinf(w)) or not np.array_equal(g[~finite & ~np.isnan(w)],
-                                                                              w[~finite & ~np.isnan(w)]):
+    if not np.array_equal(np.isinf(g), np.isinf(w)) or not np.array_equal(
+        g[~finite & ~np.isnan(w)], w[~finite & ~np.isnan(w)]
+    ):
         return f"returned infinities{where} that do not match"
     if not finite.any():
         return None
@@ -315,8 +350,10 @@ def _value_problem(got, want, rtol: float, atol: float, scale: str, path: str = 
         return None
     worst = float(np.max(diff))
     relative = float(np.max(diff / np.maximum(np.abs(w[finite]), 1e-300)))
-    return (f"returned values{where} off by up to {worst:.3g} (relative {relative:.3g}; "
-            f"the tolerance is {rtol:g} relative" + (f" + {atol:g}" if atol else "") + ")")
+    return (
+        f"returned values{where} off by up to {worst:.3g} (relative {relative:.3g}; "
+        f"the tolerance is {rtol:g} relative" + (f" + {atol:g}" if atol else "") + ")"
+    )
 
 
 def _input_names(contract: Contract, args: tuple) -> list[str]:
@@ -328,7 +365,7 @@ def _size(args: tuple, kwargs: dict) -> int:
     return sum(a.size for a in _arrays((args, kwargs)))
 
 
-_DRAWN = object()   # the reference's result is one draw of a random procedure: no "expected" value to show
+_DRAWN = object()  # the reference's result is one draw of a random procedure: no "expected" value to show
 
 
 def _shown(value) -> str:
@@ -339,8 +376,18 @@ def _shown(value) -> str:
     return text
 
 
-def _fail(contract: Contract, clause: Clause, text: str, problem: str, got=None, want=None, hint: str = "",
-          show: bool = True, args=(), kwargs=None) -> Violation:
+def _fail(
+    contract: Contract,
+    clause: Clause,
+    text: str,
+    problem: str,
+    got=None,
+    want=None,
+    hint: str = "",
+    show: bool = True,
+    args=(),
+    kwargs=None,
+) -> Violation:
     clause = contract._quoted(clause)
     lines = [f"{text} {problem}."]
     if show:
@@ -373,20 +420,29 @@ def verify_call(contract: Contract, func: Callable, args: tuple, kwargs: dict | 
         return fail(RUNS, f"raised {type(exc).__name__}: {str(exc)[:300]}", want=want, got=None, show=False)
     if contract.unchanged:
         names = _input_names(contract, args)
-        for name, before, after in [*zip(names, before_args, mine_args),
-                                    *((f"{k}=", before_kwargs[k], mine_kwargs[k]) for k in kwargs)]:
+        for name, before, after in [
+            *zip(names, before_args, mine_args),
+            *((f"{k}=", before_kwargs[k], mine_kwargs[k]) for k in kwargs),
+        ]:
             if isinstance(after, np.random.Generator) or callable(after):
                 continue
             if not _same_value(before, after):
                 where, old, new = _first_change(before, after, name) or (name, before, after)
-                return fail(UNCHANGED, f"changed its input {where} in place (before: {_short(old, 120)}; after: "
-                            f"{_short(new, 120)})", show=False)
-    for clause, problem in ((TYPE, _type_problem(got, want, contract.containers)),
-                            (DTYPE, _dtype_problem(got, want)), (SHAPE, _shape_problem(got, want))):
+                return fail(
+                    UNCHANGED,
+                    f"changed its input {where} in place (before: {_short(old, 120)}; after: {_short(new, 120)})",
+                    show=False,
+                )
+    for clause, problem in (
+        (TYPE, _type_problem(got, want, contract.containers)),
+        (DTYPE, _dtype_problem(got, want)),
+        (SHAPE, _shape_problem(got, want)),
+    ):
         if problem:
             return fail(clause, problem, got=got, want=want if contract.compare_values else _DRAWN)
-    problem = _value_problem(got, want, contract.rtol, contract.atol, contract.scale) if contract.compare_values \
-        else None
+    problem = (
+        _value_problem(got, want, contract.rtol, contract.atol, contract.scale) if contract.compare_values else None
+    )
     if problem:
         return fail(VALUES, problem, got=got, want=want)
     if contract.new_result:
@@ -407,13 +463,20 @@ def verify_call(contract: Contract, func: Callable, args: tuple, kwargs: dict | 
         try:
             again = func(*again_args, **again_kwargs)
         except Exception as exc:  # noqa: BLE001
-            return fail(REPEATABLE, f"raised {type(exc).__name__} when called again with the same arguments "
-                        f"(copies of them, {contract.rng_arg} included)",
-                        show=False)
+            return fail(
+                REPEATABLE,
+                f"raised {type(exc).__name__} when called again with the same arguments "
+                f"(copies of them, {contract.rng_arg} included)",
+                show=False,
+            )
         if not _same_value(got, again):
-            return fail(REPEATABLE, "gave a different result when called again with the same arguments "
-                        f"(copies of them, {contract.rng_arg} included)",
-                        got=again, want=got)
+            return fail(
+                REPEATABLE,
+                "gave a different result when called again with the same arguments "
+                f"(copies of them, {contract.rng_arg} included)",
+                got=again,
+                want=got,
+            )
     return None
 
 
@@ -432,14 +495,26 @@ def verify_errors(contract: Contract, func: Callable) -> Violation | None:
         except case.exception as exc:
             missing = [n for n in case.names if not _names(str(exc), n)]
             if missing:
-                return _fail(contract, case.clause, text, f"raised {case.exception.__name__}: {str(exc)[:200]!r}, "
-                             f"which does not name {', '.join(repr(m) for m in missing)}", show=False)
+                return _fail(
+                    contract,
+                    case.clause,
+                    text,
+                    f"raised {case.exception.__name__}: {str(exc)[:200]!r}, "
+                    f"which does not name {', '.join(repr(m) for m in missing)}",
+                    show=False,
+                )
             continue
         except Exception as exc:  # noqa: BLE001
-            return _fail(contract, case.clause, text, f"raised {type(exc).__name__}: {str(exc)[:200]}; the text "
-                         f"asks for {case.exception.__name__}", show=False)
-        return _fail(contract, case.clause, text, f"returned normally; the text asks for {case.exception.__name__}",
-                     show=False)
+            return _fail(
+                contract,
+                case.clause,
+                text,
+                f"raised {type(exc).__name__}: {str(exc)[:200]}; the text asks for {case.exception.__name__}",
+                show=False,
+            )
+        return _fail(
+            contract, case.clause, text, f"returned normally; the text asks for {case.exception.__name__}", show=False
+        )
     return None
 
 
@@ -448,5 +523,22 @@ def finite(x) -> bool:
     return bool(np.all(np.isfinite(np.asarray(x, dtype=np.float64)))) if np.size(x) else True
 
 
-__all__ = ["Clause", "Property", "Raises", "Contract", "Violation", "call", "verify_call", "verify_errors",
-           "finite", "RUNS", "TYPE", "DTYPE", "SHAPE", "VALUES", "NEW", "UNCHANGED", "REPEATABLE"]
+__all__ = [
+    "Clause",
+    "Property",
+    "Raises",
+    "Contract",
+    "Violation",
+    "call",
+    "verify_call",
+    "verify_errors",
+    "finite",
+    "RUNS",
+    "TYPE",
+    "DTYPE",
+    "SHAPE",
+    "VALUES",
+    "NEW",
+    "UNCHANGED",
+    "REPEATABLE",
+]

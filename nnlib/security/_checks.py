@@ -1,4 +1,5 @@
 """Input checks shared by the attacks of nnlib.security (built on nnlib._validate)."""
+
 from __future__ import annotations
 
 import numbers

@@ -14,6 +14,7 @@ softmax, nnlib.activations.softmax. The helpers below only connect those pieces:
 They skip the input checks of the public functions that call them: every public function of nnlib.security
 validates its inputs first.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -23,8 +24,19 @@ from ..network import Dense, Network
 from ..optim import SGD
 from ..train import fit
 
-__all__ = ["network", "params_of", "logits", "probabilities", "accuracy", "input_gradient", "parameter_gradients",
-           "unit_gradient", "dense_deltas", "train_mlp", "train_custom"]
+__all__ = [
+    "network",
+    "params_of",
+    "logits",
+    "probabilities",
+    "accuracy",
+    "input_gradient",
+    "parameter_gradients",
+    "unit_gradient",
+    "dense_deltas",
+    "train_mlp",
+    "train_custom",
+]
 
 
 def network(params) -> Network:
@@ -144,7 +156,7 @@ def train_custom(X, T, sizes, rng, *, epochs=60, lr=0.1, batch_size=32, batch_ho
     for _ in range(epochs):
         order = rng.permutation(n)
         for start in range(0, n, batch_size):
-            idx = order[start:start + batch_size]
+            idx = order[start : start + batch_size]
             Xb, Tb = X[idx], T[idx]
             if batch_hook is not None:
                 Xb, Tb = batch_hook(net, Xb, Tb)

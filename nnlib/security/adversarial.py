@@ -13,17 +13,34 @@ Defence: adversarial training (train on FGSM examples of the current model along
 Networks are ReLU MLPs given as a list of (W, b) pairs (nnlib.layers.mlp_forward's convention); images are
 rows of pixel intensities in [0, 1].
 """
+
 from __future__ import annotations
 
 import numpy as np
 
-from .._validate import (as_float_array, check_int, check_labels, check_nonnegative, check_positive, check_rng,
-                         check_same_shape)
+from .._validate import (
+    as_float_array,
+    check_int,
+    check_labels,
+    check_nonnegative,
+    check_positive,
+    check_rng,
+    check_same_shape,
+)
 from . import _mlp
 from ._checks import check_finite, check_params, check_training_inputs
 
-__all__ = ["fgsm", "input_gradient", "fgsm_attack", "pgd_attack", "maximize_neuron", "perturb_to_activate",
-           "unit_pre_activation", "adversarial_training", "accuracy"]
+__all__ = [
+    "fgsm",
+    "input_gradient",
+    "fgsm_attack",
+    "pgd_attack",
+    "maximize_neuron",
+    "perturb_to_activate",
+    "unit_pre_activation",
+    "adversarial_training",
+    "accuracy",
+]
 
 
 def fgsm(x, grad, eps):
@@ -108,8 +125,9 @@ def _check_unit_and_image(params, layer, unit, x, func, x_name):
     params = check_params(params, func)
     layer = check_int(layer, func, "layer", minimum=0)
     if layer >= len(params):
-        raise ValueError(f"{func}: layer must be in [0, {len(params)}) for a network of {len(params)} layers, "
-                         f"got {layer}")
+        raise ValueError(
+            f"{func}: layer must be in [0, {len(params)}) for a network of {len(params)} layers, got {layer}"
+        )
     n_units = params[layer][0].shape[1]
     unit = check_int(unit, func, "unit", minimum=0)
     if unit >= n_units:
@@ -141,7 +159,7 @@ def maximize_neuron(params, layer, unit, x0, steps, lr):
     params, layer, unit, x = _check_unit_and_image(params, layer, unit, x0, func, "x0")
     steps = check_int(steps, func, "steps", minimum=0)
     lr = check_positive(lr, func, "lr")
-    up_to_layer = _mlp.network(params[:layer + 1])  # its output is the pre-activation of `layer`
+    up_to_layer = _mlp.network(params[: layer + 1])  # its output is the pre-activation of `layer`
     for _ in range(steps):
         x = np.clip(x + lr * _mlp.unit_gradient(up_to_layer, unit, x), 0.0, 1.0)
     return x
@@ -172,7 +190,7 @@ def perturb_to_activate(params, layer, unit, x, eps, steps, lr):
     steps = check_int(steps, func, "steps", minimum=0)
     lr = check_positive(lr, func, "lr")
     lo, hi = np.clip(x - eps, 0.0, 1.0), np.clip(x + eps, 0.0, 1.0)
-    up_to_layer = _mlp.network(params[:layer + 1])  # its output is the pre-activation of `layer`
+    up_to_layer = _mlp.network(params[: layer + 1])  # its output is the pre-activation of `layer`
     x_adv = x.copy()
     for _ in range(steps):
         x_adv = np.clip(x_adv + lr * np.sign(_mlp.unit_gradient(up_to_layer, unit, x_adv)), lo, hi)
@@ -191,14 +209,15 @@ def unit_pre_activation(params, layer, unit, X):
     params = check_params(params, func)
     layer = check_int(layer, func, "layer", minimum=0)
     if layer >= len(params):
-        raise ValueError(f"{func}: layer must be in [0, {len(params)}) for a network of {len(params)} layers, "
-                         f"got {layer}")
+        raise ValueError(
+            f"{func}: layer must be in [0, {len(params)}) for a network of {len(params)} layers, got {layer}"
+        )
     unit = check_int(unit, func, "unit", minimum=0)
     if unit >= params[layer][0].shape[1]:
         raise ValueError(f"{func}: unit must be in [0, {params[layer][0].shape[1]}) for layer {layer}, got {unit}")
     if X.shape[1] != params[0][0].shape[0]:
         raise ValueError(f"{func}: X has {X.shape[1]} features but the first W expects {params[0][0].shape[0]}")
-    z = _mlp.logits(params[:layer + 1], X)[:, unit]
+    z = _mlp.logits(params[: layer + 1], X)[:, unit]
     return float(z[0]) if single else z
 
 
@@ -219,7 +238,13 @@ def adversarial_training(X, y, layer_sizes, rng, eps, *, epochs=60, lr=0.1, batc
         Xadv = np.clip(Xb + eps * np.sign(_mlp.input_gradient(net, Xb, Tb)), 0.0, 1.0)
         return np.vstack([Xb, Xadv]), np.vstack([Tb, Tb])
 
-    return _mlp.train_custom(X, y, sizes, rng, epochs=check_int(epochs, func, "epochs", minimum=1),
-                             lr=check_positive(lr, func, "lr"),
-                             batch_size=check_int(batch_size, func, "batch_size", minimum=1),
-                             batch_hook=with_adversarial)
+    return _mlp.train_custom(
+        X,
+        y,
+        sizes,
+        rng,
+        epochs=check_int(epochs, func, "epochs", minimum=1),
+        lr=check_positive(lr, func, "lr"),
+        batch_size=check_int(batch_size, func, "batch_size", minimum=1),
+        batch_hook=with_adversarial,
+    )

@@ -7,6 +7,7 @@ the origin and the d unit vectors (d + 1 queries) gives every coefficient. A net
 not linear, so the attacker trains a surrogate on the victim's answers instead and measures its agreement.
 Defence: answer with labels only, or with rounded probabilities; `labels_only` and `rounded` wrap a query.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -16,8 +17,16 @@ from ..activations import softmax
 from . import _mlp
 from ._checks import check_finite
 
-__all__ = ["extract_linear_model", "QueryCounter", "linear_model_query", "mlp_query", "rounded", "labels_only",
-           "train_surrogate", "agreement"]
+__all__ = [
+    "extract_linear_model",
+    "QueryCounter",
+    "linear_model_query",
+    "mlp_query",
+    "rounded",
+    "labels_only",
+    "train_surrogate",
+    "agreement",
+]
 
 
 def extract_linear_model(query, d, k):
@@ -35,7 +44,9 @@ def extract_linear_model(query, d, k):
     """
     func = "extract_linear_model"
     if not callable(query):
-        raise TypeError(f"{func}: query must be a function X (m, d) -> probabilities (m, k), got {type(query).__name__}")
+        raise TypeError(
+            f"{func}: query must be a function X (m, d) -> probabilities (m, k), got {type(query).__name__}"
+        )
     d = check_int(d, func, "d", minimum=1)
     k = check_int(k, func, "k", minimum=2)
     X = np.vstack([np.zeros((1, d)), np.eye(d)])  # the origin, then one unit vector per feature
@@ -44,8 +55,9 @@ def extract_linear_model(query, d, k):
         raise ValueError(f"{func}: query returned shape {P.shape} for {d + 1} inputs; expected ({d + 1}, {k})")
     check_finite(P, func, "query(X)")
     if (P <= 0).any():
-        raise ValueError(f"{func}: query returned probabilities <= 0; the logarithm needs positive outputs "
-                         "(were they rounded?)")
+        raise ValueError(
+            f"{func}: query returned probabilities <= 0; the logarithm needs positive outputs (were they rounded?)"
+        )
     logP = np.log(P)
     b = logP[0].copy()
     W = logP[1:] - logP[0]
@@ -96,6 +108,7 @@ def linear_model_query(W, b):
 def mlp_query(params):
     """The prediction API of a ReLU MLP victim (list of (W, b)): X `(m, d)` -> probabilities `(m, k)`."""
     from ._checks import check_params
+
     params = check_params(params, "mlp_query")
     net = _mlp.network(params)
 
@@ -146,13 +159,21 @@ def train_surrogate(X_queries, answers, layer_sizes, rng, *, epochs=60, lr=0.1, 
     check_finite(T, func, "answers")
     sizes = [check_int(s, func, "each layer size", minimum=1) for s in layer_sizes]
     if len(sizes) < 2 or sizes[0] != X.shape[1] or sizes[-1] != T.shape[1] or T.shape[0] != X.shape[0]:
-        raise ValueError(f"{func}: layer_sizes {sizes} must run from the {X.shape[1]} features to the "
-                         f"{T.shape[1]} classes, with one answer per query ({X.shape[0]} queries, {T.shape[0]} answers)")
+        raise ValueError(
+            f"{func}: layer_sizes {sizes} must run from the {X.shape[1]} features to the "
+            f"{T.shape[1]} classes, with one answer per query ({X.shape[0]} queries, {T.shape[0]} answers)"
+        )
     rng = check_rng(rng, func)
     T = T / np.maximum(T.sum(axis=1, keepdims=True), 1e-12)  # rounded answers may not sum to exactly 1
-    return _mlp.train_custom(X, T, sizes, rng, epochs=check_int(epochs, func, "epochs", minimum=1),
-                             lr=check_positive(lr, func, "lr"),
-                             batch_size=check_int(batch_size, func, "batch_size", minimum=1))
+    return _mlp.train_custom(
+        X,
+        T,
+        sizes,
+        rng,
+        epochs=check_int(epochs, func, "epochs", minimum=1),
+        lr=check_positive(lr, func, "lr"),
+        batch_size=check_int(batch_size, func, "batch_size", minimum=1),
+    )
 
 
 def agreement(query_a, query_b, X):

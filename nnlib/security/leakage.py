@@ -12,18 +12,28 @@ sampling rate and the number of steps: `dp_sgd_epsilon` is the Renyi-DP accounta
 mechanism (Mironov 2017; Mironov, Talwar & Zhang 2019). `least_squares_input` is a sturdier version of the
 division attack, for gradients that carry noise.
 """
+
 from __future__ import annotations
 
 import numpy as np
 
-from .._validate import (as_float_array, check_int, check_labels, check_nonnegative, check_positive, check_rng)
+from .._validate import as_float_array, check_int, check_labels, check_nonnegative, check_positive, check_rng
 from ..activations import softmax
 from . import _mlp
 from ._checks import check_finite, check_params, check_training_inputs
 
-__all__ = ["recover_input_from_gradients", "least_squares_input", "parameter_gradients", "clip_and_noise",
-           "dp_sgd_training", "rdp_sampled_gaussian", "dp_sgd_epsilon", "RDP_ORDERS", "dlg_reconstruct",
-           "softmax_regression_gradients"]
+__all__ = [
+    "recover_input_from_gradients",
+    "least_squares_input",
+    "parameter_gradients",
+    "clip_and_noise",
+    "dp_sgd_training",
+    "rdp_sampled_gaussian",
+    "dp_sgd_epsilon",
+    "RDP_ORDERS",
+    "dlg_reconstruct",
+    "softmax_regression_gradients",
+]
 
 
 def _layer_gradients(dW, db, func: str, why_zero: str):
@@ -32,8 +42,10 @@ def _layer_gradients(dW, db, func: str, why_zero: str):
     dW = as_float_array(dW, func, "dW", ndim=2)
     db = as_float_array(db, func, "db", ndim=1)
     if db.shape[0] != dW.shape[1]:
-        raise ValueError(f"{func}: db has {db.shape[0]} entries but dW has {dW.shape[1]} columns "
-                         f"(dW.shape={dW.shape}); expected db of shape ({dW.shape[1]},)")
+        raise ValueError(
+            f"{func}: db has {db.shape[0]} entries but dW has {dW.shape[1]} columns "
+            f"(dW.shape={dW.shape}); expected db of shape ({dW.shape[1]},)"
+        )
     if db.size == 0 or not np.any(db != 0):
         raise ValueError(f"{func}: db is all zero, {why_zero}")
     return dW, db
@@ -48,8 +60,12 @@ def recover_input_from_gradients(dW, db):
     Returns: x, float64 `(d_in,)`. (For a batch the result is a mixture of the samples, not one of them.)
     Raises: TypeError for non-numeric input; ValueError for NaN, mismatched shapes or db all zero.
     """
-    dW, db = _layer_gradients(dW, db, "recover_input_from_gradients",
-                              "so no column of dW can be divided by it (the sample's loss had zero gradient)")
+    dW, db = _layer_gradients(
+        dW,
+        db,
+        "recover_input_from_gradients",
+        "so no column of dW can be divided by it (the sample's loss had zero gradient)",
+    )
     j = int(np.argmax(np.abs(db)))
     return dW[:, j] / db[j]
 
@@ -104,8 +120,10 @@ def clip_and_noise(grads, clip, sigma, rng):
     pairs = [(as_float_array(dW, func, "dW"), as_float_array(db, func, "db")) for dW, db in grads]
     norm = np.sqrt(sum(float(np.sum(dW**2) + np.sum(db**2)) for dW, db in pairs))
     scale = min(1.0, clip / norm) if norm > 0 else 1.0
-    return [(scale * dW + sigma * clip * rng.normal(size=dW.shape), scale * db + sigma * clip * rng.normal(size=db.shape))
-            for dW, db in pairs]
+    return [
+        (scale * dW + sigma * clip * rng.normal(size=dW.shape), scale * db + sigma * clip * rng.normal(size=db.shape))
+        for dW, db in pairs
+    ]
 
 
 def dp_sgd_training(X, y, layer_sizes, rng, *, clip=1.0, sigma=1.0, epochs=30, lr=0.1, batch_size=64):
@@ -137,10 +155,16 @@ def dp_sgd_training(X, y, layer_sizes, rng, *, clip=1.0, sigma=1.0, epochs=30, l
             grads.append((dW / B, db / B))
         return grads
 
-    return _mlp.train_custom(X, y, sizes, rng, epochs=check_int(epochs, func, "epochs", minimum=1),
-                             lr=check_positive(lr, func, "lr"),
-                             batch_size=check_int(batch_size, func, "batch_size", minimum=1),
-                             grad_hook=private_gradient)
+    return _mlp.train_custom(
+        X,
+        y,
+        sizes,
+        rng,
+        epochs=check_int(epochs, func, "epochs", minimum=1),
+        lr=check_positive(lr, func, "lr"),
+        batch_size=check_int(batch_size, func, "batch_size", minimum=1),
+        grad_hook=private_gradient,
+    )
 
 
 #: The Renyi orders the accountant tries (integers, as in the closed form below); the best one is kept.
@@ -230,10 +254,10 @@ def _matching_loss(Xflat, W, b, Y, dW_obs, db_obs, scale):
     X = Xflat.reshape(B, d)
     P = softmax(X @ W + b, axis=1)
     R = P - Y
-    E = X.T @ R / B - dW_obs           # error in dW   (d, k)
-    e = R.sum(axis=0) / B - db_obs     # error in db   (k,)
+    E = X.T @ R / B - dW_obs  # error in dW   (d, k)
+    e = R.sum(axis=0) / B - db_obs  # error in db   (k,)
     loss = 0.5 * (np.sum(E**2) + np.sum(e**2)) * scale
-    M = (X @ E + e) / B                # d loss / d R
+    M = (X @ E + e) / B  # d loss / d R
     GS = P * (M - np.sum(P * M, axis=1, keepdims=True))  # back through softmax: d loss / d S
     grad = (R @ E.T / B + GS @ W.T) * scale
     return loss, grad.ravel()
@@ -259,8 +283,9 @@ def dlg_reconstruct(W, b, dW, db, y, rng, *, max_iter=3000):
     db = as_float_array(db, func, "db", ndim=1)
     d, k = W.shape
     if b.shape != (k,) or dW.shape != (d, k) or db.shape != (k,):
-        raise ValueError(f"{func}: expected b ({k},), dW {(d, k)}, db ({k},) for W {(d, k)}; "
-                         f"got {b.shape}, {dW.shape}, {db.shape}")
+        raise ValueError(
+            f"{func}: expected b ({k},), dW {(d, k)}, db ({k},) for W {(d, k)}; got {b.shape}, {dW.shape}, {db.shape}"
+        )
     y = check_labels(y, func, k, name="y")
     rng = check_rng(rng, func)
     max_iter = check_int(max_iter, func, "max_iter", minimum=1)
@@ -268,6 +293,13 @@ def dlg_reconstruct(W, b, dW, db, y, rng, *, max_iter=3000):
     Y[np.arange(y.shape[0]), y] = 1.0
     scale = 1.0 / max(float(np.sum(dW**2) + np.sum(db**2)), 1e-300)
     x0 = rng.uniform(0.0, 1.0, size=y.shape[0] * d)
-    result = minimize(_matching_loss, x0, args=(W, b, Y, dW, db, scale), jac=True, method="L-BFGS-B",
-                      bounds=[(0.0, 1.0)] * x0.size, options={"maxiter": max_iter, "ftol": 1e-16, "gtol": 1e-12})
+    result = minimize(
+        _matching_loss,
+        x0,
+        args=(W, b, Y, dW, db, scale),
+        jac=True,
+        method="L-BFGS-B",
+        bounds=[(0.0, 1.0)] * x0.size,
+        options={"maxiter": max_iter, "ftol": 1e-16, "gtol": 1e-12},
+    )
     return result.x.reshape(y.shape[0], d)

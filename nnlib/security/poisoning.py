@@ -7,6 +7,7 @@ target whenever the trigger is present. On the 8x8 digits the trigger is three p
 corner set to full intensity (TRIGGER_PIXELS). Defence: sanitise the data before training, e.g. drop every
 sample whose label disagrees with most of its nearest neighbours (`knn_sanitize`).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -16,8 +17,17 @@ from ..losses import cross_entropy
 from . import _mlp
 from ._checks import check_finite, check_params, check_rate
 
-__all__ = ["TRIGGER_PIXELS", "TRIGGER_VALUE", "N_DIGIT_CLASSES", "flip_labels", "add_trigger",
-           "poison_with_trigger", "attack_success_rate", "knn_sanitize", "interpolation_losses"]
+__all__ = [
+    "TRIGGER_PIXELS",
+    "TRIGGER_VALUE",
+    "N_DIGIT_CLASSES",
+    "flip_labels",
+    "add_trigger",
+    "poison_with_trigger",
+    "attack_success_rate",
+    "knn_sanitize",
+    "interpolation_losses",
+]
 
 #: Flat indices of the trigger on an 8x8 image read row by row: (6, 7), (7, 6), (7, 7), the bottom-right corner.
 TRIGGER_PIXELS = (6 * 8 + 7, 7 * 8 + 6, 7 * 8 + 7)

@@ -5,9 +5,10 @@ nothing here trains or computes what the lesson teaches: the notebook computes, 
 The figures follow the course's accessibility rules (`nnlib.views.plot.accessibility_problems`): titles and
 axis labels everywhere, colour maps readable in greyscale, line styles that differ as well as colours.
 """
+
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 import numpy as np
 from matplotlib import colormaps
@@ -45,8 +46,9 @@ def plot_tent_network(x, hidden, output, title="A 2-unit ReLU layer computes the
     left, right = fig.subplots(1, 2)
     colors = _line_colors(hidden.shape[1])
     for j in range(hidden.shape[1]):
-        left.plot(x, hidden[:, j], color=colors[j], linestyle=_LINE_STYLES[j % 4], linewidth=2,
-                  label=f"hidden unit {j + 1}")
+        left.plot(
+            x, hidden[:, j], color=colors[j], linestyle=_LINE_STYLES[j % 4], linewidth=2, label=f"hidden unit {j + 1}"
+        )
     left.set_title("Hidden units: relu(w x + b), one kink each")
     left.set_xlabel("input x")
     left.set_ylabel("unit output")
@@ -95,9 +97,15 @@ def plot_units_needed(units, errors, ks) -> Figure:
     ax = fig.subplots()
     colors = _line_colors(len(ks))
     for i, k in enumerate(ks):
-        ax.plot(units, errors[i], color=colors[i], linestyle=_LINE_STYLES[i % 4], marker="os^D"[i % 4],
-                label=f"sawtooth k = {k} ({2 ** k} pieces)")
-        ax.axvline(2 ** k, color=colors[i], linestyle=":", linewidth=1)
+        ax.plot(
+            units,
+            errors[i],
+            color=colors[i],
+            linestyle=_LINE_STYLES[i % 4],
+            marker="os^D"[i % 4],
+            label=f"sawtooth k = {k} ({2**k} pieces)",
+        )
+        ax.axvline(2**k, color=colors[i], linestyle=":", linewidth=1)
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
     ax.set_title("One hidden layer: error only falls once units reach about 2^k (dotted lines)")
@@ -116,8 +124,14 @@ def plot_deep_vs_shallow_fit(x, target, deep, shallow, k, n_units) -> Figure:
     ax = fig.subplots()
     ax.plot(x, target, color="0.6", linewidth=5, label="target: sawtooth")
     ax.plot(x, deep, color="black", linewidth=1.5, label=f"deep: {k} layers of 2 units ({n_units} units)")
-    ax.plot(x, shallow, color=colormaps["viridis"](0.45), linestyle="--", linewidth=2,
-            label=f"shallow: 1 layer of {n_units} units, best fit")
+    ax.plot(
+        x,
+        shallow,
+        color=colormaps["viridis"](0.45),
+        linestyle="--",
+        linewidth=2,
+        label=f"shallow: 1 layer of {n_units} units, best fit",
+    )
     ax.set_title(f"Same number of units ({n_units}), different arrangement (k = {k})")
     ax.set_xlabel("input x")
     ax.set_ylabel("output")
@@ -125,8 +139,9 @@ def plot_deep_vs_shallow_fit(x, target, deep, shallow, k, n_units) -> Figure:
     return fig
 
 
-def plot_top_inputs(images, rows, row_labels, labels=None, title="Inputs that activate each unit the most",
-                    shape=(8, 8)) -> Figure:
+def plot_top_inputs(
+    images, rows, row_labels, labels=None, title="Inputs that activate each unit the most", shape=(8, 8)
+) -> Figure:
     """A grid of images: row r shows images[rows[r]] (most activating first), labelled row_labels[r].
 
     images: `(n, h*w)` with values in [0, 1]; rows: list of index arrays of equal length k; row_labels: one str
@@ -139,7 +154,7 @@ def plot_top_inputs(images, rows, row_labels, labels=None, title="Inputs that ac
     mosaic = np.full((n_rows * (h + gap) - gap, k * (w + gap) - gap), np.nan)
     for r, idx in enumerate(rows):
         for c, i in enumerate(idx):
-            mosaic[r * (h + gap):r * (h + gap) + h, c * (w + gap):c * (w + gap) + w] = images[i].reshape(shape)
+            mosaic[r * (h + gap) : r * (h + gap) + h, c * (w + gap) : c * (w + gap) + w] = images[i].reshape(shape)
     # at most 5.6 inches tall (560 pixels): the rows are compared top to bottom, so the grid must fit a
     # laptop's screen whole
     size = min(0.85, (5.6 - 0.9) / n_rows, (8.8 - 1.8) / k)
@@ -157,16 +172,24 @@ def plot_top_inputs(images, rows, row_labels, labels=None, title="Inputs that ac
     if labels is not None:
         for r, idx in enumerate(rows):
             for c, i in enumerate(idx):
-                ax.text(c * (w + gap) + w - 0.4, r * (h + gap) - 0.4, str(labels[i]), fontsize=8,
-                        ha="left", va="top", color="black")
+                ax.text(
+                    c * (w + gap) + w - 0.4,
+                    r * (h + gap) - 0.4,
+                    str(labels[i]),
+                    fontsize=8,
+                    ha="left",
+                    va="top",
+                    color="black",
+                )
     ax.set_title(title)
-    ax.set_xlabel("rank of the input (1 = largest activation)" + ("; its label at the top right" if labels is not None else ""))
+    ax.set_xlabel(
+        "rank of the input (1 = largest activation)" + ("; its label at the top right" if labels is not None else "")
+    )
     ax.set_ylabel("unit")
     return fig
 
 
-def plot_unit_recipe(filters, weights, filter_labels, top_images, unit_label, top_labels=None,
-                     shape=(8, 8)) -> Figure:
+def plot_unit_recipe(filters, weights, filter_labels, top_images, unit_label, top_labels=None, shape=(8, 8)) -> Figure:
     """How a deeper unit is built: its strongest incoming first-layer units (weights), and what excites it.
 
     filters: `(m, h*w)` first-layer weight images of the m strongest incoming units; weights: `(m,)` the
@@ -182,17 +205,17 @@ def plot_unit_recipe(filters, weights, filter_labels, top_images, unit_label, to
     limit = float(np.max(np.abs(filters))) or 1.0
     im = None
     for ax in axes.ravel():
-        ax.set_axis_off()   # images only; the figure's suptitle and the row labels say what they are
+        ax.set_axis_off()  # images only; the figure's suptitle and the row labels say what they are
     for c in range(cols):
         if c < m:
-            im = axes[0, c].imshow(filters[c].reshape(shape), cmap="RdBu_r", vmin=-limit, vmax=limit,
-                                   interpolation="nearest")
+            im = axes[0, c].imshow(
+                filters[c].reshape(shape), cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest"
+            )
             axes[0, c].set_title(f"{filter_labels[c]}\nweight {weights[c]:+.2f}", fontsize=8)
         else:
             axes[0, c].set_visible(False)
         if c < k:
-            axes[1, c].imshow(top_images[c].reshape(shape), cmap="gray_r", vmin=0.0, vmax=1.0,
-                              interpolation="nearest")
+            axes[1, c].imshow(top_images[c].reshape(shape), cmap="gray_r", vmin=0.0, vmax=1.0, interpolation="nearest")
             label = f": {top_labels[c]}" if top_labels is not None else ""
             axes[1, c].set_title(f"#{c + 1}{label}", fontsize=8)
         else:
@@ -275,8 +298,9 @@ def sawtooth_explorer(shallow_fit: Callable, target: Callable, k: int = 3, n_uni
             fig.subplots_adjust(left=0.1, right=0.97, bottom=0.14, top=0.9)
             ax = fig.subplots()
             (self._target,) = ax.plot(self.x, np.zeros_like(self.x), color="0.6", linewidth=4, label="sawtooth")
-            (self._fit,) = ax.plot(self.x, np.zeros_like(self.x), color="black", linestyle="--", linewidth=1.5,
-                                   label="shallow fit")
+            (self._fit,) = ax.plot(
+                self.x, np.zeros_like(self.x), color="black", linestyle="--", linewidth=1.5, label="shallow fit"
+            )
             ax.set_ylim(-0.15, 1.5)  # room above the peaks (at 1) for the legend
             ax.set_yticks([0.0, 0.5, 1.0])
             self._title = ax.set_title("")
@@ -292,9 +316,11 @@ def sawtooth_explorer(shallow_fit: Callable, target: Callable, k: int = 3, n_uni
             y = target(self.x, kk)
             fit = shallow_fit(self.x, y, m)
             self.error = float(np.sqrt(np.mean((fit - y) ** 2)))
-            summary = (f"deep: {kk} layers x 2 units = {2 * kk} units, exact; "
-                       f"shallow: {m} units, RMS error {self.error:.3f} "
-                       f"(a sawtooth with {2 ** kk} pieces needs about {2 ** kk - 1} kinks)")
+            summary = (
+                f"deep: {kk} layers x 2 units = {2 * kk} units, exact; "
+                f"shallow: {m} units, RMS error {self.error:.3f} "
+                f"(a sawtooth with {2**kk} pieces needs about {2**kk - 1} kinks)"
+            )
             if self.status is not None:
                 self.status.value = summary
             self.alt = f"The sawtooth with k = {kk} and a shallow network's fit: {summary}."
@@ -304,6 +330,6 @@ def sawtooth_explorer(shallow_fit: Callable, target: Callable, k: int = 3, n_uni
                 text.set_text(label)
             self._target.set_label(f"sawtooth, k = {kk}")
             self._fit.set_label(f"shallow fit, {m} units")
-            self._title.set_text(f"One hidden layer of {m} units against {2 ** kk} linear pieces")
+            self._title.set_text(f"One hidden layer of {m} units against {2**kk} linear pieces")
 
     return SawtoothExplorer()

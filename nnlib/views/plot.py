@@ -18,6 +18,7 @@ Accessibility rules the course keeps (and `accessibility_problems` checks):
   a diverging map (RdBu_r, ...) is allowed only with a colour bar of the same map in the figure;
 - classes differ by marker shape as well as by colour.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
@@ -183,8 +184,16 @@ def plot_decision_boundary(
         mask = y == cls
         if not mask.any():
             continue
-        ax.scatter(X[mask, 0], X[mask, 1], color=colors[k], marker=CLASS_MARKERS[k % len(CLASS_MARKERS)],
-                   edgecolors="black", linewidths=0.6, s=36, label=f"class {cls}")
+        ax.scatter(
+            X[mask, 0],
+            X[mask, 1],
+            color=colors[k],
+            marker=CLASS_MARKERS[k % len(CLASS_MARKERS)],
+            edgecolors="black",
+            linewidths=0.6,
+            s=36,
+            label=f"class {cls}",
+        )
     ax.set_xlim(g1[0], g1[-1])
     ax.set_ylim(g2[0], g2[-1])
     ax.set_title(title)
@@ -240,8 +249,15 @@ def plot_history(history, ax=None) -> Figure:
         if series[key] is not None:
             a.plot(epochs, series[key], color="#21918c", marker="o", markersize=3, label="training")
         if series["val_" + key] is not None:
-            a.plot(epochs, series["val_" + key], color="#440154", marker="s", markersize=3, linestyle="--",
-                   label="validation")
+            a.plot(
+                epochs,
+                series["val_" + key],
+                color="#440154",
+                marker="s",
+                markersize=3,
+                linestyle="--",
+                label="validation",
+            )
         a.set_title(title)
         a.set_xlabel("epoch")
         a.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -294,8 +310,7 @@ def image_grid(
     extra = 1.0 if symmetric else 0.0
     width = min(1.2, (8.8 - extra) / ncols)
     cell = width / 1.2 * (1.0 if titles is None else 1.25)
-    fig = Figure(figsize=(max(width * ncols + extra, 3.0), cell * nrows + 0.6),
-                 layout="constrained")
+    fig = Figure(figsize=(max(width * ncols + extra, 3.0), cell * nrows + 0.6), layout="constrained")
     axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
     im = None
     for i, a in enumerate(axes):
@@ -331,12 +346,13 @@ def _drawn_positions(size: int, max_drawn: int) -> tuple[np.ndarray, float | Non
     bottom = max_drawn - top
     # leave one empty slot between the two groups for the ellipsis
     slots = np.arange(max_drawn + 1) - max_drawn / 2.0
-    positions = np.concatenate([slots[:top], slots[top + 1: top + 1 + bottom]])
+    positions = np.concatenate([slots[:top], slots[top + 1 : top + 1 + bottom]])
     return positions[::-1], float(slots[top])
 
 
-def plot_network(layer_sizes: Sequence[int], ax: Axes | None = None, title: str | None = None,
-                 max_drawn: int = 10) -> Figure:
+def plot_network(
+    layer_sizes: Sequence[int], ax: Axes | None = None, title: str | None = None, max_drawn: int = 10
+) -> Figure:
     """Draw a dense network: one circle per unit, a line for every weight between consecutive layers.
 
     layer_sizes: e.g. `[64, 128, 10]`; labels read "input (64)", "hidden 1 (128)", "output (10)".
@@ -364,8 +380,9 @@ def plot_network(layer_sizes: Sequence[int], ax: Axes | None = None, title: str 
     for i, (positions, ellipsis_at) in enumerate(drawn):
         kind = 0 if i == 0 else (2 if i == len(sizes) - 1 else 1)
         for y in positions:
-            ax.add_patch(Circle((i * spacing, y), radius, facecolor=colors[kind], edgecolor="black",
-                                linewidth=0.8, zorder=2))
+            ax.add_patch(
+                Circle((i * spacing, y), radius, facecolor=colors[kind], edgecolor="black", linewidth=0.8, zorder=2)
+            )
         if ellipsis_at is not None:
             ax.text(i * spacing, ellipsis_at, "…", ha="center", va="center", fontsize=16, zorder=3)
     top = max(max(p) for p, _ in drawn)
@@ -377,8 +394,9 @@ def plot_network(layer_sizes: Sequence[int], ax: Axes | None = None, title: str 
     ax.set_aspect("equal")
     ax.set_axis_off()
     n_params = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
-    ax.set_title(title if title is not None
-                 else f"Dense network {' → '.join(map(str, sizes))} ({n_params:,} parameters)")
+    ax.set_title(
+        title if title is not None else f"Dense network {' → '.join(map(str, sizes))} ({n_params:,} parameters)"
+    )
     return fig
 
 
@@ -400,11 +418,14 @@ def plot_activation_stats(per_layer: Sequence, ax: Axes | None = None, title: st
         means = np.array([np.mean(np.abs(a)) if a.size else np.nan for a in arrays])
     tiny = np.finfo(np.float64).tiny
     fig, ax = _new_axes(ax, (6, 4))
-    for values, label, style, marker in ((stds, "standard deviation", "-", "o"),
-                                          (means, "mean |activation|", "--", "s")):
+    for values, label, style, marker in (
+        (stds, "standard deviation", "-", "o"),
+        (means, "mean |activation|", "--", "s"),
+    ):
         shown = np.where(np.isfinite(values), np.maximum(values, tiny), np.nan)
-        ax.plot(layers, shown, linestyle=style, marker=marker, label=label,
-                color="#21918c" if marker == "o" else "#440154")
+        ax.plot(
+            layers, shown, linestyle=style, marker=marker, label=label, color="#21918c" if marker == "o" else "#440154"
+        )
     for layer, ok in zip(layers, np.isfinite(stds) & np.isfinite(means)):
         if not ok:
             ax.annotate("overflow", (layer, 1.0), ha="center")
@@ -439,8 +460,11 @@ def plot_loss_surface(
     g1 = np.linspace(xlim[0], xlim[1], resolution)
     g2 = np.linspace(ylim[0], ylim[1], resolution)
     xx, yy = np.meshgrid(g1, g2)
-    zz = _evaluate_on_points("plot_loss_surface", loss_fn,
-                             np.column_stack([xx.ravel(), yy.ravel()])).reshape(xx.shape).astype(np.float64)
+    zz = (
+        _evaluate_on_points("plot_loss_surface", loss_fn, np.column_stack([xx.ravel(), yy.ravel()]))
+        .reshape(xx.shape)
+        .astype(np.float64)
+    )
     finite = zz[np.isfinite(zz)]
     if finite.size == 0:
         raise ValueError("plot_loss_surface: loss_fn returned no finite value over the plotted range")
@@ -459,12 +483,39 @@ def plot_loss_surface(
         if path.ndim != 2 or path.shape[1] != 2 or len(path) == 0:
             raise ValueError(f"plot_loss_surface: expected path of shape (k, 2), got {path.shape}")
         ax.plot(path[:, 0], path[:, 1], color="white", linewidth=2.6, zorder=3)
-        ax.plot(path[:, 0], path[:, 1], color="black", linewidth=1.2, marker="o", markersize=3,
-                markerfacecolor="white", zorder=4, label="path")
-        ax.plot(path[0, 0], path[0, 1], marker="s", color="black", markersize=8, linestyle="none",
-                markerfacecolor="white", zorder=5, label="start")
-        ax.plot(path[-1, 0], path[-1, 1], marker="*", color="black", markersize=12, linestyle="none",
-                markerfacecolor="white", zorder=5, label="end")
+        ax.plot(
+            path[:, 0],
+            path[:, 1],
+            color="black",
+            linewidth=1.2,
+            marker="o",
+            markersize=3,
+            markerfacecolor="white",
+            zorder=4,
+            label="path",
+        )
+        ax.plot(
+            path[0, 0],
+            path[0, 1],
+            marker="s",
+            color="black",
+            markersize=8,
+            linestyle="none",
+            markerfacecolor="white",
+            zorder=5,
+            label="start",
+        )
+        ax.plot(
+            path[-1, 0],
+            path[-1, 1],
+            marker="*",
+            color="black",
+            markersize=12,
+            linestyle="none",
+            markerfacecolor="white",
+            zorder=5,
+            label="end",
+        )
         ax.legend(loc="upper right", framealpha=0.9)
     ax.set_xlim(*xlim)
     ax.set_ylim(*ylim)
@@ -542,8 +593,11 @@ def accessibility_problems(fig: Figure) -> list[str]:
                 continue
             if cmap.name in DIVERGING_WITH_COLORBAR and cmap.name in colorbar_maps:
                 continue
-            reason = ("a diverging colour map needs a colour bar" if cmap.name in DIVERGING_WITH_COLORBAR
-                      else "its lightness is not monotone, so it does not read in greyscale")
+            reason = (
+                "a diverging colour map needs a colour bar"
+                if cmap.name in DIVERGING_WITH_COLORBAR
+                else "its lightness is not monotone, so it does not read in greyscale"
+            )
             problems.append(f"{name}: colour map {cmap.name!r} of a {type(artist).__name__}: {reason}")
     return problems
 

@@ -6,6 +6,7 @@ returns a pyplot-free `matplotlib.figure.Figure` (it shows when it is a cell's l
 course's accessibility rules: titles and axis labels on every axes, colours from viridis, and series that
 differ by marker and line style as well as by colour.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -17,8 +18,14 @@ from matplotlib.ticker import MaxNLocator
 
 from nnlib.views import plot as _plot  # noqa: F401 - importing it lets IPython show pyplot-free Figures as PNG
 
-__all__ = ["plot_step_size_errors", "plot_lr_sweep", "LiveLossCurve", "plot_optimizer_paths",
-           "plot_train_val_curves", "plot_gradient_norms"]
+__all__ = [
+    "plot_step_size_errors",
+    "plot_lr_sweep",
+    "LiveLossCurve",
+    "plot_optimizer_paths",
+    "plot_train_val_curves",
+    "plot_gradient_norms",
+]
 
 _MARKERS = ("o", "s", "^", "D", "v")
 _STYLES = ("-", "--", "-.", ":", (0, (5, 1)))
@@ -36,8 +43,13 @@ def _positive(values) -> np.ndarray:
     return a
 
 
-def plot_step_size_errors(eps, errors: Mapping[str, Sequence[float]], *, slopes: Sequence[float] | None = None,
-                          title: str = "Error of a finite-difference derivative against the step size") -> Figure:
+def plot_step_size_errors(
+    eps,
+    errors: Mapping[str, Sequence[float]],
+    *,
+    slopes: Sequence[float] | None = None,
+    title: str = "Error of a finite-difference derivative against the step size",
+) -> Figure:
     """Log-log plot of derivative errors against the step size eps, one line per method.
 
     eps: `(m,)` step sizes; errors: label -> `(m,)` absolute errors (zeros are left out: log scale).
@@ -57,15 +69,28 @@ def plot_step_size_errors(eps, errors: Mapping[str, Sequence[float]], *, slopes:
         err = _positive(err).ravel()
         if err.shape != eps.shape:
             raise ValueError(f"plot_step_size_errors: {label!r} has {err.size} errors for {eps.size} step sizes")
-        ax.loglog(eps, err, marker=_MARKERS[i % len(_MARKERS)], linestyle=_STYLES[i % len(_STYLES)],
-                  color=colors[i], markersize=4, label=label)
+        ax.loglog(
+            eps,
+            err,
+            marker=_MARKERS[i % len(_MARKERS)],
+            linestyle=_STYLES[i % len(_STYLES)],
+            color=colors[i],
+            markersize=4,
+            label=label,
+        )
         shown.append(err)
         if slopes is not None:
             k = int(np.nanargmax(eps))
             part = eps >= np.sqrt(eps.min() * eps.max())
             # a parallel guide, a factor 10 below the series so that both stay visible
-            ax.loglog(eps[part], err[k] / 10 * (eps[part] / eps[k]) ** slopes[i], linestyle=":", color="0.35",
-                      linewidth=1.2, label=f"guide of slope {slopes[i]:g}: error ~ eps^{slopes[i]:g}")
+            ax.loglog(
+                eps[part],
+                err[k] / 10 * (eps[part] / eps[k]) ** slopes[i],
+                linestyle=":",
+                color="0.35",
+                linewidth=1.2,
+                label=f"guide of slope {slopes[i]:g}: error ~ eps^{slopes[i]:g}",
+            )
     values = np.concatenate(shown) if shown else np.array([1.0])
     lo, hi = np.nanmin(values), np.nanmax(values)
     ax.set_ylim(lo / 5, hi * 5)
@@ -77,10 +102,17 @@ def plot_step_size_errors(eps, errors: Mapping[str, Sequence[float]], *, slopes:
     return fig
 
 
-def plot_lr_sweep(lrs, final_loss, final_accuracy, *, initial_loss: float | None = None,
-                  curves: Mapping[str, Sequence[float]] | None = None, cap: float = 1e3,
-                  title: str = "Training the same network with different learning rates",
-                  accuracy_label: str = "validation accuracy") -> Figure:
+def plot_lr_sweep(
+    lrs,
+    final_loss,
+    final_accuracy,
+    *,
+    initial_loss: float | None = None,
+    curves: Mapping[str, Sequence[float]] | None = None,
+    cap: float = 1e3,
+    title: str = "Training the same network with different learning rates",
+    accuracy_label: str = "validation accuracy",
+) -> Figure:
     """Final training loss and accuracy against the learning rate, and optionally a few loss curves.
 
     lrs: `(m,)` learning rates; final_loss, final_accuracy: `(m,)`, NaN for a run that diverged (an x drawn
@@ -112,11 +144,25 @@ def plot_lr_sweep(lrs, final_loss, final_accuracy, *, initial_loss: float | None
     if initial_loss is not None:
         ax.axhline(initial_loss, color="0.45", linestyle="--", label=f"loss before training ({initial_loss:.2f})")
     if exploded.any():
-        ax.plot(lrs[exploded], np.full(exploded.sum(), cap), linestyle="none", marker="^", markersize=10,
-                color=red, label=f"exploded (loss > {cap:g})")
+        ax.plot(
+            lrs[exploded],
+            np.full(exploded.sum(), cap),
+            linestyle="none",
+            marker="^",
+            markersize=10,
+            color=red,
+            label=f"exploded (loss > {cap:g})",
+        )
     if diverged.any():
-        ax.plot(lrs[diverged], np.full(diverged.sum(), cap), linestyle="none", marker="x", markersize=10,
-                color=red, label="diverged (overflow: inf or nan)")
+        ax.plot(
+            lrs[diverged],
+            np.full(diverged.sum(), cap),
+            linestyle="none",
+            marker="x",
+            markersize=10,
+            color=red,
+            label="diverged (overflow: inf or nan)",
+        )
     ax.set_ylim(low, cap * 3)
     ax.set_title("Final training loss")
     ax.set_xlabel("learning rate (log scale)")
@@ -127,8 +173,15 @@ def plot_lr_sweep(lrs, final_loss, final_accuracy, *, initial_loss: float | None
     shown = np.where(diverged, 0.0, acc)
     ax.semilogx(lrs, shown, marker="s", color=dark, label=f"final {accuracy_label}")
     if diverged.any():
-        ax.plot(lrs[diverged], shown[diverged], linestyle="none", marker="x", markersize=10, color=red,
-                label="diverged: no network left")
+        ax.plot(
+            lrs[diverged],
+            shown[diverged],
+            linestyle="none",
+            marker="x",
+            markersize=10,
+            color=red,
+            label="diverged: no network left",
+        )
     ax.axhline(0.1, color="0.45", linestyle=":", label="guessing (10 classes)")
     ax.set_ylim(-0.03, 1.03)
     ax.set_title(f"Final {accuracy_label}")
@@ -145,8 +198,15 @@ def plot_lr_sweep(lrs, final_loss, final_accuracy, *, initial_loss: float | None
             if np.any(v > cap):  # keep the scale readable: draw what is above the cap at the cap
                 label = f"{label} (above {cap:g}: drawn at the top)"
                 v = np.minimum(v, cap)
-            ax.semilogy(np.arange(1, v.size + 1), _positive(v), marker=_MARKERS[i % len(_MARKERS)],
-                        linestyle=_STYLES[i % len(_STYLES)], color=colors[i], markersize=4, label=label)
+            ax.semilogy(
+                np.arange(1, v.size + 1),
+                _positive(v),
+                marker=_MARKERS[i % len(_MARKERS)],
+                linestyle=_STYLES[i % len(_STYLES)],
+                color=colors[i],
+                markersize=4,
+                label=label,
+            )
         if initial_loss is not None:
             ax.axhline(initial_loss, color="0.45", linestyle="--", label="loss before training")
         ax.set_ylim(low, cap * 3)
@@ -201,8 +261,15 @@ class LiveLossCurve:
         if self.loss:
             ax.plot(epochs, self.loss, marker="o", markersize=3, color=colors[0], label="training loss")
         if self.val_loss:
-            ax.plot(np.arange(1, len(self.val_loss) + 1), self.val_loss, marker="s", markersize=3,
-                    linestyle="--", color=colors[1], label="validation loss")
+            ax.plot(
+                np.arange(1, len(self.val_loss) + 1),
+                self.val_loss,
+                marker="s",
+                markersize=3,
+                linestyle="--",
+                color=colors[1],
+                label="validation loss",
+            )
         ax.set_xlim(0.5, self.epochs + 0.5)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title(f"{self.title} (epoch {len(self.loss)} of {self.epochs})")
@@ -214,8 +281,15 @@ class LiveLossCurve:
         return fig
 
 
-def plot_optimizer_paths(loss_fn, paths: Mapping[str, Sequence], *, xlim=(-2.0, 2.0), ylim=(-1.5, 1.5),
-                         title: str = "Optimiser paths on a loss surface", resolution: int = 60) -> Figure:
+def plot_optimizer_paths(
+    loss_fn,
+    paths: Mapping[str, Sequence],
+    *,
+    xlim=(-2.0, 2.0),
+    ylim=(-1.5, 1.5),
+    title: str = "Optimiser paths on a loss surface",
+    resolution: int = 60,
+) -> Figure:
     """One contour panel per optimiser path, side by side on the same loss surface.
 
     loss_fn: maps points `(m, 2)` to losses `(m,)`; paths: label -> `(k, 2)` points visited, first to last
@@ -230,16 +304,29 @@ def plot_optimizer_paths(loss_fn, paths: Mapping[str, Sequence], *, xlim=(-2.0, 
     fig = Figure(figsize=(width * len(paths), 0.85 * width + 0.6), layout="constrained")
     axes = np.atleast_1d(fig.subplots(1, len(paths)))
     for ax, (label, path) in zip(axes, paths.items()):
-        plot_loss_surface(loss_fn, np.asarray(path, dtype=np.float64), ax=ax, xlim=xlim, ylim=ylim, title=label,
-                          resolution=resolution, colorbar=False)
+        plot_loss_surface(
+            loss_fn,
+            np.asarray(path, dtype=np.float64),
+            ax=ax,
+            xlim=xlim,
+            ylim=ylim,
+            title=label,
+            resolution=resolution,
+            colorbar=False,
+        )
         ax.legend(loc="upper right", fontsize=8, framealpha=0.9)
     fig.suptitle(title)
     return fig
 
 
-def plot_train_val_curves(curves: Mapping[str, Sequence[float]], *, marks: Mapping[str, int] | None = None,
-                          title: str = "Training and validation loss", ylabel: str = "cross-entropy",
-                          bands: Mapping[str, tuple] | None = None) -> Figure:
+def plot_train_val_curves(
+    curves: Mapping[str, Sequence[float]],
+    *,
+    marks: Mapping[str, int] | None = None,
+    title: str = "Training and validation loss",
+    ylabel: str = "cross-entropy",
+    bands: Mapping[str, tuple] | None = None,
+) -> Figure:
     """Loss per epoch for several series (e.g. training and validation), with optional epochs marked.
 
     curves: label -> values per epoch (epoch 1 first; series may differ in length);
@@ -252,8 +339,9 @@ def plot_train_val_curves(curves: Mapping[str, Sequence[float]], *, marks: Mappi
     bands = dict(bands or {})
     unknown = sorted(set(bands) - set(curves))
     if unknown:
-        raise ValueError(f"plot_train_val_curves: bands given for {unknown}, which are not curves; "
-                         f"the curves are {list(curves)}")
+        raise ValueError(
+            f"plot_train_val_curves: bands given for {unknown}, which are not curves; the curves are {list(curves)}"
+        )
     fig = Figure(figsize=(7, 4.2), layout="constrained")
     ax = fig.subplots()
     colors = _colors(len(curves))
@@ -264,8 +352,10 @@ def plot_train_val_curves(curves: Mapping[str, Sequence[float]], *, marks: Mappi
         if label in bands:
             low, high = (np.asarray(b, dtype=np.float64).ravel() for b in bands[label])
             if low.size != v.size or high.size != v.size:
-                raise ValueError(f"plot_train_val_curves: the band of {label!r} has {low.size} and {high.size} "
-                                 f"values; the curve has {v.size}")
+                raise ValueError(
+                    f"plot_train_val_curves: the band of {label!r} has {low.size} and {high.size} "
+                    f"values; the curve has {v.size}"
+                )
             ax.fill_between(epochs, low, high, color=colors[i], alpha=0.2, linewidth=0)
     for j, (label, epoch) in enumerate((marks or {}).items()):
         ax.axvline(epoch, color="0.35", linestyle=":" if j % 2 == 0 else "-.", linewidth=1.2, label=label)
@@ -277,8 +367,9 @@ def plot_train_val_curves(curves: Mapping[str, Sequence[float]], *, marks: Mappi
     return fig
 
 
-def plot_gradient_norms(norms: Mapping[str, Sequence[float]], *,
-                        title: str = "Size of the weight gradient in each layer") -> Figure:
+def plot_gradient_norms(
+    norms: Mapping[str, Sequence[float]], *, title: str = "Size of the weight gradient in each layer"
+) -> Figure:
     """Log-scale plot of the gradient norm ||dW|| of each layer (layer 1 = next to the input), one line per network.
 
     norms: label -> `(L,)` positive norms, first layer first.
@@ -289,8 +380,14 @@ def plot_gradient_norms(norms: Mapping[str, Sequence[float]], *,
     colors = _colors(len(norms))
     for i, (label, values) in enumerate(norms.items()):
         v = _positive(values).ravel()
-        ax.semilogy(np.arange(1, v.size + 1), v, marker=_MARKERS[i % len(_MARKERS)],
-                    linestyle=_STYLES[i % len(_STYLES)], color=colors[i], label=label)
+        ax.semilogy(
+            np.arange(1, v.size + 1),
+            v,
+            marker=_MARKERS[i % len(_MARKERS)],
+            linestyle=_STYLES[i % len(_STYLES)],
+            color=colors[i],
+            label=label,
+        )
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title(title)
     ax.set_xlabel("layer (1 = next to the input)")

@@ -18,6 +18,7 @@ Design notes (benchmarks/explorer_latency.py measures them in JupyterLab in Chro
   as a plain PNG with a text description: the front end without widgets shows that instead.
 - Every update appends its seconds to `last_update_seconds`; nothing is printed.
 """
+
 from __future__ import annotations
 
 import base64
@@ -181,8 +182,10 @@ class Explorer:
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
         """The live widget, and the same picture as a PNG with its description for front ends without widgets."""
-        still = {"image/png": base64.b64encode(self.png or self._render()).decode("ascii"),
-                 "text/plain": self.alt or type(self).__name__}
+        still = {
+            "image/png": base64.b64encode(self.png or self._render()).decode("ascii"),
+            "text/plain": self.alt or type(self).__name__,
+        }
         if _grading():
             return still
         return {**self.widget._repr_mimebundle_(), **still}
@@ -269,23 +272,51 @@ class NeuronExplorer(Explorer):
         ax = fig.subplots()
         from matplotlib.patches import Polygon
 
-        self._shade = Polygon(np.zeros((3, 2)), closed=True, facecolor="#fde725", alpha=0.35, hatch="//",
-                              edgecolor="0.35", linewidth=0, label="neuron outputs 1")
+        self._shade = Polygon(
+            np.zeros((3, 2)),
+            closed=True,
+            facecolor="#fde725",
+            alpha=0.35,
+            hatch="//",
+            edgecolor="0.35",
+            linewidth=0,
+            label="neuron outputs 1",
+        )
         ax.add_patch(self._shade)
         (self._line,) = ax.plot([], [], color="black", linewidth=2, label="w1·x1 + w2·x2 + b = 0")
         colors = class_colors(2)
-        self._points = [ax.scatter(np.zeros(0), np.zeros(0), s=160, color=colors[label],
-                                   marker=CLASS_MARKERS[label], edgecolors="black", zorder=3, label=f"label {label}")
-                        for label in (0, 1)]
-        self._wrong = ax.scatter(np.zeros(0), np.zeros(0), s=420, facecolors="none", edgecolors="#b2182b",
-                                 linewidths=2, zorder=4, label="wrong")
+        self._points = [
+            ax.scatter(
+                np.zeros(0),
+                np.zeros(0),
+                s=160,
+                color=colors[label],
+                marker=CLASS_MARKERS[label],
+                edgecolors="black",
+                zorder=3,
+                label=f"label {label}",
+            )
+            for label in (0, 1)
+        ]
+        self._wrong = ax.scatter(
+            np.zeros(0),
+            np.zeros(0),
+            s=420,
+            facecolors="none",
+            edgecolors="#b2182b",
+            linewidths=2,
+            zorder=4,
+            label="wrong",
+        )
         ax.set_xlim(*_VIEW)
         ax.set_ylim(*_VIEW)
         ax.set_aspect("equal")
         self._title = ax.set_title("")
         ax.set_xlabel("x1 (first input)")
         ax.set_ylabel("x2 (second input)")
-        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=9, framealpha=0.9)  # outside: never hides a point
+        ax.legend(
+            loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=9, framealpha=0.9
+        )  # outside: never hides a point
         # the spines too: the shading would otherwise cover them (in a whole drawing they lie above it)
         self.dynamic = [self._shade, *ax.spines.values(), self._line, *self._points, self._wrong, self._title]
         return fig
@@ -309,10 +340,14 @@ class NeuronExplorer(Explorer):
         for label, points in zip((0, 1), self._points):
             points.set_offsets(TRUTH_TABLE_X[y == label])
         self._wrong.set_offsets(TRUTH_TABLE_X[self.predictions != y])
-        self._title.set_text(f"{gate} with a step neuron: {self.message}\n"
-                             f"w1 = {w[0]:.1f}, w2 = {w[1]:.1f}, b = {b:.1f} (shaded: output 1)")
-        self.alt = (f"{gate} truth table with a step neuron, w1 = {w[0]:.1f}, w2 = {w[1]:.1f}, b = {b:.1f}: "
-                    f"{self.message}; the neuron outputs 1 on the shaded side of its line.")
+        self._title.set_text(
+            f"{gate} with a step neuron: {self.message}\n"
+            f"w1 = {w[0]:.1f}, w2 = {w[1]:.1f}, b = {b:.1f} (shaded: output 1)"
+        )
+        self.alt = (
+            f"{gate} truth table with a step neuron, w1 = {w[0]:.1f}, w2 = {w[1]:.1f}, b = {b:.1f}: "
+            f"{self.message}; the neuron outputs 1 on the shaded side of its line."
+        )
 
 
 def _half_plane_in_box(w1: float, w2: float, b: float, lo: float, hi: float) -> np.ndarray:
@@ -377,7 +412,7 @@ def gradient_descent_path(lr: float, steps: int, start=BOWL_START) -> tuple[np.n
 
 
 def verdict(losses) -> str:
-    """"diverges" when the loss ends above where it started, "converges" when it fell by at least 90 %,
+    """ "diverges" when the loss ends above where it started, "converges" when it fell by at least 90 %,
     "crawls" otherwise."""
     first, last = float(losses[0]), float(losses[-1])
     if last > first:
@@ -396,8 +431,15 @@ class LearningRateExplorer(Explorer):
 
     def __init__(self, lr: float = 0.01, steps: int = 30):
         controls = {
-            "lr": widgets.FloatLogSlider(value=lr, base=10, min=-3, max=np.log10(1.5), step=0.05,
-                                         description="learning rate", readout_format=".3g"),
+            "lr": widgets.FloatLogSlider(
+                value=lr,
+                base=10,
+                min=-3,
+                max=np.log10(1.5),
+                step=0.05,
+                description="learning rate",
+                readout_format=".3g",
+            ),
             "steps": widgets.IntSlider(value=steps, min=1, max=100, step=1, description="steps"),
         }
         super().__init__(controls, status=True)
@@ -406,14 +448,23 @@ class LearningRateExplorer(Explorer):
         fig = Figure(figsize=(9.6, 4.0))
         fig.subplots_adjust(left=0.075, right=0.98, bottom=0.13, top=0.9, wspace=0.28)
         ax_path, ax_loss = fig.subplots(1, 2)
-        plot_loss_surface(bowl_loss, np.array([BOWL_START, BOWL_START]), ax=ax_path, xlim=(-2.0, 2.0),
-                          ylim=(-1.5, 1.5), title="", resolution=80, colorbar=False)
+        plot_loss_surface(
+            bowl_loss,
+            np.array([BOWL_START, BOWL_START]),
+            ax=ax_path,
+            xlim=(-2.0, 2.0),
+            ylim=(-1.5, 1.5),
+            title="",
+            resolution=80,
+            colorbar=False,
+        )
         lines = {line.get_label(): line for line in ax_path.lines}
         self._halo = next(line for line in ax_path.lines if line.get_label().startswith("_"))
         self._path_line, self._end = lines["path"], lines["end"]
         self._path_title = ax_path.title
-        (self._loss_line,) = ax_loss.semilogy([0], [bowl_loss(BOWL_START)], color="#21918c", marker="o",
-                                              markersize=3, label="loss")
+        (self._loss_line,) = ax_loss.semilogy(
+            [0], [bowl_loss(BOWL_START)], color="#21918c", marker="o", markersize=3, label="loss"
+        )
         first = float(bowl_loss(BOWL_START))
         ax_loss.axhline(first, color="0.4", linestyle=":", label="initial loss")
         ax_loss.axhline(0.1 * first, color="0.4", linestyle="--", label="90 % lower")
@@ -438,8 +489,10 @@ class LearningRateExplorer(Explorer):
         self.verdict = verdict(self.losses)
         drop = 1.0 - self.losses[-1] / self.losses[0]
         change = f"{100 * drop:.0f} % lower" if drop >= 0 else f"{self.losses[-1] / self.losses[0]:.3g} times higher"
-        summary = (f"learning rate {lr:.3g}, {len(self.losses) - 1} steps: {self.verdict} "
-                   f"(loss {self.losses[0]:.3g} → {self.losses[-1]:.3g}, {change})")
+        summary = (
+            f"learning rate {lr:.3g}, {len(self.losses) - 1} steps: {self.verdict} "
+            f"(loss {self.losses[0]:.3g} → {self.losses[-1]:.3g}, {change})"
+        )
         if self.status is not None:
             self.status.value = summary
         self.alt = f"Gradient descent on a bowl, {summary}."
@@ -456,7 +509,6 @@ class LearningRateExplorer(Explorer):
         hi = np.ceil(np.log10(max(shown.max(), self.losses[0])))
         self._ax_loss.set_ylim(10 ** (lo - 0.1), 10 ** (max(hi, lo + 2) + 0.1))
         self._loss_title.set_text(f"Loss per step (lr = {lr:.3g}): {self.verdict}")
-
 
     def background_key(self):
         return self._ax_loss.get_xlim(), self._ax_loss.get_ylim()
@@ -506,6 +558,7 @@ def random_features(x, n_units: int, use_relu: bool) -> np.ndarray:
 
 def fit_readout(x, y, n_units: int, use_relu: bool):
     """Least-squares readout (weights and bias) on the random features; returns a function x -> prediction."""
+
     def design(points):
         h = random_features(points, n_units, use_relu)
         return np.column_stack([h, np.ones(len(h))])
@@ -523,8 +576,7 @@ class NonlinearityExplorer(Explorer):
 
     def __init__(self, n_units: int = 5, use_relu: bool = True):
         controls = {
-            "n_units": widgets.IntSlider(value=n_units, min=1, max=MAX_UNITS, step=1,
-                                         description="hidden units N"),
+            "n_units": widgets.IntSlider(value=n_units, min=1, max=MAX_UNITS, step=1, description="hidden units N"),
             "use_relu": widgets.Checkbox(value=use_relu, description="use ReLU"),
         }
         self.x_train = np.linspace(-1.0, 1.0, N_POINTS)
@@ -538,8 +590,14 @@ class NonlinearityExplorer(Explorer):
         ax = fig.subplots()
         ax.plot(self.x_plot, target_curve(self.x_plot), color="0.55", linewidth=2, label="target sin(3x)")
         ax.plot(self.x_train, self.y_train, "o", color="#440154", markersize=5, label="training points")
-        (self._fit,) = ax.plot(self.x_plot, np.zeros_like(self.x_plot), color="#21918c", linewidth=2.2,
-                               linestyle="--", label="network's fit")
+        (self._fit,) = ax.plot(
+            self.x_plot,
+            np.zeros_like(self.x_plot),
+            color="#21918c",
+            linewidth=2.2,
+            linestyle="--",
+            label="network's fit",
+        )
         ax.set_ylim(-1.6, 1.6)
         self._title = ax.set_title("")
         ax.set_xlabel("x (input)")
@@ -560,8 +618,9 @@ class NonlinearityExplorer(Explorer):
             self.status.value = summary
         self.alt = f"Fit of sin(3x) by {summary}."
         self._fit.set_ydata(self.prediction)
-        self._title.set_text(f"{n_units} hidden units {'with' if use_relu else 'without'} ReLU: "
-                             f"mean squared error {self.fit_error:.3g}")
+        self._title.set_text(
+            f"{n_units} hidden units {'with' if use_relu else 'without'} ReLU: mean squared error {self.fit_error:.3g}"
+        )
 
 
 def nonlinearity_explorer(n_units: int = 5, use_relu: bool = True) -> NonlinearityExplorer:

@@ -3,14 +3,23 @@
 When Chromium (/usr/bin/chromium) or Playwright is missing the browser tests are skipped with a message saying
 how to install them, except in CI (CI=true) or with NNLIB_REQUIRE_BROWSER=1, where they fail instead.
 """
+
 from __future__ import annotations
 
 import os
 
 import pytest
 
-from tests.browser.lab import (ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, INSTALL_HINT, Notebook, run_notebook, start_lab,
-                               stop_lab)
+from tests.browser.lab import (
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    INSTALL_HINT,
+    Notebook,
+    run_notebook,
+    start_lab,
+    stop_lab,
+)
 
 
 def browser_required() -> bool:
@@ -19,8 +28,10 @@ def browser_required() -> bool:
 
 def _missing_browser(reason: str):
     if browser_required():
-        pytest.fail(f"{reason}; the browser suite must run here (CI=true or NNLIB_REQUIRE_BROWSER=1): "
-                    f"{INSTALL_HINT}", pytrace=False)
+        pytest.fail(
+            f"{reason}; the browser suite must run here (CI=true or NNLIB_REQUIRE_BROWSER=1): {INSTALL_HINT}",
+            pytrace=False,
+        )
     pytest.skip(f"browser suite skipped: {reason}; {INSTALL_HINT}")
 
 
@@ -114,8 +125,11 @@ def page(browser, lab, runner):
 
 def pytest_collection_modifyitems(config, items):
     """Keep the tests of one notebook together (each notebook runs once in the browser), in definition order."""
-    slots = [i for i, item in enumerate(items)
-             if isinstance(getattr(getattr(item, "callspec", None), "params", {}).get("notebook"), Notebook)]
+    slots = [
+        i
+        for i, item in enumerate(items)
+        if isinstance(getattr(getattr(item, "callspec", None), "params", {}).get("notebook"), Notebook)
+    ]
     ordered = sorted((items[i] for i in slots), key=lambda item: item.callspec.params["notebook"])
     for slot, item in zip(slots, ordered):
         items[slot] = item

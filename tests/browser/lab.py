@@ -3,6 +3,7 @@
 Nothing here downloads anything: Playwright drives Debian's Chromium (/usr/bin/chromium, which `.ci/run`
 installs with apt-get), and JupyterLab serves a temporary copy of the course on 127.0.0.1 with a random token.
 """
+
 from __future__ import annotations
 
 import ast
@@ -29,10 +30,18 @@ ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 ARTIFACTS = ROOT / "artifacts" / "browser"
 CHROMIUM = Path(os.environ.get("NNLIB_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-INSTALL_HINT = ("install it with `sudo apt-get install -y --no-install-recommends chromium` (Debian's package; "
-                "never `playwright install`) and `pip install playwright` (in requirements-test.txt)")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+INSTALL_HINT = (
+    "install it with `sudo apt-get install -y --no-install-recommends chromium` (Debian's package; "
+    "never `playwright install`) and `pip install playwright` (in requirements-test.txt)"
+)
 KINDS = {"solution": "solutions", "release": "notebooks"}
 
 
@@ -97,8 +106,10 @@ def defined_names(source: str) -> set[str]:
 #: A call of an explorer or of ipywidgets' interact: the cell promises a live widget.
 WIDGET_CALL = re.compile(r"\b(\w*_explorer|interact(?:ive)?)\s*\(")
 #: What an ipywidget looks like when it is shown as text instead of as a control (no widget manager).
-WIDGET_PLACEHOLDER = re.compile(r"\b(VBox|HBox|Box|GridBox|FloatSlider|IntSlider|FloatLogSlider|Dropdown|Checkbox|"
-                                r"Output|HTML|\w*Explorer)\(")
+WIDGET_PLACEHOLDER = re.compile(
+    r"\b(VBox|HBox|Box|GridBox|FloatSlider|IntSlider|FloatLogSlider|Dropdown|Checkbox|"
+    r"Output|HTML|\w*Explorer)\("
+)
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 
 
@@ -133,11 +144,13 @@ def write_lab_settings(settings: Path) -> None:
     notebook = settings / "@jupyterlab" / "notebook-extension"
     notebook.mkdir(parents=True, exist_ok=True)
     (notebook / "tracker.jupyterlab-settings").write_text(
-        json.dumps({"windowingMode": "none", "autoStartDefaultKernel": True}))
+        json.dumps({"windowingMode": "none", "autoStartDefaultKernel": True})
+    )
     apputils = settings / "@jupyterlab" / "apputils-extension"
     apputils.mkdir(parents=True, exist_ok=True)
     (apputils / "notification.jupyterlab-settings").write_text(
-        json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+        json.dumps({"fetchNews": "false", "checkForUpdates": False})
+    )
 
 
 @dataclass
@@ -189,8 +202,16 @@ class LabServer:
 
 
 def lab_command(port: int, token: str, root: Path) -> list[str]:
-    cmd = [str(VENV_BIN / "jupyter"), "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-           "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}"]
+    cmd = [
+        str(VENV_BIN / "jupyter"),
+        "lab",
+        "--no-browser",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
+    ]
     if os.geteuid() == 0:
         cmd.append("--allow-root")
     return cmd
@@ -203,17 +224,22 @@ def start_lab(workdir: Path, timeout: float = 90.0) -> LabServer:
     write_lab_settings(settings)
     for name in ("workspaces", "runtime", "ipython"):
         (workdir / name).mkdir(exist_ok=True)
-    env = dict(os.environ,
-               PATH=str(VENV_BIN) + os.pathsep + os.environ.get("PATH", ""),  # nbgrader runs `alembic` from PATH
-               JUPYTERLAB_SETTINGS_DIR=str(settings), JUPYTERLAB_WORKSPACES_DIR=str(workdir / "workspaces"),
-               JUPYTER_RUNTIME_DIR=str(workdir / "runtime"), IPYTHONDIR=str(workdir / "ipython"),
-               PYTHONDONTWRITEBYTECODE="1")
+    env = dict(
+        os.environ,
+        PATH=str(VENV_BIN) + os.pathsep + os.environ.get("PATH", ""),  # nbgrader runs `alembic` from PATH
+        JUPYTERLAB_SETTINGS_DIR=str(settings),
+        JUPYTERLAB_WORKSPACES_DIR=str(workdir / "workspaces"),
+        JUPYTER_RUNTIME_DIR=str(workdir / "runtime"),
+        IPYTHONDIR=str(workdir / "ipython"),
+        PYTHONDONTWRITEBYTECODE="1",
+    )
     port, token = free_port(), secrets.token_hex(24)
     log_path = workdir / "jupyterlab.log"
     log = open(log_path, "wb")
     # under the watchdog of tests/support/reaper.py: the server and its kernels die with this test run
-    process = reaper.popen(lab_command(port, token, root), cwd=root, env=env, stdout=log,
-                           stderr=subprocess.STDOUT, start_new_session=True)
+    process = reaper.popen(
+        lab_command(port, token, root), cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
     log.close()
     return wait_until_serving(LabServer(root, port, token, process, log_path), "jupyter lab", timeout)
 
@@ -290,7 +316,8 @@ def prompts(page) -> list[str]:
     return page.eval_on_selector_all(
         ".jp-NotebookPanel .jp-Notebook .jp-Cell",
         "cells => cells.map(c => c.classList.contains('jp-CodeCell') ? "
-        "(c.querySelector('.jp-InputPrompt')?.textContent || '').replace(/\\s+/g, '') : '')")
+        "(c.querySelector('.jp-InputPrompt')?.textContent || '').replace(/\\s+/g, '') : '')",
+    )
 
 
 def run_command(page, item: str, attempts: int = 3, patience: float = 15.0) -> None:
@@ -318,8 +345,10 @@ def wait_idle(page, timeout: float) -> None:
         busy = [i for i, p in enumerate(prompts(page)) if "*" in p]
         calm = calm + 1 if status == "idle" and not busy else 0
         if time.monotonic() > deadline:
-            raise AssertionError(f"the notebook did not finish within {timeout:.0f} s: kernel {status!r}, "
-                                 f"cells still queued or running: {busy[:10]}")
+            raise AssertionError(
+                f"the notebook did not finish within {timeout:.0f} s: kernel {status!r}, "
+                f"cells still queued or running: {busy[:10]}"
+            )
         time.sleep(0.3)
 
 
@@ -336,8 +365,10 @@ def select_cell(page, index: int, attempts: int = 5) -> None:
         page.wait_for_timeout(100)
         cell.locator(".jp-InputPrompt").click()
         page.keyboard.press("Escape")  # command mode, whatever the click did
-        active = page.eval_on_selector_all(".jp-NotebookPanel .jp-Notebook .jp-Cell",
-                                           "cells => cells.findIndex(c => c.classList.contains('jp-mod-active'))")
+        active = page.eval_on_selector_all(
+            ".jp-NotebookPanel .jp-Notebook .jp-Cell",
+            "cells => cells.findIndex(c => c.classList.contains('jp-mod-active'))",
+        )
         if active == index:
             return
     raise AssertionError(f"could not select cell {index} (cell {active} stays active)")
@@ -403,9 +434,13 @@ class NotebookRun:
 
 
 def error_outputs(nb) -> list[tuple[int, str, str]]:
-    return [(i, out.get("ename", ""), out.get("evalue", ""))
-            for i, cell in enumerate(nb.cells) if cell.cell_type == "code"
-            for out in cell.get("outputs", []) if out.get("output_type") == "error"]
+    return [
+        (i, out.get("ename", ""), out.get("evalue", ""))
+        for i, cell in enumerate(nb.cells)
+        if cell.cell_type == "code"
+        for out in cell.get("outputs", [])
+        if out.get("output_type") == "error"
+    ]
 
 
 def run_notebook(browser, server: LabServer, notebook: Notebook, timeout: float = 240.0) -> NotebookRun:
@@ -472,7 +507,7 @@ def private_home(base: Path) -> dict[str, str]:
     from tests.conftest import isolated_environment
 
     env = isolated_environment(str(base))
-    for name, value in env.items():
+    for _name, value in env.items():
         os.makedirs(value, mode=0o700, exist_ok=True)
     return env
 
@@ -486,16 +521,30 @@ def start_make(target: str, course: Path, workdir: Path, served: Path, timeout: 
     venv = VENV_BIN.parent
     port, token = free_port(), secrets.token_hex(24)
     lab_args = f"--no-browser --port={port} --ServerApp.port_retries=0 --IdentityProvider.token={token}"
-    cmd = ["make", "--no-print-directory", "-o", str(venv / ".installed"), "-o", str(venv / ".installed-test"),
-           target, f"VENV={venv}", f"LAB_ARGS={lab_args}"]
-    env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(settings), JUPYTERLAB_WORKSPACES_DIR=str(workdir / "workspaces"),
-               PYTHONDONTWRITEBYTECODE="1")
+    cmd = [
+        "make",
+        "--no-print-directory",
+        "-o",
+        str(venv / ".installed"),
+        "-o",
+        str(venv / ".installed-test"),
+        target,
+        f"VENV={venv}",
+        f"LAB_ARGS={lab_args}",
+    ]
+    env = dict(
+        os.environ,
+        JUPYTERLAB_SETTINGS_DIR=str(settings),
+        JUPYTERLAB_WORKSPACES_DIR=str(workdir / "workspaces"),
+        PYTHONDONTWRITEBYTECODE="1",
+    )
     # A home of this server's own: nbgrader's submission cache (which the Assignment List lists submissions
     # from) lives under the Jupyter data folder, and the suite's shared home holds other tests' submissions
     # of the same course, lesson and login name.
     env.update(private_home(workdir / "home"))
     log_path = workdir / f"make-{target}.log"
     with open(log_path, "wb") as log:
-        process = reaper.popen(cmd, cwd=course, env=env, stdout=log, stderr=subprocess.STDOUT,
-                               start_new_session=True)   # make, its JupyterLab and kernels die with the run
+        process = reaper.popen(
+            cmd, cwd=course, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )  # make, its JupyterLab and kernels die with the run
     return wait_until_serving(LabServer(served, port, token, process, log_path), f"make {target}", timeout)

@@ -3,6 +3,7 @@
 It starts JupyterLab (tests/browser/lab.py's start_lab) and a kernel in it under $HOLD_DIR, says so by writing
 $HOLD_DIR/ready, and then waits to be killed.
 """
+
 from __future__ import annotations
 
 import json
@@ -31,8 +32,8 @@ def test_hold_a_lab_and_a_kernel():
     assert status == 201, (status, body)
     kernel = json.loads(body)["id"]
     deadline = time.monotonic() + 120
-    while not any(kernel in cmdline for cmdline in _command_lines()):   # its process runs (-f kernel-ID.json)
+    while not any(kernel in cmdline for cmdline in _command_lines()):  # its process runs (-f kernel-ID.json)
         assert time.monotonic() < deadline, "the kernel's process did not start"
         time.sleep(0.5)
     (workdir / "ready").write_text(kernel)
-    time.sleep(600)   # killed long before
+    time.sleep(600)  # killed long before

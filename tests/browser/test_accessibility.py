@@ -1,3 +1,5 @@
+# ruff: noqa: UP031
+# (code run by another process is built with %r, which writes paths as Python literals)
 """Accessibility of every figure and widget a lesson creates, checked inside the kernel (no browser needed).
 
 Each solution notebook runs with nbclient; a first injected cell hooks `matplotlib.figure.Figure.__init__` (nnlib's
@@ -5,6 +7,7 @@ pictures are pyplot-free, so `plt.get_fignums()` would miss them) and `ipywidget
 injected cell reports `nnlib.views.plot.accessibility_problems` of every figure (a title and labelled axes, colour
 maps readable in greyscale) and every control without a description.
 """
+
 from __future__ import annotations
 
 import json
@@ -21,7 +24,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 LESSONS = [nb.lesson for nb in discover_notebooks() if nb.kind == "solution"]
 REPORT_MIME = "application/x-nnlib-accessibility+json"
 
-HOOKS = '''
+HOOKS = """
 def __nnlib_hooks():
     import matplotlib.figure, ipywidgets
     figures, controls = [], []
@@ -38,9 +41,10 @@ def __nnlib_hooks():
     hook(ipywidgets.Widget, controls)
     return figures, controls
 __nnlib_figures, __nnlib_widgets = __nnlib_hooks()
-'''
+"""
 
-REPORT = '''
+REPORT = (
+    """
 def __nnlib_report():
     import ipywidgets
     from ipywidgets.widgets.widget_description import DescriptionWidget
@@ -58,7 +62,9 @@ def __nnlib_report():
                 and isinstance(w, (ipywidgets.ValueWidget, ipywidgets.Button))]
     publish_display_data({"%s": {"figures": figures, "controls": controls}})
 __nnlib_report()
-''' % REPORT_MIME
+"""
+    % REPORT_MIME
+)
 
 _reports: dict[str, dict | str] = {}
 
@@ -80,8 +86,13 @@ def _run_with_hooks(lesson: str, tmp_path_factory) -> dict | str:
     nb = nbformat.read(source, as_version=4)
     nb.cells.insert(0, nbformat.v4.new_code_cell(HOOKS))
     nb.cells.append(nbformat.v4.new_code_cell(REPORT))
-    client = NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
-                            resources={"metadata": {"path": str(workdir / lesson)}})
+    client = NotebookClient(
+        nb,
+        timeout=120,
+        kernel_name="python3",
+        allow_errors=True,
+        resources={"metadata": {"path": str(workdir / lesson)}},
+    )
     client.execute()
     outputs = nb.cells[-1].get("outputs", [])
     found = [out["data"][REPORT_MIME] for out in outputs if REPORT_MIME in out.get("data", {})]
@@ -98,8 +109,9 @@ def _run_with_hooks(lesson: str, tmp_path_factory) -> dict | str:
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_every_figure_has_title_labels_and_greyscale_readable_colours(lesson, tmp_path_factory):
     report = accessibility_report(lesson, tmp_path_factory)
-    problems = [f"cell {f['cell']} figure {f['title']!r}: {problem}"
-                for f in report["figures"] for problem in f["problems"]]
+    problems = [
+        f"cell {f['cell']} figure {f['title']!r}: {problem}" for f in report["figures"] for problem in f["problems"]
+    ]
     assert not problems, f"{lesson}: figures with accessibility problems:\n  " + "\n  ".join(problems)
 
 

@@ -9,6 +9,7 @@ opens the formgrader's view of the submission (JupyterLab with nbgrader, in Chro
 no script ran (no request reached the listener, `window.__pwned` is unset), while the honest text and image show,
 and the honest learner beside keeps full marks.
 """
+
 from __future__ import annotations
 
 import base64
@@ -22,16 +23,26 @@ import threading
 import nbformat
 import pytest
 
-from tests.browser.lab import (LabServer, free_port, lab_command, stop_lab, wait_until_serving, write_lab_settings,
-                               VENV_BIN)
+from tests.browser.lab import (
+    VENV_BIN,
+    LabServer,
+    free_port,
+    lab_command,
+    stop_lab,
+    wait_until_serving,
+    write_lab_settings,
+)
 from tests.grading.course import Course, with_answers
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
 LESSON = "00-start-here"
 # a 1x1 red PNG: the honest image that must still show
-PNG = base64.b64encode(bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415408d763f8cfc0000003"
-    "010100c9fe92ef0000000049454e44ae426082")).decode()
+PNG = base64.b64encode(
+    bytes.fromhex(
+        "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415408d763f8cfc0000003"
+        "010100c9fe92ef0000000049454e44ae426082"
+    )
+).decode()
 
 
 class _Listener(http.server.BaseHTTPRequestHandler):
@@ -53,18 +64,22 @@ def _hostile_cells(port: int) -> list:
     def hit(tag: str) -> str:  # no quotes: it goes into Python strings, HTML attributes and markdown alike
         url = f"http://127.0.0.1:{port}/{tag}"
         return f"window.__pwned=String.fromCharCode(49);fetch(`{url}`);new Image().src=`{url}-img`"
+
     code = f'''from IPython.display import HTML, Javascript, Markdown, SVG, Image, display
 print("honest text from the learner")
 display(Image(data=__import__("base64").b64decode("{PNG}"), format="png"))
-display(HTML("<b>bold</b><script>{hit('html-script')}</script><img src=x onerror=\\"{hit('html-onerror')}\\">"))
-display(Javascript("{hit('javascript')}"))
-display(SVG('<svg xmlns="http://www.w3.org/2000/svg"><script>{hit('svg')}</script></svg>'))
-display(Markdown("<img src=x onerror=\\"{hit('md-output')}\\">"))
+display(HTML("<b>bold</b><script>{hit("html-script")}</script><img src=x onerror=\\"{hit("html-onerror")}\\">"))
+display(Javascript("{hit("javascript")}"))
+display(SVG('<svg xmlns="http://www.w3.org/2000/svg"><script>{hit("svg")}</script></svg>'))
+display(Markdown("<img src=x onerror=\\"{hit("md-output")}\\">"))
 '''
-    markdown = (f"Notes <img src=x onerror=\"{hit('md-cell')}\"> and [a link](javascript:{hit('md-link')}) "
-                f"<details><summary>more</summary><svg onload=\"{hit('md-svg')}\"></svg></details>")
-    honest = nbformat.v4.new_markdown_cell(f"My own drawing: ![a red dot](data:image/png;base64,{PNG}) "
-                                           "<details><summary>why</summary>because</details>")
+    markdown = (
+        f'Notes <img src=x onerror="{hit("md-cell")}"> and [a link](javascript:{hit("md-link")}) '
+        f'<details><summary>more</summary><svg onload="{hit("md-svg")}"></svg></details>'
+    )
+    honest = nbformat.v4.new_markdown_cell(
+        f"My own drawing: ![a red dot](data:image/png;base64,{PNG}) <details><summary>why</summary>because</details>"
+    )
     raw = nbformat.v4.new_raw_cell(f"<script>{hit('raw-cell')}</script>")
     raw.metadata["format"] = "text/html"
     raw.metadata["raw_mimetype"] = "text/html"
@@ -88,7 +103,7 @@ def graded(tmp_path_factory, listener):
     course.submit_directly("aa-honest", LESSON, solved)
     hostile = copy.deepcopy(solved)
     at = next(i for i, c in enumerate(hostile.cells) if c.cell_type == "code")
-    hostile.cells[at + 1:at + 1] = _hostile_cells(listener.server_address[1])
+    hostile.cells[at + 1 : at + 1] = _hostile_cells(listener.server_address[1])
     course.submit_directly("cheat-html", LESSON, hostile)
     done = course.autograde(LESSON)
     course.log = done.stdout + done.stderr
@@ -105,15 +120,26 @@ def formgrader(graded, tmp_path_factory):
     write_lab_settings(settings)
     for name in ("workspaces", "runtime", "ipython"):
         (workdir / name).mkdir(exist_ok=True)
-    env = dict(os.environ, PATH=str(VENV_BIN) + os.pathsep + os.environ.get("PATH", ""),
-               JUPYTERLAB_SETTINGS_DIR=str(settings), JUPYTERLAB_WORKSPACES_DIR=str(workdir / "workspaces"),
-               JUPYTER_RUNTIME_DIR=str(workdir / "runtime"), IPYTHONDIR=str(workdir / "ipython"),
-               PYTHONDONTWRITEBYTECODE="1")
+    env = dict(
+        os.environ,
+        PATH=str(VENV_BIN) + os.pathsep + os.environ.get("PATH", ""),
+        JUPYTERLAB_SETTINGS_DIR=str(settings),
+        JUPYTERLAB_WORKSPACES_DIR=str(workdir / "workspaces"),
+        JUPYTER_RUNTIME_DIR=str(workdir / "runtime"),
+        IPYTHONDIR=str(workdir / "ipython"),
+        PYTHONDONTWRITEBYTECODE="1",
+    )
     port, token = free_port(), secrets.token_hex(24)
     log_path = workdir / "jupyterlab.log"
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(lab_command(port, token, graded.root), cwd=graded.root, env=env, stdout=log,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            lab_command(port, token, graded.root),
+            cwd=graded.root,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     server = wait_until_serving(LabServer(graded.root, port, token, process, log_path), "jupyter lab", 120)
     try:
         yield server
@@ -123,6 +149,7 @@ def formgrader(graded, tmp_path_factory):
 
 def _submission_id(course, learner: str) -> str:
     from nbgrader.api import Gradebook
+
     with Gradebook(f"sqlite:///{course.root / 'grading' / 'gradebook.db'}", "nn-from-one-neuron") as gb:
         return gb.find_submission_notebook(LESSON, LESSON, learner).id
 

@@ -1,4 +1,5 @@
 """nbgrader in the browser: the Validate button of its JupyterLab extension, and the instructor's formgrader."""
+
 from __future__ import annotations
 
 import nbformat

@@ -3,6 +3,7 @@
 Each notebook runs once (tests/browser/conftest.py keeps its tests together); the tests below then look at
 the same live page. Lessons are found at collection time, so a lesson is covered as soon as it lands.
 """
+
 from __future__ import annotations
 
 import base64
@@ -12,8 +13,18 @@ import time
 import nbformat
 import pytest
 
-from tests.browser.lab import (WIDGET_MIME, Notebook, WIDGET_PLACEHOLDER, blank_reason, defined_names, discover_notebooks,
-                               executed, nbgrader_meta, prompts, promises_widget)
+from tests.browser.lab import (
+    WIDGET_MIME,
+    WIDGET_PLACEHOLDER,
+    Notebook,
+    blank_reason,
+    defined_names,
+    discover_notebooks,
+    executed,
+    nbgrader_meta,
+    promises_widget,
+    prompts,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
@@ -81,8 +92,10 @@ def test_release_fails_only_with_exercise_stubs(runner, notebook):
         cell = run.saved.cells[index]
         failed_names |= defined_names(cell.source)
         failed_names |= defined_names(by_grade_id.get(nbgrader_meta(cell).get("grade_id"), ""))
-    assert not unexpected, (f"{notebook}: errors other than the exercise stubs' NotImplementedError after Run All "
-                            f"(and Run Selected Cell and All Below after each stop):\n  " + "\n  ".join(unexpected))
+    assert not unexpected, (
+        f"{notebook}: errors other than the exercise stubs' NotImplementedError after Run All "
+        f"(and Run Selected Cell and All Below after each stop):\n  " + "\n  ".join(unexpected)
+    )
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=str)
@@ -113,7 +126,9 @@ def test_widgets_render_as_live_controls(runner, notebook):
         try:
             run.cell(index).locator(f"{OUTPUTS} .jupyter-widgets").first.wait_for(state="visible", timeout=20_000)
         except Exception:  # noqa: BLE001 - reported below with what the cell shows instead
-            problems.append(f"cell {index}: no live widget; the output shows {short(outputs.all_inner_texts()[0] if outputs.count() else '(nothing)')!r}")
+            problems.append(
+                f"cell {index}: no live widget; the output shows {short(outputs.all_inner_texts()[0] if outputs.count() else '(nothing)')!r}"
+            )
             continue
         texts = run.cell(index).locator(f"{OUTPUTS}:not(:has(.jupyter-widgets))").all_inner_texts()
         placeholders = [t for t in texts if WIDGET_PLACEHOLDER.search(t)]
@@ -129,10 +144,12 @@ def test_widget_controls_have_visible_labels(runner, notebook):
     for index in widget_cells(run):
         controls = run.cell(index).locator(
             f"{OUTPUTS} :is(.widget-slider, .widget-dropdown, .widget-checkbox, .widget-text, .widget-toggle-buttons,"
-            f" .widget-radio, .widget-select)")
+            f" .widget-radio, .widget-select)"
+        )
         labels = controls.evaluate_all(
             "els => els.map(e => [...e.querySelectorAll('.widget-label, .widget-label-basic')]"
-            "  .map(l => l.textContent).join('').replace(/\\u200b/g, '').trim())")
+            "  .map(l => l.textContent).join('').replace(/\\u200b/g, '').trim())"
+        )
         unlabelled += [f"cell {index}: control {n} of {len(labels)}" for n, text in enumerate(labels) if not text]
     assert not unlabelled, f"{notebook}: widget controls without a visible description:\n  " + "\n  ".join(unlabelled)
 
@@ -144,10 +161,16 @@ def test_widget_descriptions_are_not_cut_off(runner, notebook):
     cut = []
     for index in widget_cells(run):
         labels = run.cell(index).locator(f"{OUTPUTS} .widget-label")
-        cut += [f"cell {index}: {text!r}" for text in labels.evaluate_all(
-            "els => els.filter(e => e.offsetParent && e.scrollWidth > e.clientWidth + 1).map(e => e.textContent)")]
-    assert not cut, (f"{notebook}: widget descriptions shown cut off (give the control "
-                     f"style={{'description_width': 'initial'}}):\n  " + "\n  ".join(cut))
+        cut += [
+            f"cell {index}: {text!r}"
+            for text in labels.evaluate_all(
+                "els => els.filter(e => e.offsetParent && e.scrollWidth > e.clientWidth + 1).map(e => e.textContent)"
+            )
+        ]
+    assert not cut, (
+        f"{notebook}: widget descriptions shown cut off (give the control "
+        f"style={{'description_width': 'initial'}}):\n  " + "\n  ".join(cut)
+    )
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=str)
@@ -156,7 +179,10 @@ def test_moving_a_slider_redraws_its_plot(runner, notebook):
     problems = []
     for index in widget_cells(run):
         cell = run.cell(index)
-        handles, images = cell.locator(f"{OUTPUTS} .noUi-handle"), cell.locator(f"{OUTPUTS} :is(.widget-output img, img.widget-image)")
+        handles, images = (
+            cell.locator(f"{OUTPUTS} .noUi-handle"),
+            cell.locator(f"{OUTPUTS} :is(.widget-output img, img.widget-image)"),
+        )
         if not handles.count():
             continue
         if not images.count():
@@ -176,8 +202,9 @@ def test_moving_a_slider_redraws_its_plot(runner, notebook):
                 break
             time.sleep(0.2)
         else:
-            problems.append(f"cell {index}: the plot did not change within 20 s after moving the first slider "
-                            f"with the arrow keys")
+            problems.append(
+                f"cell {index}: the plot did not change within 20 s after moving the first slider with the arrow keys"
+            )
     assert not problems, f"{notebook}:\n  " + "\n  ".join(problems)
 
 
@@ -186,16 +213,23 @@ def test_screenshot_is_not_blank(runner, notebook, artifacts):
     """A screenshot of the lesson (at its first widget, else its first figure) kept as a CI artefact."""
     run = runner.get(notebook)
     page = run.page
-    target = (page.locator(f".jp-Cell {OUTPUTS} .jupyter-widgets") if widget_cells(run) else
-              page.locator(f".jp-Cell {OUTPUTS} img"))
+    target = (
+        page.locator(f".jp-Cell {OUTPUTS} .jupyter-widgets")
+        if widget_cells(run)
+        else page.locator(f".jp-Cell {OUTPUTS} img")
+    )
     if target.count():
         target.first.scroll_into_view_if_needed()
         page.wait_for_timeout(300)
     path = artifacts / f"{notebook.lesson}-{notebook.kind}.png"
     page.screenshot(path=str(path))
     panel = page.locator(".jp-NotebookPanel .jp-Notebook").bounding_box()
-    clip = {"x": panel["x"], "y": panel["y"], "width": panel["width"],
-            "height": min(panel["height"], page.viewport_size["height"] - panel["y"])}
+    clip = {
+        "x": panel["x"],
+        "y": panel["y"],
+        "width": panel["width"],
+        "height": min(panel["height"], page.viewport_size["height"] - panel["y"]),
+    }
     reason = blank_reason(page.screenshot(clip=clip))
     assert reason is None, f"{notebook}: the notebook area of {path.name} looks blank ({reason})"
 
@@ -239,8 +273,9 @@ def test_figures_fit_a_laptop_screen_unshrunk(runner, notebook):
         (width, height), (shown_w, shown_h) = f["natural"], f["shown"]
         scale = shown_w / width
         if scale < 0.995:
-            problems.append(f"cell {f['cell']}: {width}x{height} px shown at {scale:.0%} in an output area of "
-                            f"{f['area']:.0f} px")
+            problems.append(
+                f"cell {f['cell']}: {width}x{height} px shown at {scale:.0%} in an output area of {f['area']:.0f} px"
+            )
         if shown_h > f["view"]:
             problems.append(f"cell {f['cell']}: {shown_h:.0f} px tall, the notebook shows {f['view']:.0f} px")
-    assert not problems, (f"{notebook} at 1366x768 (output area {area:.0f} px):\n  " + "\n  ".join(problems))
+    assert not problems, f"{notebook} at 1366x768 (output area {area:.0f} px):\n  " + "\n  ".join(problems)

@@ -5,6 +5,7 @@ Fetch, Submit and, after the instructor graded and released feedback, Fetch Feed
 `make grade-ui` (the instructor): the formgrader opens, lists the lessons, and its folder links open folders
 (under `make lab`'s old setup they pointed outside the server's root and answered 404).
 """
+
 from __future__ import annotations
 
 import os
@@ -25,8 +26,9 @@ LEARNER = pwd.getpwuid(os.getuid()).pw_name  # nbgrader's learner id on one mach
 
 def nbgrader(course, *args):
     env = dict(os.environ, PATH=str(VENV_BIN) + os.pathsep + os.environ["PATH"])
-    done = subprocess.run([str(VENV_BIN / "nbgrader"), *args], cwd=course, env=env, capture_output=True,
-                          text=True, timeout=900)
+    done = subprocess.run(
+        [str(VENV_BIN / "nbgrader"), *args], cwd=course, env=env, capture_output=True, text=True, timeout=900
+    )
     assert done.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
     return done
 
@@ -77,8 +79,10 @@ def refresh(page, timeout: float = 60.0):
     """Press the Assignment List's refresh button and wait until its three lists have loaded."""
     page.locator("#refresh_assignments_list").click()
     page.wait_for_timeout(300)
-    page.wait_for_function("() => [...document.querySelectorAll('[id$=_assignments_list_loading]')]"
-                           ".every(e => e.offsetParent === null)", timeout=timeout * 1000)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[id$=_assignments_list_loading]')].every(e => e.offsetParent === null)",
+        timeout=timeout * 1000,
+    )
 
 
 def row(page, listing: str, lesson: str = LESSON):
@@ -126,21 +130,28 @@ def test_assignment_list_round_trip(learner_lab, course, new_page, artifacts):
             if any(p.name.startswith(f"{LEARNER}+{LESSON}+") for p in inbound.iterdir()):
                 break
             page.wait_for_timeout(500)
-        assert any(p.name.startswith(f"{LEARNER}+{LESSON}+") for p in inbound.iterdir()), \
+        assert any(p.name.startswith(f"{LEARNER}+{LESSON}+") for p in inbound.iterdir()), (
             f"no submission in the course's exchange: {sorted(p.name for p in inbound.iterdir())}"
+        )
         # 4. the instructor collects, grades and releases feedback (the README's loop)
         nbgrader(course, "collect", LESSON)
         nbgrader(course, "autograde", LESSON)
         nbgrader(course, "generate_feedback", LESSON)
         nbgrader(course, "release_feedback", LESSON)
-        table = subprocess.run([sys.executable, "-m", "autograder.commands.export", LESSON], cwd=course, capture_output=True,
-                               text=True, timeout=300)
+        table = subprocess.run(
+            [sys.executable, "-m", "autograder.commands.export", LESSON],
+            cwd=course,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert table.returncode == 0, table.stderr
-        assert re.search(rf"^{re.escape(LEARNER)}\s.*{LESSON}\s+{total:g}\s+{total:g}\s+yes", table.stdout, re.M), \
+        assert re.search(rf"^{re.escape(LEARNER)}\s.*{LESSON}\s+{total:g}\s+{total:g}\s+yes", table.stdout, re.M), (
             table.stdout
+        )
         # 5. Fetch Feedback, in the browser
         button = row(page, "submitted").get_by_role("button", name="Fetch Feedback")
-        for attempt in range(4):
+        for _attempt in range(4):
             refresh(page)
             if button.count() and button.is_enabled():
                 break
@@ -152,8 +163,9 @@ def test_assignment_list_round_trip(learner_lab, course, new_page, artifacts):
         feedback = sorted((work / LESSON / "feedback").glob(f"*/{LESSON}.html"))
         assert feedback, "Fetch Feedback wrote no feedback into the work folder"
         text = feedback[-1].read_text()
-        assert re.search(rf"Score:\s*{total:g}(\.0)?\s*/\s*{total:g}", re.sub(r"<[^>]+>", " ", text)), \
+        assert re.search(rf"Score:\s*{total:g}(\.0)?\s*/\s*{total:g}", re.sub(r"<[^>]+>", " ", text)), (
             "the fetched feedback does not show full marks"
+        )
         page.screenshot(path=str(artifacts / "assignment-list-round-trip.png"))
     except BaseException:
         page.screenshot(path=str(artifacts / "failed-assignment-list.png"))

@@ -3,6 +3,7 @@
 By default Jupyter listens on localhost with a random token; what would make it unsafe is an explicit
 non-loopback address or an emptied token/password, so those are what the repo must never contain.
 """
+
 from __future__ import annotations
 
 import re
@@ -16,16 +17,46 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 #: Folders that hold no command of the course (environments, version control, generated output, tests).
-SKIPPED_DIRS = {".venv", ".git", "artifacts", "grading", "exchange", "work", "tests", "__pycache__", ".pytest_cache", ".ipynb_checkpoints",
-                "nnlib.egg-info", "datasets"}
-SCANNED_SUFFIXES = {"", ".md", ".rst", ".txt", ".sh", ".bash", ".py", ".toml", ".cfg", ".ini", ".json", ".yml",
-                    ".yaml", ".ipynb", ".mk"}
+SKIPPED_DIRS = {
+    ".venv",
+    ".git",
+    "artifacts",
+    "grading",
+    "exchange",
+    "work",
+    "tests",
+    "__pycache__",
+    ".pytest_cache",
+    ".ipynb_checkpoints",
+    "nnlib.egg-info",
+    "datasets",
+}
+SCANNED_SUFFIXES = {
+    "",
+    ".md",
+    ".rst",
+    ".txt",
+    ".sh",
+    ".bash",
+    ".py",
+    ".toml",
+    ".cfg",
+    ".ini",
+    ".json",
+    ".yml",
+    ".yaml",
+    ".ipynb",
+    ".mk",
+}
 #: An explicit address: --ip=X, --ServerApp.ip=X, c.ServerApp.ip = "X".
 IP_SETTING = re.compile(r"""(?:--|\.)ip\s*=\s*["']?([^\s"'\\]*)""")
 #: An emptied token or password, or remote access switched on.
-OPENING = re.compile(r"""(?:\.|--)(?:token|password)\s*=\s*(?:''|""|(?=\s|$|\\))"""
-                     r"""|allow_remote_access\s*=\s*True|--ServerApp\.allow_remote_access\b"""
-                     r"""|disable_check_xsrf\s*=\s*True|--ServerApp\.disable_check_xsrf\b""", re.M)
+OPENING = re.compile(
+    r"""(?:\.|--)(?:token|password)\s*=\s*(?:''|""|(?=\s|$|\\))"""
+    r"""|allow_remote_access\s*=\s*True|--ServerApp\.allow_remote_access\b"""
+    r"""|disable_check_xsrf\s*=\s*True|--ServerApp\.disable_check_xsrf\b""",
+    re.M,
+)
 JUPYTER_SERVE = re.compile(r"\bjupyter[ -](?:lab|notebook|server)\b(?![-\w])")
 
 
@@ -73,8 +104,11 @@ def test_readme_opens_the_lessons_with_make_lab_or_a_safe_command():
     text = readme.read_text()
     starts = [line for line in text.splitlines() if JUPYTER_SERVE.search(line) or re.search(r"\bmake lab\b", line)]
     assert starts, f"{readme.name} does not say how to open the lessons (`make lab`)"
-    unsafe = [line.strip() for line in starts if OPENING.search(line)
-              or any(ip not in LOOPBACK for ip in IP_SETTING.findall(line))]
+    unsafe = [
+        line.strip()
+        for line in starts
+        if OPENING.search(line) or any(ip not in LOOPBACK for ip in IP_SETTING.findall(line))
+    ]
     assert not unsafe, f"{readme.name} starts JupyterLab without a token or off loopback:\n  " + "\n  ".join(unsafe)
 
 
@@ -87,8 +121,9 @@ def test_nothing_in_the_repo_serves_jupyter_off_loopback_or_without_token():
             continue
         rel = path.relative_to(ROOT)
         for number, line in enumerate(text.splitlines(), start=1):
-            if not (JUPYTER_SERVE.search(line) or "ServerApp" in line or "NotebookApp" in line
-                    or "IdentityProvider" in line):
+            if not (
+                JUPYTER_SERVE.search(line) or "ServerApp" in line or "NotebookApp" in line or "IdentityProvider" in line
+            ):
                 continue
             if OPENING.search(line):
                 problems.append(f"{rel}:{number}: empties the token/password or opens access: {line.strip()}")

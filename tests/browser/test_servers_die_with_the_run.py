@@ -4,6 +4,7 @@ The inner run (tests/browser/lab_holder.py, a real pytest) starts JupyterLab and
 browser suite does; once both are up, the inner pytest is killed and, a few seconds later, no process of that
 lab, of its watchdog or of its kernel may remain. Chromium is not needed.
 """
+
 from __future__ import annotations
 
 import os
@@ -40,9 +41,14 @@ def test_a_killed_test_run_leaves_no_jupyterlab_or_kernel_behind(sig, tmp_path):
     hold.mkdir()
     log_path = tmp_path / "inner-pytest.log"
     with open(log_path, "wb") as log:
-        run = subprocess.Popen([sys.executable, "-m", "pytest", "-n", "0", "-q", "-p", "no:randomly", str(HOLDER)],
-                               cwd=ROOT, env=dict(os.environ, HOLD_DIR=str(hold)), stdout=log,
-                               stderr=subprocess.STDOUT, start_new_session=True)
+        run = subprocess.Popen(
+            [sys.executable, "-m", "pytest", "-n", "0", "-q", "-p", "no:randomly", str(HOLDER)],
+            cwd=ROOT,
+            env=dict(os.environ, HOLD_DIR=str(hold)),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         deadline = time.monotonic() + 240
         while not (hold / "ready").exists():
@@ -54,19 +60,20 @@ def test_a_killed_test_run_leaves_no_jupyterlab_or_kernel_behind(sig, tmp_path):
         assert any("ipykernel" in c for c in before.values()), before
         assert any("reaper.py" in c for c in before.values()), before
 
-        os.kill(run.pid, sig)   # the inner pytest only: its watchdog and server run in a session of their own
+        os.kill(run.pid, sig)  # the inner pytest only: its watchdog and server run in a session of their own
         run.wait(timeout=30)
         deadline = time.monotonic() + 15
         while processes_under(hold) and time.monotonic() < deadline:
             time.sleep(0.25)
         left = processes_under(hold)
         assert not left, f"still running {15} s after the test run was killed:\n" + "\n".join(
-            f"{pid}: {cmd}" for pid, cmd in left.items())
+            f"{pid}: {cmd}" for pid, cmd in left.items()
+        )
     finally:
         if run.poll() is None:
             os.killpg(run.pid, signal.SIGKILL)
             run.wait()
-        for pid in processes_under(hold):   # a failure must not leave them running either
+        for pid in processes_under(hold):  # a failure must not leave them running either
             try:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
@@ -77,11 +84,14 @@ def test_the_hub_watchdog_runs_its_stop_command_when_the_run_is_killed_and_not_o
     # the class hub detaches from `classhub start`; tests/classhub/hub.py stops it through reaper.on_death
     for killed in (True, False):
         marker = tmp_path / f"stopped-{killed}"
-        script = (f"import sys, time; sys.path.insert(0, {str(ROOT)!r}); from tests.support import reaper; "
-                  f"w = reaper.on_death(['touch', {str(marker)!r}]); print(w.pid, flush=True); "
-                  f"time.sleep(60)" if killed else
-                  f"import sys, time; sys.path.insert(0, {str(ROOT)!r}); from tests.support import reaper; "
-                  f"w = reaper.on_death(['touch', {str(marker)!r}]); time.sleep(1); w.terminate(); w.wait()")
+        script = (
+            f"import sys, time; sys.path.insert(0, {str(ROOT)!r}); from tests.support import reaper; "
+            f"w = reaper.on_death(['touch', {str(marker)!r}]); print(w.pid, flush=True); "
+            f"time.sleep(60)"
+            if killed
+            else f"import sys, time; sys.path.insert(0, {str(ROOT)!r}); from tests.support import reaper; "
+            f"w = reaper.on_death(['touch', {str(marker)!r}]); time.sleep(1); w.terminate(); w.wait()"
+        )
         run = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
         if killed:
             watchdog = int(run.stdout.readline())

@@ -1,3 +1,5 @@
+# ruff: noqa: UP031
+# (code run by another process is built with %r, which writes paths as Python literals)
 """A class's journey on the class server, as root, with real accounts, a real hub and headless Chromium.
 
 An instructor and three learners (unique names, removed afterwards even on failure) on a hub started with
@@ -18,6 +20,7 @@ server is culled (the hub restarted with a short timeout). Also: a learner canno
 the instructor's (403), has no formgrader of their own (404, and no menu entry), cannot read another home;
 `stop` ends every process of the class.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -45,9 +48,9 @@ SLOW = 180_000  # ms: nbgrader steps and server starts on a loaded two-core mach
 def readme_loop() -> list[str]:
     """The commands of the README's loop ("The whole loop, from release to the learner's feedback"), as written."""
     text = (ROOT / "README.md").read_text()
-    block = text[text.index("The whole loop, from release"):]
-    block = block[block.index("```bash") + len("```bash"):]
-    block = block[:block.index("```")]
+    block = text[text.index("The whole loop, from release") :]
+    block = block[block.index("```bash") + len("```bash") :]
+    block = block[: block.index("```")]
     return [line.split("  #", 1)[0].strip() for line in block.strip().splitlines() if line.strip()]
 
 
@@ -74,7 +77,7 @@ def hub():
                 os.chown(path, pw.st_uid, pw.st_gid)
         loop = readme_loop()
         publish = next(i for i, c in enumerate(loop) if c.startswith("nbgrader release_assignment"))
-        for command in loop[:publish + 1]:  # release, roster, due date, publish: as the README says
+        for command in loop[: publish + 1]:  # release, roster, due date, publish: as the README says
             instructor_runs(hub, command)
         yield hub
     finally:
@@ -83,8 +86,11 @@ def hub():
 
 def lesson_points() -> float:
     nb = nbformat.read(ROOT / "solutions" / LESSON / f"{LESSON}.ipynb", as_version=4)
-    return sum(float(c.metadata.get("nbgrader", {}).get("points", 0) or 0) for c in nb.cells
-               if c.metadata.get("nbgrader", {}).get("grade"))
+    return sum(
+        float(c.metadata.get("nbgrader", {}).get("points", 0) or 0)
+        for c in nb.cells
+        if c.metadata.get("nbgrader", {}).get("grade")
+    )
 
 
 def new_context(browser):
@@ -112,7 +118,9 @@ def get(context, url: str) -> int:
 def open_assignment_list(page):
     """Nbgrader → Assignment List; a click on a menu bar still active from an earlier menu closes it instead of
     opening it (seen on a loaded machine), so the menu is opened again until its entry shows."""
-    entry = page.locator(".lm-Menu-content .lm-Menu-item:not(.lm-mod-disabled) .lm-Menu-itemLabel:text-is('Assignment List')")
+    entry = page.locator(
+        ".lm-Menu-content .lm-Menu-item:not(.lm-mod-disabled) .lm-Menu-itemLabel:text-is('Assignment List')"
+    )
     for _ in range(5):
         accept_kernel_dialog(page)
         page.click(".lm-MenuBar-itemLabel:text-is('Nbgrader')")
@@ -152,7 +160,9 @@ def formgrader_post(page, path: str) -> dict:
             const r = await fetch(url, {method: 'POST', credentials: 'same-origin',
                                         headers: {'X-XSRFToken': m ? decodeURIComponent(m[1]) : ''}});
             return [r.status, await r.text()];
-        }""", path)
+        }""",
+        path,
+    )
     assert status == 200, f"POST {path} answered {status}: {text[:2000]}"
     body = json.loads(text)
     assert body.get("success"), f"POST {path} failed:\n{body.get('log') or body.get('error') or body}"
@@ -190,7 +200,7 @@ def test_roster_again_adds_only_newcomers_and_refuses_bad_lines(hub):
     done = classhub("--state", s.state, "accounts", str(roster))
     assert f"1 account(s) made: {newcomer}" in done.stdout, done.stdout
     after = Path(s.passwords_file).read_text()
-    assert after.startswith(before) and newcomer in after[len(before):]
+    assert after.startswith(before) and newcomer in after[len(before) :]
     hub.read_passwords()
 
 
@@ -198,10 +208,20 @@ def test_the_exchange_of_the_hub_wins_over_the_course_config(hub):
     done = hub.as_user(hub.instructor, "python", "-m", "autograder.commands.lab", "where", cwd=hub.settings.course)
     assert done.returncode == 0 and hub.settings.exchange in done.stdout, done.stdout + done.stderr
     # without the hub's variable (a login over ssh), it names the global file, not ~/.jupyter (which loads the course)
-    done = hub.as_user(hub.instructor, "env", "-u", "NN_COURSE_EXCHANGE", "python", "-m", "autograder.commands.lab", "where",
-                       cwd=hub.settings.course)
-    assert f"{hub.settings.exchange}  (from the global config {hub.settings.global_config})" in done.stdout, \
+    done = hub.as_user(
+        hub.instructor,
+        "env",
+        "-u",
+        "NN_COURSE_EXCHANGE",
+        "python",
+        "-m",
+        "autograder.commands.lab",
+        "where",
+        cwd=hub.settings.course,
+    )
+    assert f"{hub.settings.exchange}  (from the global config {hub.settings.global_config})" in done.stdout, (
         done.stdout + done.stderr
+    )
     outbound = Path(hub.settings.exchange) / COURSE_ID / "outbound" / LESSON / f"{LESSON}.ipynb"
     assert outbound.is_file(), "the instructor's release did not reach the hub's exchange"
     assert not (Path(hub.settings.course) / "exchange").exists(), "the course's own exchange was used"
@@ -250,15 +270,18 @@ def test_the_class_journey(hub, browser, artifacts):
         accept_kernel_dialog(page)
         page.wait_for_selector(".jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=SLOW)
         cells = page.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell")
-        index = next(i for i, c in enumerate(nbformat.read(notebook, as_version=4).cells)
-                     if c.metadata.get("nbgrader", {}).get("grade_id") == "weighted_sum")
+        index = next(
+            i
+            for i, c in enumerate(nbformat.read(notebook, as_version=4).cells)
+            if c.metadata.get("nbgrader", {}).get("grade_id") == "weighted_sum"
+        )
         editor = cells.nth(index).locator(".cm-content")
         editor.click()
         page.keyboard.press("Control+a")
         page.keyboard.insert_text(ANSWER)
-        run_cell(page, cells.nth(index))      # the answer
+        run_cell(page, cells.nth(index))  # the answer
         check = cells.nth(index + 1)
-        run_cell(page, check)                 # its instant check
+        run_cell(page, check)  # its instant check
         outputs = check.locator(".jp-OutputArea").inner_text()
         assert "Error" not in outputs and "Traceback" not in outputs, f"the check of the answer failed:\n{outputs}"
         page.keyboard.press("Control+s")
@@ -300,17 +323,20 @@ def test_the_class_journey(hub, browser, artifacts):
         stamp = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
         plant = inbound / f"{a}+{LESSON}+{stamp}+planted"
         released = Path(hub.settings.exchange) / COURSE_ID / "outbound" / LESSON / f"{LESSON}.ipynb"
-        code = (f"import os, shutil; d = {str(plant)!r}; os.mkdir(d); shutil.copy({str(released)!r}, d); "
-                f"open(os.path.join(d, 'timestamp.txt'), 'w').write({stamp!r})")
+        code = (
+            f"import os, shutil; d = {str(plant)!r}; os.mkdir(d); shutil.copy({str(released)!r}, d); "
+            f"open(os.path.join(d, 'timestamp.txt'), 'w').write({stamp!r})"
+        )
         done = hub.as_user(b, "/usr/bin/python3", "-c", code)
         assert done.returncode == 0, f"the plant failed (the inbound folder is world-writable): {done.stderr}"
         # -- b's own submission claims a time long before it was made; another of b's is too large
-        course_dir = Path(hub.settings.exchange) / COURSE_ID
         forged = "2020-01-01 00:00:00.000000 UTC"
-        code = (f"import os, shutil; d = {str(inbound / f'{b}+{LESSON}+{forged}+early')!r}; os.mkdir(d); "
-                f"shutil.copy({str(released)!r}, d); open(os.path.join(d, 'timestamp.txt'), 'w').write({forged!r}); "
-                f"big = {str(inbound / f'{b}+{LESSON}+{stamp}+big')!r}; os.mkdir(big); "
-                f"shutil.copy({str(released)!r}, big); open(os.path.join(big, 'data.bin'), 'wb').write(bytes(21 << 20))")
+        code = (
+            f"import os, shutil; d = {str(inbound / f'{b}+{LESSON}+{forged}+early')!r}; os.mkdir(d); "
+            f"shutil.copy({str(released)!r}, d); open(os.path.join(d, 'timestamp.txt'), 'w').write({forged!r}); "
+            f"big = {str(inbound / f'{b}+{LESSON}+{stamp}+big')!r}; os.mkdir(big); "
+            f"shutil.copy({str(released)!r}, big); open(os.path.join(big, 'data.bin'), 'wb').write(bytes(21 << 20))"
+        )
         done = hub.as_user(b, "/usr/bin/python3", "-c", code)
         assert done.returncode == 0, done.stderr
         # -- the instructor: the formgrader opens; the README's loop, as written, in a terminal of the hub
@@ -329,19 +355,22 @@ def test_the_class_journey(hub, browser, artifacts):
         first = next(i for i, cmd in enumerate(loop) if cmd.startswith("nbgrader collect"))
         outputs = {}
         for command in loop[first:]:
-            outputs[command.split()[1] if command.startswith("nbgrader") else command.split()[2]] = \
-                instructor_runs(hub, command, **{"ada-neuron.ipynb": mailed.name, "ada": c})
+            outputs[command.split()[1] if command.startswith("nbgrader") else command.split()[2]] = instructor_runs(
+                hub, command, **{"ada-neuron.ipynb": mailed.name, "ada": c}
+            )
         collected = outputs["collect"]
         assert f"names {a} but is owned by {b}" in collected, collected
         assert "holds more than the limit" in collected and "+big" in collected, collected
         assert "forged time stamp" in collected and "+early" in collected, collected
         submitted = Path(hub.settings.course) / "grading" / "submitted"
-        assert "np.dot(x, w)" in (submitted / a / LESSON / f"{LESSON}.ipynb").read_text(), \
+        assert "np.dot(x, w)" in (submitted / a / LESSON / f"{LESSON}.ipynb").read_text(), (
             "the collected submission is not the learner's own"
+        )
         assert not (submitted / b / LESSON / "data.bin").exists(), "the oversized submission was collected"
         b_time = (submitted / b / LESSON / "timestamp.txt").read_text()
-        assert not b_time.startswith("2020") and b_time.startswith(f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d}"), \
+        assert not b_time.startswith("2020") and b_time.startswith(f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d}"), (
             f"the forged time stamp was believed: {b_time}"
+        )
         assert (submitted / c / LESSON / f"{LESSON}.ipynb").is_file(), "the e-mailed notebook was not handed in"
         exported = outputs["autograder.commands.export"]
         for who in (a, b, c):
@@ -382,10 +411,12 @@ def regenerate_after_submissions(hub, learners) -> None:
     before = release.read_bytes()
     kept = {p: p.read_bytes() for p in (course / "grading" / "submitted").rglob("*") if p.is_file()}
     source = course / "solutions" / LESSON / f"{LESSON}.ipynb"
-    code = ("import nbformat; p = %r; nb = nbformat.read(p, as_version=4); "
-            "i = [k for k, c in enumerate(nb.cells) if c.metadata.get('nbgrader', {}).get('grade') "
-            "and not c.metadata['nbgrader'].get('solution')][-1]; del nb.cells[i]; nbformat.write(nb, p)" % str(source))
-    instructor_runs(hub, f"python -c \"{code}\"")
+    code = (
+        "import nbformat; p = %r; nb = nbformat.read(p, as_version=4); "
+        "i = [k for k, c in enumerate(nb.cells) if c.metadata.get('nbgrader', {}).get('grade') "
+        "and not c.metadata['nbgrader'].get('solution')][-1]; del nb.cells[i]; nbformat.write(nb, p)" % str(source)
+    )
+    instructor_runs(hub, f'python -c "{code}"')
     refused = instructor_runs(hub, f"python -m autograder.commands.release {LESSON}", expect=1)
     command = f"python -m autograder.commands.release {LESSON} --regrade"
     assert command in refused, refused
@@ -418,11 +449,14 @@ def test_a_learner_cannot_read_the_reference_answers(hub):
     for path in files:
         done = hub.as_user(b, "cat", str(path))
         assert done.returncode != 0 and "Permission denied" in done.stderr, f"{b} could read {path}"
-    code = ("import inspect; from nnlib.neuron import weighted_sum; print(weighted_sum([1.0, 2.0], [3.0, 4.0], 0.5)); "
-            "print(inspect.getsource(weighted_sum))")
+    code = (
+        "import inspect; from nnlib.neuron import weighted_sum; print(weighted_sum([1.0, 2.0], [3.0, 4.0], 0.5)); "
+        "print(inspect.getsource(weighted_sum))"
+    )
     done = hub.as_user(b, "env", f"PYTHONPATH={hub.settings.learner_python}", "python", "-c", code)
-    assert done.stdout.startswith("11.5") and done.returncode != 0 and "OSError" in done.stderr, \
+    assert done.stdout.startswith("11.5") and done.returncode != 0 and "OSError" in done.stderr, (
         done.stdout + done.stderr
+    )
     done = hub.as_user(hub.instructor, "python", "-c", code)  # grading keeps the full nnlib
     assert done.returncode == 0 and "def weighted_sum" in done.stdout, done.stdout + done.stderr
 
@@ -432,8 +466,12 @@ def test_a_submission_over_the_limit_is_refused_at_submit(hub):
     home = os.path.expanduser(f"~{learner}")
     done = hub.as_user(learner, "nbgrader", "fetch_assignment", LESSON)
     assert done.returncode == 0, done.stdout + done.stderr
-    done = hub.as_user(learner, "/usr/bin/python3", "-c",
-                       f"open({os.path.join(home, LESSON, 'data.bin')!r}, 'wb').write(bytes(21 << 20))")
+    done = hub.as_user(
+        learner,
+        "/usr/bin/python3",
+        "-c",
+        f"open({os.path.join(home, LESSON, 'data.bin')!r}, 'wb').write(bytes(21 << 20))",
+    )
     assert done.returncode == 0, done.stderr
     done = hub.as_user(learner, "nbgrader", "submit", LESSON)
     assert done.returncode != 0 and "the limit of a submission" in done.stdout + done.stderr, done.stdout + done.stderr
@@ -458,9 +496,9 @@ def _pids_of(user: str, needle: str) -> list[int]:
 def test_a_kernel_past_its_memory_limit_is_killed_alone(hub, browser):
     """A learner's kernel allocates more than the learner's memory limit: the OOM killer ends that kernel, in that
     learner's cgroup only; the learner's server, and another learner's server and kernel, keep running."""
-    from classhub import limits
     from jupyter_client import BlockingKernelClient
 
+    from classhub import limits
     from tests.classhub.hub import MEM_LIMIT_MIB
 
     a, b = hub.learners[0], hub.learners[1]
@@ -480,7 +518,9 @@ def test_a_kernel_past_its_memory_limit_is_killed_alone(hub, browser):
                     const r = await fetch(url, {method: 'POST', credentials: 'same-origin', body: '{}',
                         headers: {'X-XSRFToken': m ? decodeURIComponent(m[1]) : '', 'Content-Type': 'application/json'}});
                     return [r.status, await r.text()];
-                }""", f"/user/{user}/api/kernels")
+                }""",
+                f"/user/{user}/api/kernels",
+            )
             assert status == 201, f"starting a kernel of {user} answered {status}: {text}"
             kernels[user] = json.loads(text)["id"]
         for _ in range(60):
@@ -515,8 +555,18 @@ def test_an_idle_server_is_culled(hub, browser):
     """The hub again with a short idle timeout: a learner logs in, leaves, and the idle culler stops the server."""
     s = hub.settings
     classhub("--state", s.state, "stop")
-    classhub("--state", s.state, "install", "--instructor", hub.instructor, "--no-environment",
-             "--idle-timeout", "20", "--cull-every", "5")
+    classhub(
+        "--state",
+        s.state,
+        "install",
+        "--instructor",
+        hub.instructor,
+        "--no-environment",
+        "--idle-timeout",
+        "20",
+        "--cull-every",
+        "5",
+    )
     classhub("--state", s.state, "start")
     learner = hub.learners[2]
     context = new_context(browser)
@@ -540,8 +590,10 @@ def test_stop_ends_every_process_of_the_class(hub):
     deadline = time.monotonic() + 60
     left = {}
     while time.monotonic() < deadline:
-        left = {u: accounts.processes_of(os.stat(os.path.expanduser(f"~{u}")).st_uid)
-                for u in (hub.instructor, *hub.learners)}
+        left = {
+            u: accounts.processes_of(os.stat(os.path.expanduser(f"~{u}")).st_uid)
+            for u in (hub.instructor, *hub.learners)
+        }
         if not any(left.values()) and server.hub_pid(hub.settings) is None:
             break
         time.sleep(0.5)

@@ -1,8 +1,10 @@
 """Every exercise contract agrees with its exercise: the notebook's signature, the catalogue and the test cells
 (test_references.py: the nnlib reference keeps every clause of its own contract)."""
+
 from __future__ import annotations
 
 import ast
+import re
 
 import nbformat
 import pytest
@@ -31,8 +33,10 @@ def _signature(node: ast.FunctionDef) -> str:
     parts = [a.arg + ("" if d is None else "=" + ast.unparse(d)) for a, d in zip(args, defaults)]
     if node.args.kwonlyargs:
         parts.append("*")
-        parts += [a.arg + ("" if d is None else "=" + ast.unparse(d))
-                  for a, d in zip(node.args.kwonlyargs, node.args.kw_defaults)]
+        parts += [
+            a.arg + ("" if d is None else "=" + ast.unparse(d))
+            for a, d in zip(node.args.kwonlyargs, node.args.kw_defaults)
+        ]
     return ", ".join(parts)
 
 
@@ -45,34 +49,50 @@ def test_contract_names_an_exercise_of_its_lesson(name):
     spec = CONTRACTS[name]
     assert name in REFERENCES.get(spec.lesson, {}), f"{name}: not an exercise of {spec.lesson} in the catalogue"
     assert REFERENCES[spec.lesson][name] == spec.reference, (
-        f"{name}: the contract's reference {spec.reference} is not the catalogue's {REFERENCES[spec.lesson][name]}")
+        f"{name}: the contract's reference {spec.reference} is not the catalogue's {REFERENCES[spec.lesson][name]}"
+    )
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_notebook_signature_matches_the_contract(name):
     spec = CONTRACTS[name]
     found = _signature(_solution_def(spec.lesson, name))
-    assert found == _declared(spec.signature), (f"{name}: the notebook defines {name}({found}) but its contract declares "
-                                     f"{name}({spec.signature}); fix whichever is wrong")
+    assert found == _declared(spec.signature), (
+        f"{name}: the notebook defines {name}({found}) but its contract declares "
+        f"{name}({spec.signature}); fix whichever is wrong"
+    )
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_every_test_cell_of_the_exercise_checks_and_grades_its_contract(name):
     spec = CONTRACTS[name]
     nb = nbformat.read(solution_path(spec.lesson), as_version=4)
-    cells = [c for c in nb.cells if is_test_cell(c) and
-             nbgrader_meta(c)["grade_id"] in (f"test_{name}",) or is_test_cell(c) and
-             nbgrader_meta(c)["grade_id"].startswith(f"test_{name}_")]
-    cells = [c for c in cells if not any(nbgrader_meta(c)["grade_id"].startswith(f"test_{other}")
-                                         for other in REFERENCES[spec.lesson] if other != name and
-                                         other.startswith(name) and len(other) > len(name))]
+    cells = [
+        c
+        for c in nb.cells
+        if is_test_cell(c)
+        and nbgrader_meta(c)["grade_id"] in (f"test_{name}",)
+        or is_test_cell(c)
+        and nbgrader_meta(c)["grade_id"].startswith(f"test_{name}_")
+    ]
+    cells = [
+        c
+        for c in cells
+        if not any(
+            nbgrader_meta(c)["grade_id"].startswith(f"test_{other}")
+            for other in REFERENCES[spec.lesson]
+            if other != name and other.startswith(name) and len(other) > len(name)
+        )
+    ]
     assert cells, f"{name}: no test cell"
     for cell in cells:
         visible, _, hidden = cell.source.partition("### BEGIN HIDDEN TESTS")
-        assert f"check_examples({name!r}, {name}" in visible, (
-            f"{nbgrader_meta(cell)['grade_id']}: the instant check does not run the contract's visible calls")
-        assert f"grade({name!r}, {name}" in hidden, (
-            f"{nbgrader_meta(cell)['grade_id']}: the hidden block does not grade the contract")
+        assert re.search(rf"check_examples\(['\"]{name}['\"], {name}\b", visible), (
+            f"{nbgrader_meta(cell)['grade_id']}: the instant check does not run the contract's visible calls"
+        )
+        assert re.search(rf"grade\(['\"]{name}['\"], {name}\b", hidden), (
+            f"{nbgrader_meta(cell)['grade_id']}: the hidden block does not grade the contract"
+        )
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -5,6 +5,7 @@ it must keep every clause of its own contract: on the visible calls, on calls dr
 Hypothesis, as the grade draws them) and on the error cases. A contract's sentences must name clauses it has,
 and its domain must yield calls (a filter that rejects everything would grade nothing).
 """
+
 from __future__ import annotations
 
 import numpy as np

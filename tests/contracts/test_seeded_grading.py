@@ -1,5 +1,6 @@
 """The grade drawn from a contract: deterministic per submission, different between submissions, shrunk to
 the smallest breaking call, and a lookup table of inputs learned from earlier feedback does not score."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -26,7 +27,7 @@ def _failure(func, name="relu") -> str:
 
 def test_same_submission_same_examples_and_same_message(seed):
     seed(b"submission one")
-    wrong = lambda x: np.maximum(x, 0)   # noqa: E731 - keeps int64 for an integer x
+    wrong = lambda x: np.maximum(x, 0)  # noqa: E731 - keeps int64 for an integer x
     assert _failure(wrong) == _failure(wrong)
 
 
@@ -50,13 +51,13 @@ def test_a_table_learned_under_one_seed_fails_under_another(seed):
     grade("relu", recorder)
     assert len(seen) > 10
 
-    def table(x):   # right on every input it has seen, wrong (|x|) elsewhere
+    def table(x):  # right on every input it has seen, wrong (|x|) elsewhere
         arr = np.asarray(x)
         key = arr.dtype.str.encode() + repr(arr.shape).encode() + arr.tobytes()
         return seen[key].copy() if key in seen else np.abs(np.asarray(x, dtype=float))
 
-    grade("relu", table)                     # the leaked examples themselves: the table passes
-    seed(b"the next submission")             # a new digest draws new examples: it does not
+    grade("relu", table)  # the leaked examples themselves: the table passes
+    seed(b"the next submission")  # a new digest draws new examples: it does not
     assert "[clause: values]" in _failure(table)
 
 

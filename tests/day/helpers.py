@@ -3,6 +3,7 @@
 Self-contained on purpose (no tests/support, no tests/grading): these tests follow the course's commands, not the
 grader's internals, which are being replaced.
 """
+
 from __future__ import annotations
 
 import copy
@@ -61,7 +62,9 @@ def meta(cell) -> dict:
 
 
 def points(nb) -> float:
-    return sum(float(meta(c).get("points", 0)) for c in nb.cells if meta(c).get("grade") and not meta(c).get("solution"))
+    return sum(
+        float(meta(c).get("points", 0)) for c in nb.cells if meta(c).get("grade") and not meta(c).get("solution")
+    )
 
 
 def solved(release_nb, source_nb):
@@ -71,8 +74,11 @@ def solved(release_nb, source_nb):
     for cell in nb.cells:
         gid = meta(cell).get("grade_id")
         if meta(cell).get("solution") and gid in answers:
-            cell.source = "\n".join(line for line in answers[gid].splitlines()
-                                    if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
+            cell.source = "\n".join(
+                line
+                for line in answers[gid].splitlines()
+                if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION")
+            )
     return nb
 
 

@@ -1,5 +1,6 @@
 """The README's commands: `make lab` starts as root and takes JupyterLab options, learners install only what the
 course needs, and the README documents the whole loop with grades under grading/."""
+
 from __future__ import annotations
 
 import os
@@ -16,9 +17,23 @@ TEST_ONLY = ("pytest", "pytest-xdist", "nbval", "playwright")
 def dry_run(*args: str) -> list[str]:
     """The commands `make -n ARGS` would run (the environment counts as installed)."""
     venv = ROOT / ".venv"
-    done = subprocess.run(["make", "-n", "--no-print-directory", "-o", str(venv / ".installed"),
-                           "-o", str(venv / ".installed-test"), *args], cwd=ROOT, env=env(), capture_output=True,
-                          text=True, timeout=60)
+    done = subprocess.run(
+        [
+            "make",
+            "-n",
+            "--no-print-directory",
+            "-o",
+            str(venv / ".installed"),
+            "-o",
+            str(venv / ".installed-test"),
+            *args,
+        ],
+        cwd=ROOT,
+        env=env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout.splitlines()
 
@@ -76,18 +91,33 @@ def test_learners_do_not_install_the_test_stack():
 def test_make_test_and_ci_install_the_test_requirements():
     makefile = (ROOT / "Makefile").read_text()
     assert re.search(r"^test: install-test$", makefile, re.M)
-    assert re.search(r"^\$\(VENV\)/\.installed-test: requirements-test\.txt.*\n\t.*pip install -r requirements-test\.txt",
-                     makefile, re.M)
+    assert re.search(
+        r"^\$\(VENV\)/\.installed-test: requirements-test\.txt.*\n\t.*pip install -r requirements-test\.txt",
+        makefile,
+        re.M,
+    )
     assert re.search(r"^\s*make install-test$", (ROOT / ".ci" / "run").read_text(), re.M)
 
 
 def test_readme_documents_the_day():
     text = (ROOT / "README.md").read_text()
-    for needle in ("LAB_ARGS", "--allow-root", "make grade-ui", "Assignment List", "Fetch Feedback",
-                   "nbgrader release_feedback", "nbgrader fetch_feedback", "python -m autograder.commands.handin",
-                   "python -m autograder.commands.roster import", "python -m autograder.commands.roster due",
-                   "python -m autograder.commands.export", "grading/grades.csv", "not submitted", "NN_COURSE_EXCHANGE",
-                   "requirements-test.txt"):
+    for needle in (
+        "LAB_ARGS",
+        "--allow-root",
+        "make grade-ui",
+        "Assignment List",
+        "Fetch Feedback",
+        "nbgrader release_feedback",
+        "nbgrader fetch_feedback",
+        "python -m autograder.commands.handin",
+        "python -m autograder.commands.roster import",
+        "python -m autograder.commands.roster due",
+        "python -m autograder.commands.export",
+        "grading/grades.csv",
+        "not submitted",
+        "NN_COURSE_EXCHANGE",
+        "requirements-test.txt",
+    ):
         assert needle in text, f"the README does not mention {needle}"
     assert "--to grades.csv" not in text, "the README exports grades into the repository root"
 

@@ -1,5 +1,6 @@
 """Where the exchange is (environment, global config, or the course's own folder outside grading/), that the
 one-machine exchange stays private, and that a learner's bare nbgrader commands in work/ use this course."""
+
 from __future__ import annotations
 
 import os
@@ -42,7 +43,9 @@ def test_the_environment_variable_wins(tmp_path, global_config, monkeypatch):
 @pytest.mark.parametrize("kind", ["py", "json"])
 def test_a_global_config_that_sets_the_exchange_is_used(tmp_path, global_config, kind):
     if kind == "py":
-        (global_config / "nbgrader_config.py").write_text("c = get_config()\nc.Exchange.root = '/srv/nbgrader/exchange'\n")
+        (global_config / "nbgrader_config.py").write_text(
+            "c = get_config()\nc.Exchange.root = '/srv/nbgrader/exchange'\n"
+        )
     else:
         (global_config / "nbgrader_config.json").write_text('{"Exchange": {"root": "/srv/nbgrader/exchange"}}')
     root, source = lab.exchange_location(tmp_path)

@@ -1,5 +1,6 @@
 """The instructor's day, through the README's commands on a copy of the course: roster, due date, hand-ins
 (including one placed by hand and repaired), autograde, feedback, release_feedback, and the grades table."""
+
 from __future__ import annotations
 
 import csv
@@ -12,8 +13,10 @@ from .helpers import make_course, meta, module, nbgrader, points, read, solved
 
 pytestmark = pytest.mark.slow
 LESSON = "00-start-here"
-ROSTER = "id,name,email\nalice,Ada Lovelace,ada@example.org\nbob,\"Bob, Jr\",bob@example.org\ncarol,Carol,\n" \
-         "dave,Dave Absent,=HYPERLINK(\"x\")\n"
+ROSTER = (
+    'id,name,email\nalice,Ada Lovelace,ada@example.org\nbob,"Bob, Jr",bob@example.org\ncarol,Carol,\n'
+    'dave,Dave Absent,=HYPERLINK("x")\n'
+)
 
 
 @pytest.fixture(scope="module")
@@ -23,16 +26,25 @@ def day(tmp_path_factory):
     (tmp / "roster.csv").write_text(ROSTER)
     module(course, "roster", "import", str(tmp / "roster.csv"))
     module(course, "roster", "due", LESSON, "2027-01-15T23:59")
-    source, release = read(course / "solutions" / LESSON / f"{LESSON}.ipynb"), read(
-        course / "notebooks" / LESSON / f"{LESSON}.ipynb")
+    source, release = (
+        read(course / "solutions" / LESSON / f"{LESSON}.ipynb"),
+        read(course / "notebooks" / LESSON / f"{LESSON}.ipynb"),
+    )
     nbformat.write(solved(release, source), tmp / "alice.ipynb")
     tampered = solved(release, source)
     test_cell = next(c for c in tampered.cells if meta(c).get("grade") and not meta(c).get("solution"))
     test_cell.source += "\n# the learner edited this locked cell"
     nbformat.write(tampered, tmp / "carol-upload.ipynb")
     module(course, "handin", LESSON, "alice", str(tmp / "alice.ipynb"), "--time", "2027-01-14T10:00")
-    module(course, "handin", LESSON, "bob", str(course / "notebooks" / LESSON / f"{LESSON}.ipynb"),
-           "--time", "2027-01-16T09:30")
+    module(
+        course,
+        "handin",
+        LESSON,
+        "bob",
+        str(course / "notebooks" / LESSON / f"{LESSON}.ipynb"),
+        "--time",
+        "2027-01-16T09:30",
+    )
     module(course, "handin", LESSON, "carol", str(tmp / "carol-upload.ipynb"))
     # erin's notebook was copied into grading/submitted/ by hand, the way instructors did before handin existed
     by_hand = course / "grading" / "submitted" / "erin" / LESSON
@@ -43,8 +55,17 @@ def day(tmp_path_factory):
     feedback = nbgrader(course, "generate_feedback", LESSON)
     released = nbgrader(course, "release_feedback", LESSON, check=False)
     export = module(course, "export", LESSON, "--csv")
-    return dict(course=course, tmp=tmp, total=points(source), tampered_id=meta(test_cell)["grade_id"],
-                repaired=repaired, autograde=autograde, feedback=feedback, released=released, export=export)
+    return dict(
+        course=course,
+        tmp=tmp,
+        total=points(source),
+        tampered_id=meta(test_cell)["grade_id"],
+        repaired=repaired,
+        autograde=autograde,
+        feedback=feedback,
+        released=released,
+        export=export,
+    )
 
 
 def test_repair_fixes_the_submission_placed_by_hand(day):
@@ -78,14 +99,18 @@ def test_checksum_warning_only_for_a_really_changed_locked_cell(day):
     changed = re.findall(r"Attribute 'checksum' for cell (\S+) has changed", out)
     assert changed == [day["tampered_id"]], (
         f"the checksum warning must stay for carol's edited cell only (untouched releases are nbgrader issue "
-        f"1961): {changed}")
+        f"1961): {changed}"
+    )
 
 
 def test_table_tells_not_submitted_from_zero_and_marks_late(day):
     out = day["export"].stdout
     total = day["total"]
-    lines = {line.split()[0]: line for line in out.splitlines() if line and line.split()[0] in
-             ("alice", "bob", "carol", "dave", "erin")}
+    lines = {
+        line.split()[0]: line
+        for line in out.splitlines()
+        if line and line.split()[0] in ("alice", "bob", "carol", "dave", "erin")
+    }
     assert re.search(rf"Ada Lovelace\s+{LESSON}\s+{total:g}\s+{total:g}\s+yes\s*$", lines["alice"]), out
     assert re.search(rf"{LESSON}\s+0\s+{total:g}\s+yes\s+late 9h 31m$", lines["bob"]), out
     assert re.search(rf"{LESSON}\s+-\s+{total:g}\s+not submitted", lines["dave"]), out
@@ -98,7 +123,7 @@ def test_csv_under_grading_with_roster_names(day):
     rows = {r["learner"]: r for r in csv.DictReader(path.open())}
     assert rows["bob"]["name"] == "Bob, Jr" and rows["bob"]["late"] == "yes" and rows["bob"]["score"] == "0"
     assert rows["dave"]["submitted"] == "no" and rows["dave"]["score"] == ""
-    assert rows["dave"]["email"] == "'=HYPERLINK(\"x\")", "a formula in a cell must not run in a spreadsheet"
+    assert rows["dave"]["email"] == '\'=HYPERLINK("x")', "a formula in a cell must not run in a spreadsheet"
     assert rows["alice"]["email"] == "ada@example.org"
     assert not list(day["course"].glob("*.csv")), "a CSV of grades at the course root"
 

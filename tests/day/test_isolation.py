@@ -1,4 +1,5 @@
 """The test suite keeps out of the user's home and the machine's Jupyter configuration (tests/conftest.py)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -15,8 +16,19 @@ from .helpers import ROOT
 
 #: The machine's Jupyter configuration folders (jupyter_core's system config path) that a run must not change.
 GLOBAL_DIRS = [Path("/etc/jupyter"), Path("/usr/local/etc/jupyter")]
-HOME_VARIABLES = ("HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME", "XDG_RUNTIME_DIR",
-                  "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR", "MPLCONFIGDIR")
+HOME_VARIABLES = (
+    "HOME",
+    "XDG_CONFIG_HOME",
+    "XDG_DATA_HOME",
+    "XDG_CACHE_HOME",
+    "XDG_STATE_HOME",
+    "XDG_RUNTIME_DIR",
+    "JUPYTER_CONFIG_DIR",
+    "JUPYTER_DATA_DIR",
+    "JUPYTER_RUNTIME_DIR",
+    "IPYTHONDIR",
+    "MPLCONFIGDIR",
+)
 
 
 def snapshot(folder: Path) -> dict[str, str]:
@@ -46,11 +58,13 @@ def test_every_per_user_folder_is_in_the_session_home():
 
 def test_jupyter_nbgrader_and_matplotlib_paths_in_a_subprocess_are_in_the_session_home():
     """What a subprocess (nbgrader, a kernel, JupyterLab) resolves, not only what this process set."""
-    code = ("import os, jupyter_core.paths as p, IPython.paths as ip, matplotlib\n"
-            "from nbgrader.exchange.default.exchange import Exchange\n"
-            "print(p.jupyter_config_dir()); print(p.jupyter_data_dir()); print(p.jupyter_runtime_dir())\n"
-            "print(ip.get_ipython_dir()); print(matplotlib.get_configdir()); print(matplotlib.get_cachedir())\n"
-            "print(Exchange().cache); print(os.path.expanduser('~'))\n")
+    code = (
+        "import os, jupyter_core.paths as p, IPython.paths as ip, matplotlib\n"
+        "from nbgrader.exchange.default.exchange import Exchange\n"
+        "print(p.jupyter_config_dir()); print(p.jupyter_data_dir()); print(p.jupyter_runtime_dir())\n"
+        "print(ip.get_ipython_dir()); print(matplotlib.get_configdir()); print(matplotlib.get_cachedir())\n"
+        "print(Exchange().cache); print(os.path.expanduser('~'))\n"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     base = os.environ[MARK]
@@ -69,11 +83,27 @@ def test_a_suite_run_leaves_the_users_home_and_etc_jupyter_unchanged(tmp_path):
     inner_tmp = tmp_path / "tmp"
     inner_tmp.mkdir()
     env = {k: v for k, v in os.environ.items() if k not in HOME_VARIABLES + (MARK,) and not k.startswith("PYTEST")}
-    env.update(HOME=str(home), TMPDIR=str(inner_tmp), NNLIB_KEEP_TEST_HOME="1",
-               PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"])
+    env.update(
+        HOME=str(home),
+        TMPDIR=str(inner_tmp),
+        NNLIB_KEEP_TEST_HOME="1",
+        PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"],
+    )
     before_home, before_global = snapshot(home), {str(d): snapshot(d) for d in GLOBAL_DIRS}
-    cmd = [sys.executable, "-m", "pytest", "tests/grading/test_workflow.py", "solutions/00-start-here",
-           "-n", "1", "-q", "-p", "no:cacheprovider", "--basetemp", str(tmp_path / "inner-basetemp")]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "tests/grading/test_workflow.py",
+        "solutions/00-start-here",
+        "-n",
+        "1",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "--basetemp",
+        str(tmp_path / "inner-basetemp"),
+    ]
     done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=3000)
     assert done.returncode == 0, f"the inner test run failed:\n{done.stdout[-4000:]}\n{done.stderr[-2000:]}"
     assert snapshot(home) == before_home, "a test run changed the user's home"

@@ -1,4 +1,5 @@
 """autograder.integration.quiet silences exactly the known-harmless messages, and nothing that looks like them."""
+
 from __future__ import annotations
 
 import logging
@@ -19,8 +20,14 @@ def log_filter(tmp_path):
     release.mkdir(parents=True)
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("assert True")
-    cell.metadata["nbgrader"] = {"grade": True, "grade_id": "test_x", "locked": True, "points": 1,
-                                 "solution": False, "schema_version": 3}
+    cell.metadata["nbgrader"] = {
+        "grade": True,
+        "grade_id": "test_x",
+        "locked": True,
+        "points": 1,
+        "solution": False,
+        "schema_version": 3,
+    }
     nb.cells.append(cell)
     nbformat.write(nb, release / "00-x.ipynb")
     from nbgrader.utils import compute_checksum
@@ -51,8 +58,10 @@ def test_sawarning_filter_is_precise():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         quiet.install(str(ROOT))
-        harmless = ("Object of type <SubmittedNotebook> not in session, add operation along "
-                    "'Notebook.submissions' will not proceed")
+        harmless = (
+            "Object of type <SubmittedNotebook> not in session, add operation along "
+            "'Notebook.submissions' will not proceed"
+        )
         warnings.warn_explicit(harmless, SAWarning, "api.py", 149, module="nbgrader.api")
         warnings.warn_explicit(harmless, SAWarning, "mine.py", 1, module="somewhere.else")
         warnings.warn_explicit("Object of type <Student> not in session", SAWarning, "api.py", 1, module="nbgrader.api")

@@ -3,6 +3,7 @@
 nbgrader 0.9.6 takes the learner's id from the process's user id (``pwd.getpwuid(os.getuid())``), not from
 the USER variable, so one machine plays several learners by overriding that lookup for this process only.
 """
+
 import sys
 
 import nbgrader.utils

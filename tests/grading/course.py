@@ -1,4 +1,5 @@
 """A temporary copy of the course for grading tests: real nbgrader commands, a real SQLite gradebook."""
+
 from __future__ import annotations
 
 import copy
@@ -51,10 +52,25 @@ class Course:
         """Run ``nbgrader ARGS`` as the instructor (in the course root) or as learner ``user`` in ``cwd``."""
         cmd = [NBGRADER, *args, "--log-level=INFO"]
         if user:
-            cmd = [os.sys.executable, str(Path(__file__).with_name("as_learner.py")), user, *args,
-                   "--log-level=INFO", f"--Exchange.root={self.exchange}", f"--CourseDirectory.course_id={COURSE_ID}"]
-        done = subprocess.run(cmd, cwd=cwd or self.root, env=self.env(user), capture_output=True, text=True,
-                              encoding="utf-8", errors="replace", timeout=1800)
+            cmd = [
+                os.sys.executable,
+                str(Path(__file__).with_name("as_learner.py")),
+                user,
+                *args,
+                "--log-level=INFO",
+                f"--Exchange.root={self.exchange}",
+                f"--CourseDirectory.course_id={COURSE_ID}",
+            ]
+        done = subprocess.run(
+            cmd,
+            cwd=cwd or self.root,
+            env=self.env(user),
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            timeout=1800,
+        )
         if check and done.returncode != 0:
             raise AssertionError(f"nbgrader {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
         return done
@@ -92,8 +108,7 @@ class Course:
             return list(csv.DictReader(f))
 
     def autograded(self, student: str, lesson: str):
-        return nbformat.read(self.root / "grading" / "autograded" / student / lesson / f"{lesson}.ipynb",
-                             as_version=4)
+        return nbformat.read(self.root / "grading" / "autograded" / student / lesson / f"{lesson}.ipynb", as_version=4)
 
 
 def points(nb) -> dict[str, float]:
@@ -103,8 +118,9 @@ def points(nb) -> dict[str, float]:
 
 def strip_markers(source: str) -> str:
     """A solution cell's source as a learner who solved it would have written it (markers removed)."""
-    return "\n".join(line for line in source.splitlines()
-                     if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
+    return "\n".join(
+        line for line in source.splitlines() if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION")
+    )
 
 
 def with_answers(release_nb, source_nb, solved: set[str]):
@@ -130,5 +146,8 @@ def replace_answer(nb, name: str, source: str):
 
 def digest(folder: Path) -> dict[str, str]:
     """sha256 of every file below ``folder`` (to prove submissions are never modified)."""
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }

@@ -1,5 +1,6 @@
 """The grading sandbox's nnlib (``autograder.isolation.withheld``), built for every lesson and imported in a fresh Python
 that sees only it: every module and name is there, only ``MAY_USE`` is real, and the real ones reach nothing else."""
+
 from __future__ import annotations
 
 import json
@@ -46,9 +47,20 @@ def _probe(tmp_path, lesson):
     folder, closures = build(lesson, tmp_path)
     files = sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
     assert all(f.endswith(".py") for f in files), files  # no bytecode, no data file of the real nnlib
-    done = subprocess.run([sys.executable, "-I", "-B", "-c", f"import sys; sys.path.insert(0, {str(tmp_path)!r})\n" + PROBE,
-                           json.dumps(allowed(lesson))], capture_output=True, text=True, cwd=tmp_path,
-                          env={"PATH": os.environ["PATH"]})
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-I",
+            "-B",
+            "-c",
+            f"import sys; sys.path.insert(0, {str(tmp_path)!r})\n" + PROBE,
+            json.dumps(allowed(lesson)),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={"PATH": os.environ["PATH"]},
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return folder, closures, json.loads(done.stdout.splitlines()[-1])
 
@@ -81,5 +93,7 @@ def test_allowed_objects_reach_only_their_own_helpers(tmp_path, lesson):
         assert not names & refs, (target, names & refs)
         assert not seen["globals"][target + ":closure"], target
         for helper in closures[target]:
-            assert helper.split(":")[0] in ("nnlib._validate", target.split(":")[0], "nnlib.security._checks"), \
-                (target, helper)
+            assert helper.split(":")[0] in ("nnlib._validate", target.split(":")[0], "nnlib.security._checks"), (
+                target,
+                helper,
+            )

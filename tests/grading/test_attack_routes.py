@@ -15,6 +15,7 @@ disk anywhere the kernel can see, other lessons' modules (``nnlib.security._mlp`
 function (``gc``) and of ``sys.modules``. scipy and scikit-learn are third-party, like numpy: the course allows
 them (``scipy.special.expit`` for sigmoid), and their internals are not nnlib's references, so they stay.
 """
+
 from __future__ import annotations
 
 import copy
@@ -204,14 +205,17 @@ def binary_cross_entropy(logits, y):
 
 #: Honest answers that use nnlib only where the exercise text allows it (and solutions for the rest).
 ALLOWED_ONLY: dict[str, dict[str, str]] = {
-    "03-architecture": {"transformer_mlp": """
+    "03-architecture": {
+        "transformer_mlp": """
 import numpy as np
 from nnlib.activations import gelu
 def transformer_mlp(X, params):
     (W1, b1), (W2, b2) = params
     return gelu(np.asarray(X, dtype=float) @ W1 + b1) @ W2 + b2
-"""},
-    "05-training": {"cross_entropy_grad": """
+"""
+    },
+    "05-training": {
+        "cross_entropy_grad": """
 import numpy as np
 from nnlib.activations import softmax
 def cross_entropy_grad(logits, y):
@@ -219,12 +223,14 @@ def cross_entropy_grad(logits, y):
     grad = softmax(logits, axis=1)
     grad[np.arange(len(logits)), np.asarray(y)] -= 1.0
     return grad / len(logits)
-""", "binary_cross_entropy_grad": """
+""",
+        "binary_cross_entropy_grad": """
 import numpy as np
 from nnlib.activations import sigmoid
 def binary_cross_entropy_grad(logits, y):
     return (sigmoid(np.asarray(logits, dtype=float)) - np.asarray(y, dtype=float)) / len(logits)
-"""},
+""",
+    },
 }
 
 WRONG_RELU = "import numpy as np\ndef relu(x):\n    return np.abs(np.asarray(x, dtype=float))\n"
@@ -243,15 +249,23 @@ def _example_call(name: str, rng):
     params = [(rng.normal(size=(3, 5)), rng.normal(size=5)), (rng.normal(size=(5, 2)), rng.normal(size=2))]
     grads = [(rng.normal(size=(3, 5)), rng.normal(size=5)), (rng.normal(size=(5, 2)), rng.normal(size=2))]
     from nnlib.activations import relu
+
     return {
-        "sigmoid": ((x,), {}), "gelu": ((x,), {}), "softmax": ((x,), {}), "gelu_tanh": ((x,), {}), "relu": ((x,), {}),
-        "dense_forward": ((x, params[0][0], params[0][1]), {}), "mlp_forward": ((x, params, relu), {}),
+        "sigmoid": ((x,), {}),
+        "gelu": ((x,), {}),
+        "softmax": ((x,), {}),
+        "gelu_tanh": ((x,), {}),
+        "relu": ((x,), {}),
+        "dense_forward": ((x, params[0][0], params[0][1]), {}),
+        "mlp_forward": ((x, params, relu), {}),
         "init_dense": ((3, 5, np.random.default_rng(7)), {}),
         "train": ((rng.normal(size=(40, 3)), rng.integers(0, 3, 40), [4], np.random.default_rng(3)), {"epochs": 2}),
         "dense_backward": ((rng.normal(size=(4, 5)), x, params[0][0]), {}),
-        "relu_backward": ((rng.normal(size=(4, 3)), x), {}), "sgd_step": ((params, grads, 0.1), {}),
-        "cross_entropy_grad": ((x, np.array([0, 2, 1, 2])), {}), "mse_grad": ((x, x * 0.5), {}),
-        "numerical_gradient": ((lambda v: float((v ** 3).sum()), np.array([1.0, -2.0])), {}),
+        "relu_backward": ((rng.normal(size=(4, 3)), x), {}),
+        "sgd_step": ((params, grads, 0.1), {}),
+        "cross_entropy_grad": ((x, np.array([0, 2, 1, 2])), {}),
+        "mse_grad": ((x, x * 0.5), {}),
+        "numerical_gradient": ((lambda v: float((v**3).sum()), np.array([1.0, -2.0])), {}),
         "adam_step": ((params, grads, None, 0.01), {}),
         "binary_cross_entropy": ((x[:, 0], np.array([0, 1, 1, 0])), {}),
     }[name]

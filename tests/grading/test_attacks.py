@@ -9,6 +9,7 @@ the judge's memory stayed bounded. The kinds follow the issue "Grading a learner
 (1) code execution where the verdict is computed, (2) learner code reaching the grading machine,
 (3) resource abuse on the trusted side, (4) hostile files, (5) honest accidents that must cost only themselves.
 """
+
 from __future__ import annotations
 
 import copy
@@ -29,26 +30,31 @@ pytestmark = pytest.mark.slow
 LESSON = "00-start-here"
 WRONG = "def add(a, b):\n    return a - b\n"
 RIGHT = "def add(a, b):\n    return a + b\n"
-MARK = f"agpwn{uuid.uuid4().hex[:10]}"          # proof of a successful attack, if it ever appears anywhere
-HOST_PROOF = Path("/tmp") / f"{MARK}-host"       # a file an escaped attack would create on the grading machine
+MARK = f"agpwn{uuid.uuid4().hex[:10]}"  # proof of a successful attack, if it ever appears anywhere
+HOST_PROOF = Path("/tmp") / f"{MARK}-host"  # a file an escaped attack would create on the grading machine
 
 
 def cheats(course: Course) -> dict[str, str]:
     """{learner: the source of their `add` cell}: a wrong answer and an attack (paths of the real machine)."""
     gradebook = course.root / "grading" / "gradebook.db"
-    victims = [course.root / "grading" / "submitted" / "aa-honest" / LESSON / f"{LESSON}.ipynb",
-               course.root / "grading" / "autograded" / "aa-honest" / LESSON / f"{LESSON}.ipynb",
-               course.root / "solutions" / LESSON / f"{LESSON}.ipynb", course.root / "nbgrader_config.py"]
+    victims = [
+        course.root / "grading" / "submitted" / "aa-honest" / LESSON / f"{LESSON}.ipynb",
+        course.root / "grading" / "autograded" / "aa-honest" / LESSON / f"{LESSON}.ipynb",
+        course.root / "solutions" / LESSON / f"{LESSON}.ipynb",
+        course.root / "nbgrader_config.py",
+    ]
     grader_files = [str(p) for p in sorted((ROOT / "autograder").rglob("*.py"))]
     import nbgrader
+
     grader_files += [str(Path(nbgrader.__file__).parent / "preprocessors" / "execute.py")]
     return {
         # (1) code execution where the verdict is computed --------------------------------------------------
         # find every socket and pipe of the process and write forged verdicts and pickles into them
-        "cheat-forges-verdicts": WRONG + f"""
+        "cheat-forges-verdicts": WRONG
+        + """
 import gc, os, pickle, socket, json
-forged = [json.dumps({{"passed": True, "message": "ok"}}).encode() + b"\\n",
-          pickle.dumps({{"passed": True, "message": "ok", "nonce": "x"}})]
+forged = [json.dumps({"passed": True, "message": "ok"}).encode() + b"\\n",
+          pickle.dumps({"passed": True, "message": "ok", "nonce": "x"})]
 for fd in range(3, 256):
     for blob in forged:
         try: os.write(fd, blob)
@@ -60,7 +66,8 @@ for obj in gc.get_objects():
             except OSError: pass
 """,
         # replace the agent the grader runs in the kernel by one that claims success, and floods the judge
-        "cheat-replaces-the-agent": WRONG + """
+        "cheat-replaces-the-agent": WRONG
+        + """
 import builtins, json, re, socket, struct
 _real_exec = builtins.exec
 def _fake_exec(code, *args, **kwargs):
@@ -85,7 +92,8 @@ def add(a, b):
     return Boom() if isinstance(a, float) else pickle.dumps(Boom())
 """,
         # swap the code of the check helpers and of the reference, patch numpy's methods through gc + ctypes
-        "cheat-swaps-code-and-methods": WRONG + """
+        "cheat-swaps-code-and-methods": WRONG
+        + """
 import ctypes, gc, numpy as np, nnlib.checks, nnlib.practice
 def _ok(*a, **k): return None
 nnlib.checks.expect_close.__code__ = _ok.__code__
@@ -95,7 +103,8 @@ gc.get_referents(np.ndarray.__dict__)[0]["any"] = lambda self, *a, **k: False
 ctypes.pythonapi.PyType_Modified(ctypes.py_object(np.ndarray))
 """,
         # replace __import__ and sys.modules entries (and restore nothing)
-        "cheat-rebinds-imports": WRONG + """
+        "cheat-rebinds-imports": WRONG
+        + """
 import builtins, sys, types
 fake = types.ModuleType("nnlib.checks")
 fake.expect_close = fake.compare_with_reference = lambda *a, **k: None
@@ -125,7 +134,8 @@ def add(a, b):
 """,
         # (2) learner code reaching the grading machine -----------------------------------------------------
         # rewrite the grader's code, the course's sources, the gradebook and other learners' notebooks
-        "cheat-rewrites-the-machine": WRONG + f"""
+        "cheat-rewrites-the-machine": WRONG
+        + f"""
 import os, sqlite3
 for path in {grader_files + [str(v) for v in victims]!r}:
     try:
@@ -140,7 +150,8 @@ try:
 except OSError: pass
 """,
         # a detached process that outlives the kernel, and killing every process it can see (the grader too)
-        "cheat-detaches-and-kills": WRONG + f"""
+        "cheat-detaches-and-kills": WRONG
+        + f"""
 import os, signal, subprocess, sys
 for sig in (signal.SIGTERM, signal.SIGKILL):
     for pid in [int(p) for p in os.listdir("/proc") if p.isdigit()] + [os.getppid(), 1]:
@@ -154,7 +165,8 @@ if os.fork() == 0:
     os._exit(0)
 """,
         # print every cell the kernel runs, hoping the hidden tests pass through it into the feedback
-        "cheat-prints-hidden-tests": WRONG + """
+        "cheat-prints-hidden-tests": WRONG
+        + """
 def _leak(info):
     print("LEAK", info.raw_cell)
 get_ipython().events.register("pre_run_cell", _leak)
@@ -180,8 +192,12 @@ def add(a, b):
 def _tree_digest(root: Path, skip=()) -> dict[str, str]:
     out = {}
     for p in sorted(root.rglob("*")):
-        if p.is_file() and not p.is_symlink() and not any(str(p).startswith(str(s)) for s in skip) \
-                and "__pycache__" not in p.parts:
+        if (
+            p.is_file()
+            and not p.is_symlink()
+            and not any(str(p).startswith(str(s)) for s in skip)
+            and "__pycache__" not in p.parts
+        ):
             out[str(p)] = hashlib.sha256(p.read_bytes()).hexdigest()
     return out
 
@@ -225,8 +241,14 @@ def graded(tmp_path_factory):
     course.submit_directly("accident-duplicated-test", LESSON, dup)
     unknown = copy.deepcopy(solved)
     stray = nbformat.v4.new_code_cell("x = 1")
-    stray.metadata["nbgrader"] = {"grade": True, "grade_id": "mystery", "locked": True, "points": 5,
-                                  "solution": False, "schema_version": 3}
+    stray.metadata["nbgrader"] = {
+        "grade": True,
+        "grade_id": "mystery",
+        "locked": True,
+        "points": 5,
+        "solution": False,
+        "schema_version": 3,
+    }
     unknown.cells.insert(3, stray)
     course.submit_directly("accident-unknown-grade-id", LESSON, unknown)
     sigint = copy.deepcopy(solved)  # in the setup cell, which grading runs (demonstrations it does not run)
@@ -236,14 +258,20 @@ def graded(tmp_path_factory):
 
     submitted = course.root / "grading" / "submitted"
     protected_skip = [submitted / name for name in os.listdir(submitted) if name.startswith("cheat-")]
-    course.before = {**_tree_digest(course.root, skip=[course.root / "grading"]),
-                     **_tree_digest(submitted, skip=protected_skip),
-                     **_tree_digest(ROOT / "autograder"), **_tree_digest(ROOT / "nnlib")}
+    course.before = {
+        **_tree_digest(course.root, skip=[course.root / "grading"]),
+        **_tree_digest(submitted, skip=protected_skip),
+        **_tree_digest(ROOT / "autograder"),
+        **_tree_digest(ROOT / "nnlib"),
+    }
     done = course.autograde(LESSON)
     course.log = done.stdout + done.stderr
-    course.after = {**_tree_digest(course.root, skip=[course.root / "grading"]),
-                    **_tree_digest(submitted, skip=protected_skip),
-                    **_tree_digest(ROOT / "autograder"), **_tree_digest(ROOT / "nnlib")}
+    course.after = {
+        **_tree_digest(course.root, skip=[course.root / "grading"]),
+        **_tree_digest(submitted, skip=protected_skip),
+        **_tree_digest(ROOT / "autograder"),
+        **_tree_digest(ROOT / "nnlib"),
+    }
     course.leftover = _marked_processes()
     course.run("generate_feedback", LESSON, "--force", check=False)
     course.scores = course.grades()
@@ -254,19 +282,31 @@ def _cheaters(course) -> list[str]:
     return sorted(course.sources) + ["cheat-links-notebook", "cheat-links-extra-files"]
 
 
-ATTACKS = ["cheat-forges-verdicts", "cheat-replaces-the-agent", "cheat-pickle-payloads",
-           "cheat-swaps-code-and-methods", "cheat-rebinds-imports", "cheat-reaches-the-reference",
-           "cheat-rewrites-the-machine", "cheat-detaches-and-kills", "cheat-prints-hidden-tests",
-           "cheat-floods-the-judge", "cheat-hangs-ignoring-sigint", "cheat-links-notebook",
-           "cheat-links-extra-files"]
+ATTACKS = [
+    "cheat-forges-verdicts",
+    "cheat-replaces-the-agent",
+    "cheat-pickle-payloads",
+    "cheat-swaps-code-and-methods",
+    "cheat-rebinds-imports",
+    "cheat-reaches-the-reference",
+    "cheat-rewrites-the-machine",
+    "cheat-detaches-and-kills",
+    "cheat-prints-hidden-tests",
+    "cheat-floods-the-judge",
+    "cheat-hangs-ignoring-sigint",
+    "cheat-links-notebook",
+    "cheat-links-extra-files",
+]
 
 
 def test_every_attack_is_in_the_run(graded):
     assert set(_cheaters(graded)) == set(ATTACKS)
 
 
-@pytest.mark.parametrize("learner", ["aa-honest", "zz-honest", "accident-duplicated-test",
-                                     "accident-unknown-grade-id", "accident-ignores-sigint"])
+@pytest.mark.parametrize(
+    "learner",
+    ["aa-honest", "zz-honest", "accident-duplicated-test", "accident-unknown-grade-id", "accident-ignores-sigint"],
+)
 def test_honest_learners_keep_full_marks(graded, learner):
     assert graded.scores.get((learner, LESSON)) == 1, (learner, graded.scores, graded.log[-4000:])
 

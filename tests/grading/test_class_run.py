@@ -11,6 +11,7 @@ marks:
 - `cheat-batch-of-batches` answers `extract_linear_model` with one query of shape (1, 2d + 1, d), which counted as
   one row against the d + 1 budget: it now loses that exercise's points, and only those.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -29,14 +30,14 @@ pytestmark = pytest.mark.slow
 START, SECURITY = "00-start-here", "06-security"
 ODD = os.fsdecode(b"notes-\xff.txt")
 ODD_FOLDER = os.fsdecode(b"dir-\xfe\xfd")
-BATCH_CHEAT = '''def extract_linear_model(query, d, k):
+BATCH_CHEAT = """def extract_linear_model(query, d, k):
     # 2d + 1 inputs in one query of shape (1, 2d + 1, d): the API counted X.shape[0] == 1 row
     queries = np.vstack([np.zeros((1, d)), np.eye(d), 0.5 * np.eye(d)])[None]
     log_p = np.log(np.asarray(query(queries), dtype=float))[0]
     b = log_p[0].copy()
     W = log_p[1:d + 1] - log_p[0]
     return W, b
-'''
+"""
 
 
 def _old_digest(folder) -> str:
@@ -49,8 +50,14 @@ def _old_digest(folder) -> str:
 
 
 def _grade(course: Course, lesson: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "autograder", "grade", lesson, "--workers", "1"], cwd=course.root,
-                          env=course.env(), capture_output=True, text=True, timeout=1800)
+    return subprocess.run(
+        [sys.executable, "-m", "autograder", "grade", lesson, "--workers", "1"],
+        cwd=course.root,
+        env=course.env(),
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
 
 
 def _solved(course: Course, lesson: str):
@@ -70,22 +77,28 @@ def run(tmp_path_factory):
     (odd / ODD_FOLDER / ODD).write_bytes(b"more notes\n")
     collides = course.root / "grading" / "submitted" / "collides" / START
     (collides / "a").write_bytes(b"X\0b\0Y")
-    course.first_digests = (_old_digest(collides), )
+    course.first_digests = (_old_digest(collides),)
     course.first = _grade(course, START)
     course.first_ledger = json.loads((course.root / "grading" / ".graded" / START / "collides.json").read_text())
     (collides / "a").write_bytes(b"X")
     (collides / "b").write_bytes(b"Y")
-    course.first_digests += (_old_digest(collides), )
+    course.first_digests += (_old_digest(collides),)
     course.second = _grade(course, START)
     course.second_ledger = json.loads((course.root / "grading" / ".graded" / START / "collides.json").read_text())
-    course.watch = subprocess.run([sys.executable, "-m", "autograder", "watch", START, "--rounds", "1", "--interval",
-                                   "1", "--workers", "1"], cwd=course.root, env=course.env(), capture_output=True,
-                                  text=True, timeout=900)
+    course.watch = subprocess.run(
+        [sys.executable, "-m", "autograder", "watch", START, "--rounds", "1", "--interval", "1", "--workers", "1"],
+        cwd=course.root,
+        env=course.env(),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
 
     security = _solved(course, SECURITY)
     course.submit_directly("aa-honest", SECURITY, security)
-    course.submit_directly("cheat-batch-of-batches", SECURITY,
-                           replace_answer(security, "extract_linear_model", BATCH_CHEAT))
+    course.submit_directly(
+        "cheat-batch-of-batches", SECURITY, replace_answer(security, "extract_linear_model", BATCH_CHEAT)
+    )
     course.security = _grade(course, SECURITY)
     course.scores = course.grades()
     course.pts = {lesson: points(course.source(lesson)) for lesson in (START, SECURITY)}

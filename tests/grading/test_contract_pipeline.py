@@ -1,6 +1,7 @@
 """The contract grade through the real pipeline (nbgrader autograde, sandbox, judge): the same submission
 graded twice gets the same score and the same feedback; the feedback of a broken clause shows the shrunk
 call and the clause, never the hidden test's source; the honest learner beside it keeps full marks."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,14 +10,16 @@ from .course import Course, points, replace_answer, with_answers
 
 pytestmark = pytest.mark.slow
 LESSON = "02-activations"
-INT_RELU = "def relu(x):\n    return x * (x > 0)\n"      # keeps int64 for an integer x: breaks the dtype clause
+INT_RELU = "def relu(x):\n    return x * (x > 0)\n"  # keeps int64 for an integer x: breaks the dtype clause
 
 
 def _relu_feedback(nb) -> str:
     for cell in nb.cells:
         if cell.metadata.get("nbgrader", {}).get("grade_id") == "test_relu":
-            return "\n".join(str(o.get("evalue", "")) + "".join(o.get("traceback", [])) + str(o.get("text", ""))
-                             for o in cell.get("outputs", []))
+            return "\n".join(
+                str(o.get("evalue", "")) + "".join(o.get("traceback", [])) + str(o.get("text", ""))
+                for o in cell.get("outputs", [])
+            )
     raise AssertionError("no test_relu cell")
 
 
@@ -24,8 +27,16 @@ def _relu_feedback(nb) -> str:
 def course(tmp_path_factory):
     c = Course(tmp_path_factory.mktemp("contracts"), [LESSON])
     src, rel = c.source(LESSON), c.release(LESSON)
-    honest = with_answers(rel, src, {g for g in points(src)} | {
-        cell.metadata["nbgrader"]["grade_id"] for cell in src.cells if cell.metadata.get("nbgrader", {}).get("solution")})
+    honest = with_answers(
+        rel,
+        src,
+        {g for g in points(src)}
+        | {
+            cell.metadata["nbgrader"]["grade_id"]
+            for cell in src.cells
+            if cell.metadata.get("nbgrader", {}).get("solution")
+        },
+    )
     c.submit_directly("honest", LESSON, honest)
     c.submit_directly("hurried", LESSON, replace_answer(honest, "relu", INT_RELU))
     c.autograde(LESSON)
@@ -52,4 +63,3 @@ def test_feedback_shows_the_shrunk_call_and_the_clause_not_the_test(course):
     assert "relu(" in feedback and "int64" in feedback
     for hidden in ("grade('relu'", "contract_grading", "BEGIN HIDDEN", "hypothesis"):
         assert hidden not in feedback, f"the feedback shows {hidden!r}:\n{feedback}"
-

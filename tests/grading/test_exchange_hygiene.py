@@ -6,6 +6,7 @@ the instructor's solutions as her own, and an entry with a newline in its learne
 (``autograder.integration.hygiene.SafeExchangeCollect``) takes alice's real submission, refuses the rest with a reason, and
 alice's grade is hers. Stock nbgrader's collect, run on the same inbound folder, is shown to fall for the plant.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -9,6 +9,7 @@ grader's `dense_forward` (a callback into the judge). Two cheaters use that to m
 Both lose `mlp_forward`'s points with a message that says why, the judge's peak memory stays under the project's
 1024 MB bound, and the honest learners graded before and after them (the same judge) keep full marks.
 """
+
 from __future__ import annotations
 
 import re
@@ -21,7 +22,7 @@ from .course import Course, points, replace_answer, with_answers
 
 pytestmark = pytest.mark.slow
 LESSON = "03-architecture"
-ZERO_STRIDES = '''import json, struct
+ZERO_STRIDES = """import json, struct
 def mlp_forward(X, params, activation):
     cb = dense_forward                     # the grader's dense_forward: a callback into the judge
     one = {"A": [0, 8], "dt": "<f8", "sh": [1], "#": "k0"}
@@ -32,14 +33,14 @@ def mlp_forward(X, params, activation):
                        "kwargs": {"D": [["b", one], ["X", tall], ["W", wide], ["b", flat]]}}).encode()
     cb._agent.sock.sendall(b"NNW1" + struct.pack("<IQ", len(head), 8) + head + bytes(8))
     return cb._agent.sock.recv(1 << 16)
-'''
-OUTER = '''def mlp_forward(X, params, activation):
+"""
+OUTER = """def mlp_forward(X, params, activation):
     dense_forward(np.ones((17000, 1)), np.ones((1, 17000)), np.zeros(17000))   # 2.3 GB in the judge
     A = X
     for W, b in params[:-1]:
         A = activation(dense_forward(A, W, b))
     return dense_forward(A, *params[-1])
-'''
+"""
 
 
 @pytest.fixture(scope="module")

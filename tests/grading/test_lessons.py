@@ -1,5 +1,6 @@
 """Every lesson, validated: it follows the catalogue, its release is current and clean, and through
 `nbgrader autograde` its solution scores full marks while its blank release scores zero."""
+
 from __future__ import annotations
 
 import os
@@ -9,8 +10,15 @@ import nbformat
 import pytest
 
 from autograder.catalogue import REFERENCES, exercise_of, reference
-from tests.support.notebooks import (ROOT, is_solution_cell, is_test_cell, nbgrader_meta, release_path,
-                                     solution_path, written_lessons)
+from tests.support.notebooks import (
+    ROOT,
+    is_solution_cell,
+    is_test_cell,
+    nbgrader_meta,
+    release_path,
+    solution_path,
+    written_lessons,
+)
 
 from .course import Course, points
 
@@ -74,8 +82,9 @@ def _comparable(nb):
 def test_the_committed_release_is_what_nbgrader_generates_now(course, lesson):
     committed = release_path(lesson)
     assert committed.exists(), f"{lesson} has no release: run `make release`"
-    assert _comparable(_read(committed)) == _comparable(course.release(lesson)), \
+    assert _comparable(_read(committed)) == _comparable(course.release(lesson)), (
         f"notebooks/{lesson} is out of date with solutions/{lesson}: run `make release`"
+    )
 
 
 def _code_lines(text: str) -> set[str]:
@@ -152,8 +161,12 @@ def test_in_the_release_each_exercise_first_fails_with_its_stub(course, lesson):
         real = [e for e in errors(cell) if e != "ReferenceWithheld"]
         assert not real, f"{lesson}: a cell fails before the first exercise: {real}"
     for name in REFERENCES[lesson]:
-        cells = [c for c in nb.cells if (is_solution_cell(c) and nbgrader_meta(c).get("grade_id") == name)
-                 or (is_test_cell(c) and exercise_of(nbgrader_meta(c)["grade_id"]) == name)]
+        cells = [
+            c
+            for c in nb.cells
+            if (is_solution_cell(c) and nbgrader_meta(c).get("grade_id") == name)
+            or (is_test_cell(c) and exercise_of(nbgrader_meta(c)["grade_id"]) == name)
+        ]
         first = next((e for c in cells for e in errors(c)), None)
         assert first == "NotImplementedError", f"{lesson} {name}: first error is {first}, expected the stub's"
 
@@ -203,16 +216,26 @@ def feedback_problems(page: str, lesson: str, source_nb, autograded_nb, paths) -
     if stray:
         problems.append(f"error words {sorted(stray)}")
     lesson_text = " ".join(" ".join(c.source.split()) for c in source_nb.cells)
-    problems += [f"withheld docstring {line!r}" for line in _withheld_docstrings(lesson)
-                 if line in text and " ".join(line.split()) not in lesson_text]  # the exercise's text may say it
+    problems += [
+        f"withheld docstring {line!r}"
+        for line in _withheld_docstrings(lesson)
+        if line in text and " ".join(line.split()) not in lesson_text
+    ]  # the exercise's text may say it
     return problems
 
 
 def grading_paths(course) -> set[str]:
     import sys
 
-    return {str(course.root), str(ROOT), sys.prefix, os.path.realpath(sys.prefix), "/home/learner",
-            "site-packages", "/tmp/"}
+    return {
+        str(course.root),
+        str(ROOT),
+        sys.prefix,
+        os.path.realpath(sys.prefix),
+        "/home/learner",
+        "site-packages",
+        "/tmp/",
+    }
 
 
 @pytest.mark.slow
@@ -221,8 +244,9 @@ def test_a_full_marks_feedback_shows_no_error_path_or_withheld_docstring(course,
     """Issue 22, item 9: the solution's feedback has no error at all, no path of the grading machine, no
     docstring of a withheld reference; error words are only the lesson's own text (a markdown cell that names
     ValueError, say)."""
-    problems = feedback_problems(feedback[lesson], lesson, course.source(lesson), course.autograded("solution", lesson),
-                                 grading_paths(course))
+    problems = feedback_problems(
+        feedback[lesson], lesson, course.source(lesson), course.autograded("solution", lesson), grading_paths(course)
+    )
     assert not problems, (lesson, problems)
 
 
@@ -231,11 +255,17 @@ def test_the_feedback_check_finds_what_an_honest_page_must_not_show():
     source = _read(solution_path(lesson))
     bad = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("nn_relu(x)")])
     bad.cells[0].outputs = [nbformat.v4.new_output("error", ename="ReferenceWithheld", evalue="x", traceback=[])]
-    page = ('<body><style>.ansi-red-fg {}</style><pre><span class="ansi-red-fg">ReferenceWithheld</span>: '
-            'File /home/learner/02-activations/x.py, Traceback</pre></body>')
+    page = (
+        '<body><style>.ansi-red-fg {}</style><pre><span class="ansi-red-fg">ReferenceWithheld</span>: '
+        "File /home/learner/02-activations/x.py, Traceback</pre></body>"
+    )
     problems = " ".join(feedback_problems(page, lesson, source, bad, {"/home/learner"}))
     for expected in ("error output", "ANSI red", "/home/learner", "ReferenceWithheld", "Traceback"):
         assert expected in problems, (expected, problems)
     clean = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
-    assert feedback_problems("<body><style>.ansi-red-fg {}</style><p>fine</p></body>", lesson, source, clean,
-                             {"/home/learner"}) == []
+    assert (
+        feedback_problems(
+            "<body><style>.ansi-red-fg {}</style><p>fine</p></body>", lesson, source, clean, {"/home/learner"}
+        )
+        == []
+    )

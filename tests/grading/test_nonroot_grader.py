@@ -9,6 +9,7 @@ with 2.5 GB each, and leave an unreadable folder in its working folder. Then: th
 marks; the cheater never had its 100 processes; /tmp and /dev/shm held at most their sizes; nothing of any
 sandbox is left on the machine (no folder, no process of the account).
 """
+
 from __future__ import annotations
 
 import copy
@@ -25,14 +26,12 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tests.support.notebooks import ROOT
-
 from .course import Course, with_answers
 
 pytestmark = pytest.mark.slow
 LESSON = "00-start-here"
 SCRATCH = 1 << 30
-PROCESSES = '''import subprocess
+PROCESSES = """import subprocess
 procs = []
 try:
     for i in range(100):
@@ -43,8 +42,8 @@ except OSError as exc:
 for p in procs:
     p.kill()
     p.wait()
-'''
-FILL = '''import os
+"""
+FILL = """import os
 for folder in ("/tmp", "/dev/shm"):
     written = 0
     try:
@@ -56,15 +55,15 @@ for folder in ("/tmp", "/dev/shm"):
     except OSError as exc:
         print(folder, "refused:", exc.errno, flush=True)
     print(folder, "written MB", written >> 20, flush=True)
-'''
-TRAP = '''import os
+"""
+TRAP = """import os
 os.makedirs("trap/inner/deeper")
 open("trap/inner/deeper/secret", "w").write("x")
 os.chmod("trap/inner/deeper", 0)
 os.chmod("trap/inner", 0)
 os.chmod("trap", 0o500)
 print("trap set", flush=True)
-'''
+"""
 
 
 def _site_packages() -> Path:
@@ -89,8 +88,12 @@ def account():
     theirs = venv / "lib" / ours.parent.name / "site-packages"
     assert theirs.parent.name == ours.parent.name, "Debian's python3 must be the same minor version as the tests'"
     shutil.rmtree(theirs)
-    shutil.copytree(ours, theirs, copy_function=os.link if os.stat(ours).st_dev == os.stat(base).st_dev
-                    else shutil.copy2, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        ours,
+        theirs,
+        copy_function=os.link if os.stat(ours).st_dev == os.stat(base).st_dev else shutil.copy2,
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
     subprocess.run(["chmod", "-R", "a+rX", str(venv)], check=True)
     info = {"name": name, "uid": user.pw_uid, "gid": user.pw_gid, "home": home, "venv": venv, "base": base}
     yield info
@@ -100,11 +103,21 @@ def account():
 
 
 def _as(account, cmd, cwd, timeout=1800, **env) -> subprocess.CompletedProcess:
-    environment = {"HOME": str(account["home"]), "PATH": f"{account['venv']}/bin:/usr/bin:/bin", "LANG": "C.UTF-8",
-                   "USER": account["name"], "LOGNAME": account["name"], **env}
-    return subprocess.run(["runuser", "-u", account["name"], "--", "env", "-i",
-                           *(f"{k}={v}" for k, v in environment.items()), *cmd],
-                          cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    environment = {
+        "HOME": str(account["home"]),
+        "PATH": f"{account['venv']}/bin:/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "USER": account["name"],
+        "LOGNAME": account["name"],
+        **env,
+    }
+    return subprocess.run(
+        ["runuser", "-u", account["name"], "--", "env", "-i", *(f"{k}={v}" for k, v in environment.items()), *cmd],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def _cell_text(nb, marker: str) -> str:
@@ -116,10 +129,14 @@ def _cell_text(nb, marker: str) -> str:
 def graded(account):
     base = account["base"] / "class"
     base.mkdir()
-    course = Course(base, [LESSON], execute_timeout=60,
-                    extra_config=f"c.SandboxedExecute.max_processes = 64\n"
-                                 f"c.SandboxedExecute.memory_limit = {2 << 30}\n"
-                                 f"c.SandboxedExecute.scratch_limit = {SCRATCH}\n")
+    course = Course(
+        base,
+        [LESSON],
+        execute_timeout=60,
+        extra_config=f"c.SandboxedExecute.max_processes = 64\n"
+        f"c.SandboxedExecute.memory_limit = {2 << 30}\n"
+        f"c.SandboxedExecute.scratch_limit = {SCRATCH}\n",
+    )
     src, rel = course.source(LESSON), course.release(LESSON)
     solved = with_answers(rel, src, {"add"})
     course.submit_directly("aa-honest", LESSON, solved)
@@ -133,10 +150,15 @@ def graded(account):
     scratch.mkdir()
     subprocess.run(["chown", "-R", f"{account['uid']}:{account['gid']}", str(base), str(scratch)], check=True)
     course.scratch = scratch
-    course.done = _as(account, [f"{account['venv']}/bin/python", "-m", "autograder", "grade", LESSON,
-                                "--workers", "1"], course.root, TMPDIR=str(scratch))
-    listed = subprocess.run(["ps", "-o", "pid=,stat=,args=", "-u", account["name"]], capture_output=True,
-                            text=True).stdout.splitlines()
+    course.done = _as(
+        account,
+        [f"{account['venv']}/bin/python", "-m", "autograder", "grade", LESSON, "--workers", "1"],
+        course.root,
+        TMPDIR=str(scratch),
+    )
+    listed = subprocess.run(
+        ["ps", "-o", "pid=,stat=,args=", "-u", account["name"]], capture_output=True, text=True
+    ).stdout.splitlines()
     # a zombie holds nothing but its process table entry until its parent (or PID 1) reaps it
     course.left_processes = [line for line in listed if not line.split()[1].startswith("Z")]
     course.left_files = sorted(str(p) for p in scratch.iterdir())

@@ -1,5 +1,6 @@
 """Grading a class with `python -m autograder grade`: in parallel, resumable, on a Dask cluster, learner for
 learner the same grades as serial `nbgrader autograde`, and one broken submission never stops the others."""
+
 from __future__ import annotations
 
 import json
@@ -19,8 +20,10 @@ from .course import Course, replace_answer, with_answers
 pytestmark = pytest.mark.slow
 LESSON = "01-neuron"
 LEARNERS = [f"learner{i}" for i in range(6)]
-WRONG = {"weighted_sum": "def weighted_sum(x, w, b):\n    return x @ w - b\n",
-         "AND_PARAMS": "AND_PARAMS = (np.array([1.0, 1.0]), 0.5)\n"}
+WRONG = {
+    "weighted_sum": "def weighted_sum(x, w, b):\n    return x @ w - b\n",
+    "AND_PARAMS": "AND_PARAMS = (np.array([1.0, 1.0]), 0.5)\n",
+}
 
 
 def make_class(tmp: Path, name: str) -> Course:
@@ -39,8 +42,14 @@ def make_class(tmp: Path, name: str) -> Course:
 
 
 def grade(course: Course, *args: str, check_table: bool = True) -> subprocess.CompletedProcess:
-    done = subprocess.run([sys.executable, "-m", "autograder", "grade", LESSON, *args], cwd=course.root,
-                          env=course.env(), capture_output=True, text=True, timeout=1800)
+    done = subprocess.run(
+        [sys.executable, "-m", "autograder", "grade", LESSON, *args],
+        cwd=course.root,
+        env=course.env(),
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
     if check_table:
         assert "learner" in done.stdout and "not graded" in done.stdout, done.stdout + done.stderr[-3000:]
     return done
@@ -90,7 +99,7 @@ def test_running_again_grades_nobody_new_and_force_regrades_everyone(parallel):
     assert sorted(before) == LEARNERS
     again = grade(parallel, "--workers", "2")
     assert ledger(parallel) == before, "a learner already graded was graded again"
-    assert f"0 graded, 1 not graded" in again.stdout, again.stdout
+    assert "0 graded, 1 not graded" in again.stdout, again.stdout
     grade(parallel, "--workers", "2", "--force")
     after = ledger(parallel)
     assert all(after[k] != before[k] for k in before)
@@ -109,9 +118,14 @@ def test_a_changed_submission_is_graded_again(parallel):
 
 def test_a_killed_run_resumed_loses_nothing(tmp_path_factory, serial):
     course = make_class(tmp_path_factory.mktemp("killed"), "course")
-    proc = subprocess.Popen([sys.executable, "-m", "autograder", "grade", LESSON, "--workers", "1"],
-                            cwd=course.root, env=course.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "autograder", "grade", LESSON, "--workers", "1"],
+        cwd=course.root,
+        env=course.env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 900
     while len(ledger(course)) < 2 and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.2)
@@ -134,8 +148,9 @@ def test_grading_on_a_dask_local_cluster(tmp_path_factory, serial):
     from distributed import LocalCluster
 
     course = make_class(tmp_path_factory.mktemp("dask"), "course")
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None) as cluster:
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
         done = grade(course, "--scheduler", cluster.scheduler_address)
     grades = course.grades()
     for learner in LEARNERS:
@@ -150,8 +165,14 @@ def test_sqlite_under_four_concurrent_workers_loses_nothing(tmp_path_factory):
     learners = [f"s{i:02d}" for i in range(12)]
     for i, learner in enumerate(learners):
         course.submit_directly(learner, "00-start-here", solved if i % 2 == 0 else rel)
-    done = subprocess.run([sys.executable, "-m", "autograder", "grade", "00-start-here", "--workers", "4"],
-                          cwd=course.root, env=course.env(), capture_output=True, text=True, timeout=1800)
+    done = subprocess.run(
+        [sys.executable, "-m", "autograder", "grade", "00-start-here", "--workers", "4"],
+        cwd=course.root,
+        env=course.env(),
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
     assert done.returncode == 0, done.stdout + done.stderr[-3000:]
     grades = course.grades()
     assert {k[0] for k in grades} == set(learners)

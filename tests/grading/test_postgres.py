@@ -4,6 +4,7 @@ The server is Debian's `postgresql` package: a private cluster made with `initdb
 since initdb refuses root) in a temporary folder, started with `pg_ctl` on 127.0.0.1 and a free port, and
 stopped at the end. The course points `c.CourseDirectory.db_url` at it, as an instructor would.
 """
+
 from __future__ import annotations
 
 import glob
@@ -55,13 +56,23 @@ def postgres():
     port = _free_port()
 
     def as_postgres(*cmd):
-        return subprocess.run(["runuser", "-u", "postgres", "--", *cmd], capture_output=True, text=True,
-                              timeout=120, cwd=base)
+        return subprocess.run(
+            ["runuser", "-u", "postgres", "--", *cmd], capture_output=True, text=True, timeout=120, cwd=base
+        )
 
     done = as_postgres(str(bindir / "initdb"), "-D", str(data), "--auth=trust", "-U", "grader", "-E", "UTF8")
     assert done.returncode == 0, done.stderr
-    done = as_postgres(str(bindir / "pg_ctl"), "-D", str(data), "-l", str(sock / "server.log"), "-w", "-o",
-                       f"-p {port} -k {sock} -c listen_addresses=127.0.0.1", "start")
+    done = as_postgres(
+        str(bindir / "pg_ctl"),
+        "-D",
+        str(data),
+        "-l",
+        str(sock / "server.log"),
+        "-w",
+        "-o",
+        f"-p {port} -k {sock} -c listen_addresses=127.0.0.1",
+        "start",
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     try:
         done = as_postgres(str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "grader", "gradebook")
@@ -79,12 +90,20 @@ def graded(tmp_path_factory, postgres):
     solved = with_answers(rel, src, {nbgrader_meta(c)["grade_id"] for c in src.cells if is_solution_cell(c)})
     course.submit_directly("solved", LESSON, solved)
     course.submit_directly("blank", LESSON, rel)
-    course.submit_directly("wrong-and", LESSON, replace_answer(solved, "AND_PARAMS",
-                                                               "AND_PARAMS = (np.array([1.0, 1.0]), 0.5)\n"))
+    course.submit_directly(
+        "wrong-and", LESSON, replace_answer(solved, "AND_PARAMS", "AND_PARAMS = (np.array([1.0, 1.0]), 0.5)\n")
+    )
     course.submit_directly("solved-too", LESSON, solved)
     import sys
-    course.done = subprocess.run([sys.executable, "-m", "autograder", "grade", LESSON, "--workers", "2"],
-                                 cwd=course.root, env=course.env(), capture_output=True, text=True, timeout=1800)
+
+    course.done = subprocess.run(
+        [sys.executable, "-m", "autograder", "grade", LESSON, "--workers", "2"],
+        cwd=course.root,
+        env=course.env(),
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
     return course
 
 

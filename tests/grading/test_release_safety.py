@@ -5,6 +5,7 @@ own generate_assignment --force removes the release and, when it then fails (cel
 it again and leaves nothing ("Removing failed assignment"); autograder.commands.release keeps it and names the command that
 works.
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -13,8 +14,7 @@ import sys
 import nbformat
 import pytest
 
-from autograder.commands import handin
-from autograder.commands import release
+from autograder.commands import handin, release
 from tests.grading.course import Course
 
 pytestmark = pytest.mark.slow
@@ -23,8 +23,11 @@ LESSON = "01-neuron"
 
 def _drop_last_test_cell(path) -> str:
     nb = nbformat.read(path, as_version=4)
-    i = [k for k, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade")
-         and not c.metadata["nbgrader"].get("solution")][-1]
+    i = [
+        k
+        for k, c in enumerate(nb.cells)
+        if c.metadata.get("nbgrader", {}).get("grade") and not c.metadata["nbgrader"].get("solution")
+    ][-1]
     name = nb.cells[i].metadata["nbgrader"]["grade_id"]
     del nb.cells[i]
     nbformat.write(nb, path)
@@ -32,8 +35,12 @@ def _drop_last_test_cell(path) -> str:
 
 
 def _release(root, *args):
-    return subprocess.run([sys.executable, "-m", "autograder.commands.release", *args, "--root", str(root)],
-                          capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "autograder.commands.release", *args, "--root", str(root)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def test_a_lesson_changed_after_grading_is_refused_intact_then_regenerated_with_the_named_command(tmp_path):
@@ -69,9 +76,21 @@ def test_a_hand_in_generates_a_lesson_a_fresh_gradebook_does_not_know(tmp_path):
     root = course.root
     (root / "grading" / "gradebook.db").unlink()  # a fresh course folder: the release is there, the gradebook empty
     assert not release.is_generated(root, LESSON)
-    done = subprocess.run([sys.executable, "-m", "autograder.commands.handin", LESSON, "ada",
-                           str(root / "notebooks" / LESSON / f"{LESSON}.ipynb"), "--root", str(root)],
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "autograder.commands.handin",
+            LESSON,
+            "ada",
+            str(root / "notebooks" / LESSON / f"{LESSON}.ipynb"),
+            "--root",
+            str(root),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"running python -m autograder.commands.release {LESSON}" in done.stdout, done.stdout
     assert release.is_generated(root, LESSON)

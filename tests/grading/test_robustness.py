@@ -3,6 +3,7 @@
 Lesson 01 has several exercises, so a problem in one answer can be seen to cost only that answer's points.
 All submissions are graded in one autograde run (as an instructor would), then each test checks one learner.
 """
+
 from __future__ import annotations
 
 import copy
@@ -34,8 +35,9 @@ def _test_cell(nb, name):
 
 
 def _submissions(src, rel):
-    solved = with_answers(rel, src, {nbgrader_meta(c)["grade_id"] for c in src.cells
-                                     if nbgrader_meta(c).get("solution")})
+    solved = with_answers(
+        rel, src, {nbgrader_meta(c)["grade_id"] for c in src.cells if nbgrader_meta(c).get("solution")}
+    )
     subs = {"solved": solved}
     subs["infinite-loop"] = replace_answer(solved, LOOPING, LOOP_ANSWER)
     edited = replace_answer(solved, "AND_PARAMS", WRONG_AND)
@@ -48,9 +50,11 @@ def _submissions(src, rel):
     subs["error-in-other-cell"] = _insert_after_first_code(solved, "1 / 0")
     warns = copy.deepcopy(solved)
     cell = next(c for c in warns.cells if nbgrader_meta(c).get("grade_id") == "weighted_sum")
-    cell.source = ("import warnings\n" + cell.source.replace(
+    cell.source = "import warnings\n" + cell.source.replace(
         "def weighted_sum(x, w, b):",
-        "def weighted_sum(x, w, b):\n    warnings.warn('np.foo is deprecated', DeprecationWarning, stacklevel=1)", 1))
+        "def weighted_sum(x, w, b):\n    warnings.warn('np.foo is deprecated', DeprecationWarning, stacklevel=1)",
+        1,
+    )
     subs["warns-on-stderr"] = warns
     return subs
 

@@ -4,6 +4,7 @@ Every case is a real cheating submission of lesson 00 (its exercise `add`), grad
 `nbgrader autograde` run. Each cheat below makes the *in-kernel* checks pass — nbgrader alone would give
 the point — so each test first shows that, then that the course's grader gives zero.
 """
+
 from __future__ import annotations
 
 import copy
@@ -21,7 +22,8 @@ WRONG = "def add(a, b):\n    return a - b\n"
 
 CHEATS = {
     # rebinding numpy's comparison functions and numpy.testing
-    "rebinds-numpy": WRONG + """
+    "rebinds-numpy": WRONG
+    + """
 import numpy.testing
 np.allclose = lambda *a, **k: True
 np.array_equal = lambda *a, **k: True
@@ -30,7 +32,8 @@ numpy.testing.assert_allclose = lambda *a, **k: None
 np.abs = lambda x: np.zeros(np.shape(x))  # every difference now looks like zero
 """,
     # rebinding the course's own check helpers in the kernel
-    "rebinds-checks": WRONG + """
+    "rebinds-checks": WRONG
+    + """
 import nnlib.checks
 for _name in ("expect_close", "expect_equal", "compare_with_reference", "expect_true", "check_examples"):
     setattr(nnlib.checks, _name, lambda *a, **k: None)
@@ -38,13 +41,15 @@ import autograder.contract_grading
 autograder.contract_grading.grade = lambda *a, **k: None
 """,
     # silencing IPython's error display: no traceback, and a handler that swallows every exception
-    "silences-errors": WRONG + """
+    "silences-errors": WRONG
+    + """
 _ip = get_ipython()
 _ip.showtraceback = lambda *a, **k: None
 _ip.set_custom_exc((BaseException,), lambda shell, etype, value, tb, tb_offset=None: None)
 """,
     # rewriting every later cell that checks anything into a bare number (nbgrader's partial credit)
-    "rewrites-later-cells": WRONG + """
+    "rewrites-later-cells": WRONG
+    + """
 get_ipython().input_transformers_cleanup.append(
     lambda lines: ["1\\n"] if any("expect_close" in l or "compare_with" in l for l in lines) else lines)
 """,
@@ -124,10 +129,14 @@ def test_the_cheat_fools_an_in_kernel_check(cheat):
     Not "always-equal-objects": the check helpers already reject non-numbers in the kernel.
     """
     from tests.support.notebooks import execute, solution_path
+
     nb = nbformat.read(solution_path(LESSON), as_version=4)
     nb = replace_answer(nb, "add", CHEATS[cheat])
     nb, _ = execute(copy.deepcopy(nb), solution_path(LESSON).parent)
     cell = next(c for c in nb.cells if is_test_cell(c))
-    errors = [o for o in cell.outputs if o.get("output_type") == "error" or
-              (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+    errors = [
+        o
+        for o in cell.outputs
+        if o.get("output_type") == "error" or (o.get("output_type") == "stream" and o.get("name") == "stderr")
+    ]
     assert not errors, f"{cheat}: the in-kernel check already fails, so this case proves nothing"

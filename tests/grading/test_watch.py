@@ -1,6 +1,7 @@
 """Grading on submission: a learner submits, the watcher grades it within a round and releases the feedback,
 and the learner's fetch_feedback shows the score. A broken submission never stops it; an unchanged one is
 never graded again; SIGTERM stops it cleanly."""
+
 from __future__ import annotations
 
 import html
@@ -43,9 +44,13 @@ def watched(tmp_path_factory):
     nbformat.write(with_answers(rel, src, {"add"}), homes["alice"] / LESSON / f"{LESSON}.ipynb")
     (homes["bob"] / LESSON / f"{LESSON}.ipynb").write_text('{"cells": [ not json')
     log = open(course.root.parent / "watch.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "autograder", "watch", LESSON, "--interval", "2",
-                             "--workers", "1"], cwd=course.root, env=course.env(), stdout=log,
-                            stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "autograder", "watch", LESSON, "--interval", "2", "--workers", "1"],
+        cwd=course.root,
+        env=course.env(),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     course.watch_log = course.root.parent / "watch.log"
     try:
         course.run("submit", LESSON, user="alice", cwd=homes["alice"])

@@ -1,4 +1,5 @@
 """The data-only wire format: what travels, what is refused, and that hostile messages never become code."""
+
 from __future__ import annotations
 
 import json
@@ -8,8 +9,17 @@ import struct
 import numpy as np
 import pytest
 
-from autograder.isolation.wire import (MAGIC, MAX_PAYLOAD, Decoder, Encoder, Scope, WireError, make_generator, pack_frame,
-                             recv_frame)
+from autograder.isolation.wire import (
+    MAGIC,
+    MAX_PAYLOAD,
+    Decoder,
+    Encoder,
+    Scope,
+    WireError,
+    make_generator,
+    pack_frame,
+    recv_frame,
+)
 
 
 def round_trip(value, handle=None):
@@ -19,8 +29,24 @@ def round_trip(value, handle=None):
     return Decoder(Scope("a"), memoryview(b"".join(enc.payload)), handle=handle).decode(header["v"])
 
 
-@pytest.mark.parametrize("value", [None, True, 3, -2 ** 80, 1.5, float("inf"), -0.0, 2 + 3j, "text", b"\x00\x01",
-                                   [1, (2.0, "x")], {"a": 1, 2: [3]}, {(1, 2): None}])
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        True,
+        3,
+        -(2**80),
+        1.5,
+        float("inf"),
+        -0.0,
+        2 + 3j,
+        "text",
+        b"\x00\x01",
+        [1, (2.0, "x")],
+        {"a": 1, 2: [3]},
+        {(1, 2): None},
+    ],
+)
 def test_plain_values_round_trip_with_their_types(value):
     got = round_trip(value)
     assert got == value and type(got) is type(value)
@@ -30,9 +56,17 @@ def test_nan_round_trips():
     assert np.isnan(round_trip(float("nan")))
 
 
-@pytest.mark.parametrize("arr", [np.arange(12.0).reshape(3, 4), np.zeros((0, 3)), np.array(5.0),
-                                 np.array([True, False]), np.arange(6, dtype=np.int32).reshape(2, 3).T,
-                                 np.array([1 + 2j])])
+@pytest.mark.parametrize(
+    "arr",
+    [
+        np.arange(12.0).reshape(3, 4),
+        np.zeros((0, 3)),
+        np.array(5.0),
+        np.array([True, False]),
+        np.arange(6, dtype=np.int32).reshape(2, 3).T,
+        np.array([1 + 2j]),
+    ],
+)
 def test_arrays_round_trip_with_shape_and_dtype(arr):
     got = round_trip(arr)
     assert type(got) is np.ndarray and got.shape == arr.shape and got.dtype == arr.dtype
@@ -49,6 +83,7 @@ def test_an_array_subclass_arrives_as_a_plain_array():
     class Liar(np.ndarray):
         def __eq__(self, other):
             return True
+
     got = round_trip(np.arange(3.0).view(Liar))
     assert type(got) is np.ndarray
 
@@ -83,19 +118,22 @@ def _decode(node, payload=b"", scope=None):
     return Decoder(scope or Scope("a"), memoryview(payload)).decode(node)
 
 
-@pytest.mark.parametrize("node", [
-    {"A": [0, 16], "dt": "<f8", "sh": [3]},        # shape does not match the bytes
-    {"A": [8, 16], "dt": "<f8", "sh": [2]},        # span outside the payload
-    {"A": [0, 8], "dt": "|O", "sh": [1]},          # object dtype
-    {"A": [0, 8], "dt": "V8", "sh": [1]},          # raw void
-    {"R": "j0"},                                    # reference to nothing
-    {"S": [0, 3], "dt": "<f8"},                     # scalar of the wrong size
-    {"I": "9" * 5000},                              # an integer too long to parse cheaply
-    {"X": "__import__('os')"},                      # not a special float
-    {"G": {"bit_generator": "PCG64", "state": {"state": "x"}}},
-    {"Q": 1},                                       # unknown node
-    "not a node" * 0 or ["a list"],                 # a bare list is not a node
-])
+@pytest.mark.parametrize(
+    "node",
+    [
+        {"A": [0, 16], "dt": "<f8", "sh": [3]},  # shape does not match the bytes
+        {"A": [8, 16], "dt": "<f8", "sh": [2]},  # span outside the payload
+        {"A": [0, 8], "dt": "|O", "sh": [1]},  # object dtype
+        {"A": [0, 8], "dt": "V8", "sh": [1]},  # raw void
+        {"R": "j0"},  # reference to nothing
+        {"S": [0, 3], "dt": "<f8"},  # scalar of the wrong size
+        {"I": "9" * 5000},  # an integer too long to parse cheaply
+        {"X": "__import__('os')"},  # not a special float
+        {"G": {"bit_generator": "PCG64", "state": {"state": "x"}}},
+        {"Q": 1},  # unknown node
+        "not a node" * 0 or ["a list"],  # a bare list is not a node
+    ],
+)
 def test_malformed_nodes_are_refused(node):
     with pytest.raises(WireError):
         _decode(node, b"\x00" * 16)
@@ -107,9 +145,11 @@ def test_a_view_must_lie_inside_its_base():
     scope.remember("j0", base)
     view = _decode({"V": "j0", "off": 8, "sh": [2], "st": [8], "dt": "<f8"}, scope=scope)
     assert np.shares_memory(view, base) and view.shape == (2,)
-    for bad in ({"V": "j0", "off": 24, "sh": [2], "st": [8], "dt": "<f8"},
-                {"V": "j0", "off": 0, "sh": [2], "st": [800], "dt": "<f8"},
-                {"V": "j0", "off": 0, "sh": [2], "st": [-8], "dt": "<f8"}):
+    for bad in (
+        {"V": "j0", "off": 24, "sh": [2], "st": [8], "dt": "<f8"},
+        {"V": "j0", "off": 0, "sh": [2], "st": [800], "dt": "<f8"},
+        {"V": "j0", "off": 0, "sh": [2], "st": [-8], "dt": "<f8"},
+    ):
         with pytest.raises(WireError):
             _decode(bad, scope=scope)
 
@@ -158,6 +198,7 @@ def test_a_view_with_more_elements_than_its_base_is_refused():
 
 def test_views_count_by_their_full_size_against_the_message_budget(monkeypatch):
     import autograder.isolation.wire as wire
+
     monkeypatch.setattr(wire, "MAX_DECODED", 1000)
     base = {"A": [0, 800], "dt": "<f8", "sh": [100], "#": "k0"}
     view = {"V": "k0", "off": 0, "sh": [100], "st": [8], "dt": "<f8"}

@@ -1,5 +1,6 @@
 """The instructor's workflow, end to end, with a real gradebook and a real exchange directory:
 release → two learners fetch → work → submit → collect → autograde → feedback → CSV export."""
+
 from __future__ import annotations
 
 import html
@@ -35,8 +36,7 @@ def course(tmp_path_factory):
         alice_nb = with_answers(rel, src, {n for n in points(src)} | {g for g in _solution_ids(src)})
         nbformat.write(alice_nb, homes["alice"] / lesson / f"{lesson}.ipynb")
     src01 = c.source("01-neuron")
-    nbformat.write(with_answers(c.release("01-neuron"), src01, PARTIAL),
-                   homes["bob"] / "01-neuron" / "01-neuron.ipynb")
+    nbformat.write(with_answers(c.release("01-neuron"), src01, PARTIAL), homes["bob"] / "01-neuron" / "01-neuron.ipynb")
     for learner, home in homes.items():
         for lesson in LESSONS:
             c.run("submit", lesson, user=learner, cwd=home)
@@ -117,8 +117,9 @@ def test_feedback_shows_no_hidden_test_source(course):
 
 def test_feedback_tracebacks_do_not_quote_test_cells(course):
     src = course.source("01-neuron")
-    test_lines = [ln.strip() for c in src.cells if is_test_cell(c) for ln in c.source.splitlines()
-                  if len(ln.strip()) > 20]
+    test_lines = [
+        ln.strip() for c in src.cells if is_test_cell(c) for ln in c.source.splitlines() if len(ln.strip()) > 20
+    ]
     page = (course.root / "grading" / "feedback" / "bob" / "01-neuron" / "01-neuron.html").read_text()
     text = html.unescape(re.sub(r"<[^>]+>", "", page))
     assert "NotImplementedError" in text, "bob's blank exercises should be reported"
@@ -132,8 +133,13 @@ def test_feedback_says_each_failed_check_once(course):
     nb = course.autograded("bob", "01-neuron")
     page = (course.root / "grading" / "feedback" / "bob" / "01-neuron" / "01-neuron.html").read_text()
     text = html.unescape(re.sub(r"<[^>]+>", "", page))
-    failed = [out["evalue"] for cell in nb.cells if is_test_cell(cell) for out in cell.get("outputs", [])
-              if out.get("output_type") == "error"]
+    failed = [
+        out["evalue"]
+        for cell in nb.cells
+        if is_test_cell(cell)
+        for out in cell.get("outputs", [])
+        if out.get("output_type") == "error"
+    ]
     assert failed, "bob's blank exercises should fail their checks"
     for message in failed:
         first = message.splitlines()[0]

@@ -2,9 +2,13 @@
 written differently from the solution (must keep them), through the course's isolated grader."""
 
 from tests.support.lesson_grading import (  # noqa: F401 - the shared tests, run on WRONG and RIGHT below
-    test_every_exercise_has_wrong_and_right_variants, test_one_mistake_costs_one_exercise,
+    test_every_exercise_has_wrong_and_right_variants,
+    test_one_mistake_costs_one_exercise,
     test_other_correct_answer_keeps_the_points,
-    test_the_solution_keeps_every_point, test_wrong_answer_feedback_says_why, test_wrong_answer_loses_the_points)
+    test_the_solution_keeps_every_point,
+    test_wrong_answer_feedback_says_why,
+    test_wrong_answer_loses_the_points,
+)
 
 LESSON = "01-neuron"
 
@@ -59,11 +63,9 @@ WRONG = {
     ],
     "is_linearly_separable": [
         # forgets XNOR
-        "def is_linearly_separable(X, y):\n"
-        "    return not np.array_equal(np.asarray(y), [0, 1, 1, 0])\n",
+        "def is_linearly_separable(X, y):\n    return not np.array_equal(np.asarray(y), [0, 1, 1, 0])\n",
         # a lookup that only works for the canonical row order
-        "def is_linearly_separable(X, y):\n"
-        "    return list(np.asarray(y)) not in ([0, 1, 1, 0], [1, 0, 0, 1])\n",
+        "def is_linearly_separable(X, y):\n    return list(np.asarray(y)) not in ([0, 1, 1, 0], [1, 0, 0, 1])\n",
         # searches non-negative weights and biases only: misses NAND, NOR, ...
         "def is_linearly_separable(X, y):\n"
         "    grid = np.arange(0.0, 2.01, 0.5)\n"

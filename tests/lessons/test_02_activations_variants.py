@@ -2,9 +2,13 @@
 written differently from the solution (must keep them), through the course's isolated grader."""
 
 from tests.support.lesson_grading import (  # noqa: F401 - the shared tests, run on WRONG and RIGHT below
-    test_every_exercise_has_wrong_and_right_variants, test_one_mistake_costs_one_exercise,
+    test_every_exercise_has_wrong_and_right_variants,
+    test_one_mistake_costs_one_exercise,
     test_other_correct_answer_keeps_the_points,
-    test_the_solution_keeps_every_point, test_wrong_answer_feedback_says_why, test_wrong_answer_loses_the_points)
+    test_the_solution_keeps_every_point,
+    test_wrong_answer_feedback_says_why,
+    test_wrong_answer_loses_the_points,
+)
 
 LESSON = "02-activations"
 
@@ -49,8 +53,7 @@ WRONG = {
         # the other textbook form: nan for large positive x
         "def sigmoid(x):\n    return np.exp(x) / (1.0 + np.exp(x))\n",
         # np.where evaluates both branches everywhere: still overflows
-        "def sigmoid(x):\n"
-        "    return np.where(x >= 0, 1.0 / (1.0 + np.exp(-x)), np.exp(x) / (1.0 + np.exp(x)))\n",
+        "def sigmoid(x):\n    return np.where(x >= 0, 1.0 / (1.0 + np.exp(-x)), np.exp(x) / (1.0 + np.exp(x)))\n",
         # sign slip in the exponent
         "def sigmoid(x):\n    return 1.0 / (1.0 + np.exp(np.clip(x, -500, 500)))\n",
         # clipped at +-25: no overflow, but sigmoid(-30) = 9.4e-14 comes out as 1.4e-11
@@ -73,19 +76,16 @@ WRONG = {
         # one maximum for the whole array: 0/0 for rows far below it
         "def softmax(z, axis=-1):\n    e = np.exp(z - np.max(z))\n    return e / e.sum(axis=axis, keepdims=True)\n",
         # normalises over the whole array instead of along the axis
-        "def softmax(z, axis=-1):\n"
-        "    e = np.exp(z - np.max(z, axis=axis, keepdims=True))\n    return e / e.sum()\n",
+        "def softmax(z, axis=-1):\n    e = np.exp(z - np.max(z, axis=axis, keepdims=True))\n    return e / e.sum()\n",
         # ignores axis: always the last one
         "def softmax(z, axis=-1):\n"
         "    e = np.exp(z - np.max(z, axis=-1, keepdims=True))\n    return e / e.sum(axis=-1, keepdims=True)\n",
         # no keepdims: broadcasting goes wrong (or fails) for a batch
-        "def softmax(z, axis=-1):\n"
-        "    e = np.exp(z - np.max(z, axis=axis))\n    return e / e.sum(axis=axis)\n",
+        "def softmax(z, axis=-1):\n    e = np.exp(z - np.max(z, axis=axis))\n    return e / e.sum(axis=axis)\n",
     ],
     "gelu": [
         # the tanh approximation instead of the exact form
-        "def gelu(x):\n"
-        "    return 0.5 * x * (1.0 + np.tanh(np.sqrt(2.0 / np.pi) * (x + 0.044715 * x**3)))\n",
+        "def gelu(x):\n    return 0.5 * x * (1.0 + np.tanh(np.sqrt(2.0 / np.pi) * (x + 0.044715 * x**3)))\n",
         # forgets to divide by sqrt(2) inside erf
         "def gelu(x):\n    from scipy.special import erf\n    return 0.5 * x * (1.0 + erf(x))\n",
         # the sigmoid approximation x * sigmoid(1.702 x)
@@ -101,14 +101,11 @@ WRONG = {
         # the exact GELU instead of the approximation
         "def gelu_tanh(x):\n    from scipy.special import erf\n    return 0.5 * x * (1.0 + erf(x / np.sqrt(2.0)))\n",
         # sqrt(2 * pi) instead of sqrt(2 / pi)
-        "def gelu_tanh(x):\n"
-        "    return 0.5 * x * (1.0 + np.tanh(np.sqrt(2.0 * np.pi) * (x + 0.044715 * x**3)))\n",
+        "def gelu_tanh(x):\n    return 0.5 * x * (1.0 + np.tanh(np.sqrt(2.0 * np.pi) * (x + 0.044715 * x**3)))\n",
         # the cubic term outside the bracket
-        "def gelu_tanh(x):\n"
-        "    return 0.5 * x * (1.0 + np.tanh(np.sqrt(2.0 / np.pi) * x + 0.044715 * x**3))\n",
+        "def gelu_tanh(x):\n    return 0.5 * x * (1.0 + np.tanh(np.sqrt(2.0 / np.pi) * x + 0.044715 * x**3))\n",
         # x squared instead of x cubed
-        "def gelu_tanh(x):\n"
-        "    return 0.5 * x * (1.0 + np.tanh(np.sqrt(2.0 / np.pi) * (x + 0.044715 * x**2)))\n",
+        "def gelu_tanh(x):\n    return 0.5 * x * (1.0 + np.tanh(np.sqrt(2.0 / np.pi) * (x + 0.044715 * x**2)))\n",
     ],
     "attention": [
         # the error names how many rows are empty (1), not which row (2)

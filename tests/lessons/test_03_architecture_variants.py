@@ -9,9 +9,13 @@ from nnlib's reference for the same seed. The RIGHT list holds such a variant on
 """
 
 from tests.support.lesson_grading import (  # noqa: F401 - the shared tests, run on WRONG and RIGHT below
-    test_every_exercise_has_wrong_and_right_variants, test_one_mistake_costs_one_exercise,
+    test_every_exercise_has_wrong_and_right_variants,
+    test_one_mistake_costs_one_exercise,
     test_other_correct_answer_keeps_the_points,
-    test_the_solution_keeps_every_point, test_wrong_answer_feedback_says_why, test_wrong_answer_loses_the_points)
+    test_the_solution_keeps_every_point,
+    test_wrong_answer_feedback_says_why,
+    test_wrong_answer_loses_the_points,
+)
 
 LESSON = "03-architecture"
 
@@ -272,8 +276,7 @@ WRONG["transformer_mlp"] = [
 ]
 RIGHT["transformer_mlp"] = [
     # the learner's own mlp_forward with GELU as the activation
-    "from nnlib.activations import gelu\n\ndef transformer_mlp(X, params):\n"
-    "    return mlp_forward(X, params, gelu)\n",
+    "from nnlib.activations import gelu\n\ndef transformer_mlp(X, params):\n    return mlp_forward(X, params, gelu)\n",
     # GELU written with scipy's erf, einsum for the products
     "from nnlib.activations import gelu\n\ndef transformer_mlp(X, params):\n"
     "    from scipy.special import erf\n"

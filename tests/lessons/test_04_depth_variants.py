@@ -1,11 +1,15 @@
 """Lesson 04: plausible wrong answers lose their points, differently written correct answers keep them."""
+
 from __future__ import annotations
 
-
 from tests.support.lesson_grading import (  # noqa: F401 - the shared tests, run on WRONG and RIGHT below
-    test_every_exercise_has_wrong_and_right_variants, test_one_mistake_costs_one_exercise,
+    test_every_exercise_has_wrong_and_right_variants,
+    test_one_mistake_costs_one_exercise,
     test_other_correct_answer_keeps_the_points,
-    test_the_solution_keeps_every_point, test_wrong_answer_feedback_says_why, test_wrong_answer_loses_the_points)
+    test_the_solution_keeps_every_point,
+    test_wrong_answer_feedback_says_why,
+    test_wrong_answer_loses_the_points,
+)
 
 LESSON = "04-depth"
 
@@ -36,8 +40,7 @@ WRONG = {
         "        y = mlp_forward(y, tent_params(), relu)\n"
         "    return y[:, 0]\n",
         # the rising sawtooth wave 2**k x mod 1 instead of folding
-        "def sawtooth(x, k):\n"
-        "    return np.mod(2.0 ** k * np.asarray(x, dtype=float), 1.0)\n",
+        "def sawtooth(x, k):\n    return np.mod(2.0 ** k * np.asarray(x, dtype=float), 1.0)\n",
         # returns the network's (n, 1) output without flattening it
         "from nnlib.activations import relu\nfrom nnlib.layers import mlp_forward\n"
         "def sawtooth(x, k):\n"
@@ -171,20 +174,15 @@ WRONG = {
     ],
     "top_activating": [
         # smallest first
-        "def top_activating(acts, unit, k):\n"
-        "    return np.argsort(acts[:, unit])[:k]\n",
+        "def top_activating(acts, unit, k):\n    return np.argsort(acts[:, unit])[:k]\n",
         # the right k inputs, but in increasing order
-        "def top_activating(acts, unit, k):\n"
-        "    return np.argsort(acts[:, unit])[-k:]\n",
+        "def top_activating(acts, unit, k):\n    return np.argsort(acts[:, unit])[-k:]\n",
         # ranks a row (an input) instead of a column (a unit)
-        "def top_activating(acts, unit, k):\n"
-        "    return np.argsort(-acts[unit])[:k]\n",
+        "def top_activating(acts, unit, k):\n    return np.argsort(-acts[unit])[:k]\n",
         # ranks by magnitude
-        "def top_activating(acts, unit, k):\n"
-        "    return np.argsort(-np.abs(acts[:, unit]))[:k]\n",
+        "def top_activating(acts, unit, k):\n    return np.argsort(-np.abs(acts[:, unit]))[:k]\n",
         # returns the activations instead of the indices
-        "def top_activating(acts, unit, k):\n"
-        "    return np.sort(acts[:, unit])[::-1][:k]\n",
+        "def top_activating(acts, unit, k):\n    return np.sort(acts[:, unit])[::-1][:k]\n",
         # sorts the caller's column in place (np.ndarray.sort on a view of acts)
         "def top_activating(acts, unit, k):\n"
         "    col = acts[:, unit]\n"
@@ -192,11 +190,9 @@ WRONG = {
         "    col.sort()\n"
         "    return order\n",
         # issue 21: the k largest by argpartition, never sorted: "largest first" only by chance (on small inputs)
-        "def top_activating(acts, unit, k):\n"
-        "    return np.argpartition(-acts[:, unit], k - 1)[:k]\n",
+        "def top_activating(acts, unit, k):\n    return np.argpartition(-acts[:, unit], k - 1)[:k]\n",
         # the right indices as floats
-        "def top_activating(acts, unit, k):\n"
-        "    return np.argsort(-acts[:, unit])[:k].astype(float)\n",
+        "def top_activating(acts, unit, k):\n    return np.argsort(-acts[:, unit])[:k].astype(float)\n",
     ],
 }
 
@@ -206,8 +202,7 @@ RIGHT = {
         "def tent_params():\n"
         "    return [(np.array([[2.0, -2.0]]), np.array([-1.0, 1.0])), (np.array([[-1.0], [-1.0]]), np.array([1.0]))]\n",
         # scaled units: relu(2x) - 2 relu(2x - 1), as nested lists and a tuple of tuples
-        "def tent_params():\n"
-        "    return (([[2.0, 2.0]], [0.0, -1.0]), ([[1.0], [-2.0]], [0.0]))\n",
+        "def tent_params():\n    return (([[2.0, 2.0]], [0.0, -1.0]), ([[1.0], [-2.0]], [0.0]))\n",
         # the model answer with its two hidden units in the other order
         "def tent_params():\n"
         "    W1 = np.array([[1.0, 1.0]]); b1 = np.array([-0.5, 0.0])\n"
@@ -272,8 +267,7 @@ RIGHT = {
     ],
     "top_activating": [
         # reverse of an ascending argsort
-        "def top_activating(acts, unit, k):\n"
-        "    return np.argsort(acts[:, unit])[::-1][:k]\n",
+        "def top_activating(acts, unit, k):\n    return np.argsort(acts[:, unit])[::-1][:k]\n",
         # argpartition, then sort the k chosen ones
         "def top_activating(acts, unit, k):\n"
         "    col = acts[:, unit]\n"

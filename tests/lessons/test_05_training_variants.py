@@ -6,9 +6,13 @@ cells then run through the course's isolated grader (see tests/support/lesson_gr
 """
 
 from tests.support.lesson_grading import (  # noqa: F401 - the shared tests, run on WRONG and RIGHT below
-    test_every_exercise_has_wrong_and_right_variants, test_one_mistake_costs_one_exercise,
+    test_every_exercise_has_wrong_and_right_variants,
+    test_one_mistake_costs_one_exercise,
     test_other_correct_answer_keeps_the_points,
-    test_the_solution_keeps_every_point, test_wrong_answer_feedback_says_why, test_wrong_answer_loses_the_points)
+    test_the_solution_keeps_every_point,
+    test_wrong_answer_feedback_says_why,
+    test_wrong_answer_loses_the_points,
+)
 
 LESSON = "05-training"
 
@@ -17,7 +21,7 @@ LESSON = "05-training"
 # b, and its own softmax. The fields let the wrong variants below change one line each. (Forgetting the ReLU gate in
 # the backward pass is not among them: that wrong gradient still trains a network to 95 % on digits, and the exact
 # comparison of the contract sees it only where a ReLU's input is exactly 0; the checks of relu_backward catch it.)
-_TRAIN_TEMPLATE = '''
+_TRAIN_TEMPLATE = """
 def train(X, y, hidden_sizes, rng, *, epochs=40, lr=0.1, batch_size=32):
     sizes = [X.shape[1], *hidden_sizes, int(y.max()) + 1]
     Ws = [{init} for a, c in zip(sizes, sizes[1:])]
@@ -44,11 +48,18 @@ def train(X, y, hidden_sizes, rng, *, epochs=40, lr=0.1, batch_size=32):
                     Ws[l] = Ws[l] {update} lr * gW
                     bs[l] = {bias_update}
     return list(zip(Ws, bs))
-'''
-_RIGHT_SETTINGS = dict(init="rng.standard_normal((a, c)) * np.sqrt(2.0 / a)", before="pass",
-                       shuffle="order = np.arange(len(X)); rng.shuffle(order)",
-                       batch_starts="0, len(X), batch_size", gate="(g @ Ws[l].T) * (acts[l] > 0)",
-                       update="-", trained="True", scale="g /= len(rows)", bias_update="bs[l] - lr * gb")
+"""
+_RIGHT_SETTINGS = dict(
+    init="rng.standard_normal((a, c)) * np.sqrt(2.0 / a)",
+    before="pass",
+    shuffle="order = np.arange(len(X)); rng.shuffle(order)",
+    batch_starts="0, len(X), batch_size",
+    gate="(g @ Ws[l].T) * (acts[l] > 0)",
+    update="-",
+    trained="True",
+    scale="g /= len(rows)",
+    bias_update="bs[l] - lr * gb",
+)
 
 
 def _train_variant(**changes):
@@ -57,7 +68,7 @@ def _train_variant(**changes):
 
 # Adam written from scratch, differently from the solution: one flat loop over the arrays and lists for the moments.
 # The fields let the wrong variants below change one piece each.
-_ADAM_TEMPLATE = '''
+_ADAM_TEMPLATE = """
 def adam_step(params, grads, state, lr, beta1=0.9, beta2=0.999, eps=1e-8):
     shapes = [(np.shape(W), np.shape(b)) for W, b in params]
     if state is None:
@@ -82,9 +93,13 @@ def adam_step(params, grads, state, lr, beta1=0.9, beta2=0.999, eps=1e-8):
         vs.append(v_pair)
     {store}
     return out, {{"t": t, "m": ms, "v": vs}}
-'''
-_ADAM_RIGHT = dict(moments="m = beta1 * m + (1 - beta1) * g\n            v = beta2 * v + (1 - beta2) * g * g",
-                   c1="(1 - beta1 ** t)", c2="(1 - beta2 ** t)", store="pass")
+"""
+_ADAM_RIGHT = dict(
+    moments="m = beta1 * m + (1 - beta1) * g\n            v = beta2 * v + (1 - beta2) * g * g",
+    c1="(1 - beta1 ** t)",
+    c2="(1 - beta2 ** t)",
+    store="pass",
+)
 
 
 def _adam_variant(**changes):
@@ -93,17 +108,17 @@ def _adam_variant(**changes):
 
 WRONG = {
     "mse": [
-        "def mse(pred, target):\n    return float(np.sum((pred - target) ** 2))\n",              # sum, not mean
+        "def mse(pred, target):\n    return float(np.sum((pred - target) ** 2))\n",  # sum, not mean
         "def mse(pred, target):\n    return float(np.sum((pred - target) ** 2) / len(pred))\n",  # divides by rows
-        "def mse(pred, target):\n    return float(np.mean(np.abs(pred - target)))\n",            # absolute error
+        "def mse(pred, target):\n    return float(np.mean(np.abs(pred - target)))\n",  # absolute error
         # the right mean, returned as a float32 number: the text asks for a float (float64)
         "def mse(pred, target):\n    return np.float32(np.mean((pred - target) ** 2))\n",
     ],
     "mse_grad": [
-        "def mse_grad(pred, target):\n    return 2.0 * (pred - target)\n",                       # forgets 1/N
-        "def mse_grad(pred, target):\n    return 2.0 * (pred - target) / len(pred)\n",           # N = rows
-        "def mse_grad(pred, target):\n    return 2.0 * (target - pred) / pred.size\n",           # wrong sign
-        "def mse_grad(pred, target):\n    return (pred - target) / pred.size\n",                 # forgets the 2
+        "def mse_grad(pred, target):\n    return 2.0 * (pred - target)\n",  # forgets 1/N
+        "def mse_grad(pred, target):\n    return 2.0 * (pred - target) / len(pred)\n",  # N = rows
+        "def mse_grad(pred, target):\n    return 2.0 * (target - pred) / pred.size\n",  # wrong sign
+        "def mse_grad(pred, target):\n    return (pred - target) / pred.size\n",  # forgets the 2
         # the right values as float32: the text asks for float64
         "def mse_grad(pred, target):\n    return (2.0 * (pred - target) / pred.size).astype(np.float32)\n",
         # the right values, but the difference is taken in the caller's pred (pred -= target)
@@ -206,9 +221,9 @@ WRONG = {
         "def dense_backward(dZ, X, W):\n    return dZ @ W.T, X.T @ dZ, dZ.sum(axis=0, keepdims=True)\n",
     ],
     "relu_backward": [
-        "def relu_backward(dA, Z):\n    return np.where(dA > 0, dA, 0.0)\n",                      # gates on dA
-        "def relu_backward(dA, Z):\n    return np.where(Z >= 0, dA, 0.0)\n",                      # lets Z = 0 through
-        "def relu_backward(dA, Z):\n    return dA * np.maximum(Z, 0.0)\n",                        # multiplies by relu(Z)
+        "def relu_backward(dA, Z):\n    return np.where(dA > 0, dA, 0.0)\n",  # gates on dA
+        "def relu_backward(dA, Z):\n    return np.where(Z >= 0, dA, 0.0)\n",  # lets Z = 0 through
+        "def relu_backward(dA, Z):\n    return dA * np.maximum(Z, 0.0)\n",  # multiplies by relu(Z)
         # the right gate, but dA itself comes back when every unit is active: not a new array
         "def relu_backward(dA, Z):\n    return dA if np.all(Z > 0) else np.where(Z > 0, dA, 0.0)\n",
         # the right gate, written into the caller's dA
@@ -284,20 +299,21 @@ WRONG = {
         "    return g.reshape(np.shape(x))\n",
     ],
     "sgd_step": [
-        "def sgd_step(params, grads, lr):\n"                                                     # climbs the loss
+        "def sgd_step(params, grads, lr):\n"  # climbs the loss
         "    return [(W + lr * dW, b + lr * db) for (W, b), (dW, db) in zip(params, grads)]\n",
-        "def sgd_step(params, grads, lr):\n"                                                     # in place
+        "def sgd_step(params, grads, lr):\n"  # in place
         "    for (W, b), (dW, db) in zip(params, grads):\n"
         "        W -= lr * dW\n"
         "        b -= lr * db\n"
         "    return params\n",
-        "def sgd_step(params, grads, lr):\n"                                                     # forgets the biases
+        "def sgd_step(params, grads, lr):\n"  # forgets the biases
         "    return [(W - lr * dW, b) for (W, b), (dW, db) in zip(params, grads)]\n",
     ],
     "adam_step": [
-        _adam_variant(c1="1.0", c2="1.0"),                                       # no bias correction
-        _adam_variant(moments="m = beta1 * m + (1 - beta1) * g\n"
-                              "            v = beta2 * v + (1 - beta2) * np.abs(g)"),  # |g| instead of g**2
+        _adam_variant(c1="1.0", c2="1.0"),  # no bias correction
+        _adam_variant(
+            moments="m = beta1 * m + (1 - beta1) * g\n            v = beta2 * v + (1 - beta2) * np.abs(g)"
+        ),  # |g| instead of g**2
         # updates the caller's state in place (the moments written back into the old dict)
         _adam_variant(store='state["m"][:] = ms; state["v"][:] = vs; state["t"] = t'),
         _adam_variant(c1="(1 - beta1 ** (t - 1) + 1e-12)", c2="(1 - beta2 ** (t - 1) + 1e-12)"),  # t from 0
@@ -321,18 +337,18 @@ WRONG = {
         "    return out, state\n",
     ],
     "train": [
-        _train_variant(update="+"),                                    # gradient ascent
-        _train_variant(batch_starts="1"),                              # one minibatch per epoch only
-        _train_variant(scale="pass"),                                  # a summed loss: steps n times too big
-        _train_variant(trained="l == len(Ws) - 1"),                    # trains only the output layer
+        _train_variant(update="+"),  # gradient ascent
+        _train_variant(batch_starts="1"),  # one minibatch per epoch only
+        _train_variant(scale="pass"),  # a summed loss: steps n times too big
+        _train_variant(trained="l == len(Ws) - 1"),  # trains only the output layer
         # The numbered steps of the text, each broken alone (issue 21): all of these still reach 95 % on digits.
         _train_variant(init="rng.standard_normal((a, c)) * np.sqrt(2.0 / (a + c))"),  # Xavier, not He
         _train_variant(init="rng.uniform(-1.0, 1.0, size=(a, c)) * np.sqrt(6.0 / a)"),  # He-uniform: not normal
-        _train_variant(shuffle="order = np.arange(len(X))"),               # never shuffles
-        _train_variant(before="order = rng.permutation(len(X))", shuffle="pass"),   # shuffles once, not per epoch
-        _train_variant(shuffle="order = np.random.permutation(len(X))"),   # shuffles with numpy's global rng
+        _train_variant(shuffle="order = np.arange(len(X))"),  # never shuffles
+        _train_variant(before="order = rng.permutation(len(X))", shuffle="pass"),  # shuffles once, not per epoch
+        _train_variant(shuffle="order = np.random.permutation(len(X))"),  # shuffles with numpy's global rng
         _train_variant(batch_starts="0, len(X) - batch_size + 1, batch_size"),  # drops the last, smaller minibatch
-        _train_variant(bias_update="bs[l]"),                               # never updates the biases
+        _train_variant(bias_update="bs[l]"),  # never updates the biases
     ],
 }
 

@@ -1,11 +1,15 @@
 """Lesson 06: plausible wrong answers lose their points, differently written correct answers keep them."""
+
 from __future__ import annotations
 
-
 from tests.support.lesson_grading import (  # noqa: F401 - the shared tests, run on WRONG and RIGHT below
-    test_every_exercise_has_wrong_and_right_variants, test_one_mistake_costs_one_exercise,
+    test_every_exercise_has_wrong_and_right_variants,
+    test_one_mistake_costs_one_exercise,
     test_other_correct_answer_keeps_the_points,
-    test_the_solution_keeps_every_point, test_wrong_answer_feedback_says_why, test_wrong_answer_loses_the_points)
+    test_the_solution_keeps_every_point,
+    test_wrong_answer_feedback_says_why,
+    test_wrong_answer_loses_the_points,
+)
 
 LESSON = "06-security"
 
@@ -20,8 +24,7 @@ WRONG = {
         "    P = query(np.vstack([np.zeros((1, d)), np.eye(d)]))\n"
         "    return P[1:] - P[0], P[0]\n",
         # skips the origin query and assumes b = 0
-        "def extract_linear_model(query, d, k):\n"
-        "    return np.log(query(np.eye(d))), np.zeros(k)\n",
+        "def extract_linear_model(query, d, k):\n    return np.log(query(np.eye(d))), np.zeros(k)\n",
         # solves by least squares from random queries, but uses 2 d queries (too many)
         "def extract_linear_model(query, d, k):\n"
         "    X = np.random.default_rng(0).normal(size=(2 * d, d))\n"
@@ -32,19 +35,13 @@ WRONG = {
     ],
     "recover_input_from_gradients": [
         # always divides by the first output, which can be 0
-        "def recover_input_from_gradients(dW, db):\n"
-        "    return dW[:, 0] / db[0]\n",
+        "def recover_input_from_gradients(dW, db):\n    return dW[:, 0] / db[0]\n",
         # sums over outputs: fails for cross-entropy gradients, whose entries sum to 0
-        "def recover_input_from_gradients(dW, db):\n"
-        "    return dW.sum(axis=1) / db.sum()\n",
+        "def recover_input_from_gradients(dW, db):\n    return dW.sum(axis=1) / db.sum()\n",
         # multiplies instead of dividing
-        "def recover_input_from_gradients(dW, db):\n"
-        "    j = np.argmax(np.abs(db))\n"
-        "    return dW[:, j] * db[j]\n",
+        "def recover_input_from_gradients(dW, db):\n    j = np.argmax(np.abs(db))\n    return dW[:, j] * db[j]\n",
         # the largest db, not the largest |db|: a 0 (or a small entry) when the big ones are negative
-        "def recover_input_from_gradients(dW, db):\n"
-        "    j = int(np.argmax(db))\n"
-        "    return dW[:, j] / db[j]\n",
+        "def recover_input_from_gradients(dW, db):\n    j = int(np.argmax(db))\n    return dW[:, j] / db[j]\n",
     ],
     "fgsm": [
         # hands back the caller's own array when nothing moves (eps = 0 or a zero gradient)
@@ -53,14 +50,11 @@ WRONG = {
         "        return x\n"
         "    return np.clip(x + eps * np.sign(grad), 0.0, 1.0)\n",
         # no clipping
-        "def fgsm(x, grad, eps):\n"
-        "    return x + eps * np.sign(grad)\n",
+        "def fgsm(x, grad, eps):\n    return x + eps * np.sign(grad)\n",
         # the gradient itself instead of its sign
-        "def fgsm(x, grad, eps):\n"
-        "    return np.clip(x + eps * grad, 0, 1)\n",
+        "def fgsm(x, grad, eps):\n    return np.clip(x + eps * grad, 0, 1)\n",
         # descends instead of ascending the loss
-        "def fgsm(x, grad, eps):\n"
-        "    return np.clip(x - eps * np.sign(grad), 0, 1)\n",
+        "def fgsm(x, grad, eps):\n    return np.clip(x - eps * np.sign(grad), 0, 1)\n",
     ],
     "maximize_neuron": [
         # ascends the activation relu(z): stuck while the unit is off
@@ -386,8 +380,7 @@ RIGHT = {
     ],
     "recover_input_from_gradients": [
         # least squares over all columns: x = dW db / (db . db)
-        "def recover_input_from_gradients(dW, db):\n"
-        "    return dW @ db / (db @ db)\n",
+        "def recover_input_from_gradients(dW, db):\n    return dW @ db / (db @ db)\n",
         # the column with the largest |db|, found by a loop
         "def recover_input_from_gradients(dW, db):\n"
         "    best = 0\n"

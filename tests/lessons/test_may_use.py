@@ -1,6 +1,7 @@
 """The grading sandbox's allow-list (``autograder.catalogue.MAY_USE``) is exactly what each exercise's text
 allows: every nnlib object its "May use:" sentence names ("nnlib's relu and mlp_forward, imported at the top"),
 and nothing else (issue 22, item 1)."""
+
 from __future__ import annotations
 
 import importlib
@@ -23,16 +24,16 @@ def _may_use_names(text: str) -> set[str]:
 
 
 def test_the_table_covers_every_exercise_of_the_catalogue():
-    assert {lesson: set(ex) for lesson, ex in MAY_USE.items()} == \
-        {lesson: set(ex) for lesson, ex in REFERENCES.items()}
+    assert {lesson: set(ex) for lesson, ex in MAY_USE.items()} == {lesson: set(ex) for lesson, ex in REFERENCES.items()}
 
 
 @pytest.mark.parametrize("lesson", written_lessons())
 def test_may_use_matches_the_exercise_texts(lesson):
     for name, text in _exercise_texts(lesson).items():
         table = {target.split(":")[1] for target in MAY_USE[lesson][name]}
-        assert table == _may_use_names(text), f"{lesson} {name}: the text allows {_may_use_names(text)}, " \
-                                              f"MAY_USE says {table}"
+        assert table == _may_use_names(text), (
+            f"{lesson} {name}: the text allows {_may_use_names(text)}, MAY_USE says {table}"
+        )
 
 
 @pytest.mark.parametrize("lesson", list(MAY_USE))
@@ -46,8 +47,12 @@ def test_every_allowed_object_exists_and_is_no_reference_of_its_lesson(lesson):
 
 
 def test_the_parser_sees_every_form():
-    assert _may_use_names("May use: numpy, and nnlib's relu and mlp_forward, imported at the top. Calling "
-                          "nnlib's x (y) scores zero") == {"relu", "mlp_forward"}
-    assert _may_use_names("May use: nnlib's init_dense, mlp_forward and relu, imported at the top") == \
-        {"init_dense", "mlp_forward", "relu"}
+    assert _may_use_names(
+        "May use: numpy, and nnlib's relu and mlp_forward, imported at the top. Calling nnlib's x (y) scores zero"
+    ) == {"relu", "mlp_forward"}
+    assert _may_use_names("May use: nnlib's init_dense, mlp_forward and relu, imported at the top") == {
+        "init_dense",
+        "mlp_forward",
+        "relu",
+    }
     assert _may_use_names("May use: numpy. Calling nnlib's relu, imported at the top") == set()

@@ -9,6 +9,7 @@ below it), at the precision the prose gives
 
 A number the prose types but no cell prints cannot be checked: wrap it only when a cell above prints it.
 """
+
 from __future__ import annotations
 
 import re
@@ -75,31 +76,39 @@ def disagreements(nb) -> list[str]:
         if cell.cell_type == "markdown":
             for text, value, decimals in marked_numbers(cell.source):
                 if not agrees(value, decimals, printed):
-                    problems.append(f"cell {index} ({cell.get('id')}): the prose quotes {text!r}, "
-                                    "which no cell prints")
+                    problems.append(f"cell {index} ({cell.get('id')}): the prose quotes {text!r}, which no cell prints")
     return problems
 
 
 def lessons_with_marks() -> list[str]:
-    return [lesson for lesson in written_lessons()
-            if any(c.cell_type == "markdown" and MARK.search(c.source)
-                   for c in nbformat.read(solution_path(lesson), as_version=4).cells)]
+    return [
+        lesson
+        for lesson in written_lessons()
+        if any(
+            c.cell_type == "markdown" and MARK.search(c.source)
+            for c in nbformat.read(solution_path(lesson), as_version=4).cells
+        )
+    ]
 
 
 def test_the_checker_catches_a_number_the_run_does_not_print():
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell("print('accuracy 96.74%')"),
-                nbformat.v4.new_markdown_cell('It reaches <span class="printed">96.7 %</span>, '
-                                              'not <span class="printed">97.5 %</span>.'),
-                nbformat.v4.new_markdown_cell('The cell below prints <span class="printed">0.42</span>, '
-                                              'and <span class="printed">3.1e-05</span>.'),
-                nbformat.v4.new_code_cell("print(0.42)")]
+    nb.cells = [
+        nbformat.v4.new_code_cell("print('accuracy 96.74%')"),
+        nbformat.v4.new_markdown_cell(
+            'It reaches <span class="printed">96.7 %</span>, not <span class="printed">97.5 %</span>.'
+        ),
+        nbformat.v4.new_markdown_cell(
+            'The cell below prints <span class="printed">0.42</span>, and <span class="printed">3.1e-05</span>.'
+        ),
+        nbformat.v4.new_code_cell("print(0.42)"),
+    ]
     nb.cells[0].outputs = [nbformat.v4.new_output("stream", name="stdout", text="accuracy 96.74%\n")]
     nb.cells[3].outputs = [nbformat.v4.new_output("stream", name="stdout", text="0.42\n")]
     problems = disagreements(nb)
     assert len(problems) == 2
-    assert "'97.5 %'" in problems[0]                       # never printed
-    assert "'3.1e-05'" in problems[1]                      # never printed; 0.42 is, by the cell below
+    assert "'97.5 %'" in problems[0]  # never printed
+    assert "'3.1e-05'" in problems[1]  # never printed; 0.42 is, by the cell below
 
 
 def test_precision_and_formats():
@@ -112,7 +121,7 @@ def test_precision_and_formats():
 
 
 def test_some_lesson_marks_its_printed_numbers():
-    assert lessons_with_marks(), "no lesson uses <span class=\"printed\">: the check below would check nothing"
+    assert lessons_with_marks(), 'no lesson uses <span class="printed">: the check below would check nothing'
 
 
 @pytest.mark.slow

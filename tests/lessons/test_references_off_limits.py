@@ -1,5 +1,6 @@
 """Every exercise says, where the learner writes it, which nnlib functions it may use and that nnlib's own
 version of it (the reference, which the grader withholds) scores zero (issue 11, item 4)."""
+
 from __future__ import annotations
 
 import re
@@ -19,7 +20,8 @@ def _exercise_texts(lesson: str) -> dict[str, str]:
         if is_solution_cell(cell):
             intro = next((c.source for c in reversed(nb.cells[:i]) if c.cell_type == "markdown"), "")
             texts[nbgrader_meta(cell)["grade_id"]] = " ".join(
-                (intro + "\n" + cell.source.partition("### BEGIN SOLUTION")[0]).replace("#", " ").split())
+                (intro + "\n" + cell.source.partition("### BEGIN SOLUTION")[0]).replace("#", " ").split()
+            )
     return texts
 
 
@@ -33,4 +35,5 @@ def test_every_exercise_says_which_nnlib_functions_it_may_use(lesson):
         assert said, f"{lesson} {name}: the exercise does not say that calling nnlib's {name} scores zero"
         module, attr = REFERENCES[lesson][name].split(":")
         assert attr in said.group(2) or f"{module}.{attr}" in said.group(2), (
-            f"{lesson} {name}: the exercise names nnlib's version as {said.group(2)!r}")
+            f"{lesson} {name}: the exercise names nnlib's version as {said.group(2)!r}"
+        )

@@ -1,4 +1,5 @@
 """Shared fixtures for the nnlib tests: a seeded Generator, PyTorch as an optional oracle, a grad checker."""
+
 from __future__ import annotations
 
 import os
@@ -24,8 +25,11 @@ def torch():
         import torch as _torch
     except ImportError as err:
         if os.environ.get("NNLIB_REQUIRE_TORCH") == "1":
-            pytest.fail(f"NNLIB_REQUIRE_TORCH=1 but PyTorch cannot be imported ({err}); install torch or unset "
-                        f"the variable to skip the cross-checks", pytrace=False)
+            pytest.fail(
+                f"NNLIB_REQUIRE_TORCH=1 but PyTorch cannot be imported ({err}); install torch or unset "
+                f"the variable to skip the cross-checks",
+                pytrace=False,
+            )
         pytest.skip(f"PyTorch not importable ({err}): cross-checks skipped (NNLIB_REQUIRE_TORCH=1 makes this fail)")
     return _torch
 

@@ -1,18 +1,44 @@
 """Activation functions: values, derivatives against finite differences, stability, purity."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from nnlib.activations import (ACTIVATIONS, gelu, gelu_grad, gelu_tanh, gelu_tanh_grad, identity, relu, relu_grad,
-                               sigmoid, sigmoid_grad, softmax, step, tanh, tanh_grad)
+from nnlib.activations import (
+    ACTIVATIONS,
+    gelu,
+    gelu_grad,
+    gelu_tanh,
+    gelu_tanh_grad,
+    identity,
+    relu,
+    relu_grad,
+    sigmoid,
+    sigmoid_grad,
+    softmax,
+    step,
+    tanh,
+    tanh_grad,
+)
 
 from .conftest import assert_gradient_matches, away_from_zero
 
-PAIRS = [(relu, relu_grad), (sigmoid, sigmoid_grad), (tanh, tanh_grad), (gelu, gelu_grad),
-         (gelu_tanh, gelu_tanh_grad)]
-ELEMENTWISE = [relu, relu_grad, sigmoid, sigmoid_grad, tanh, tanh_grad, gelu, gelu_grad, gelu_tanh,
-               gelu_tanh_grad, step, identity]
+PAIRS = [(relu, relu_grad), (sigmoid, sigmoid_grad), (tanh, tanh_grad), (gelu, gelu_grad), (gelu_tanh, gelu_tanh_grad)]
+ELEMENTWISE = [
+    relu,
+    relu_grad,
+    sigmoid,
+    sigmoid_grad,
+    tanh,
+    tanh_grad,
+    gelu,
+    gelu_grad,
+    gelu_tanh,
+    gelu_tanh_grad,
+    step,
+    identity,
+]
 HUGE = np.array([-1e4, -1e3, -745.0, -50.0, -1.0, 0.0, 1.0, 50.0, 745.0, 1e3, 1e4])
 
 
@@ -38,6 +64,7 @@ def test_sigmoid_known_values():
 
 def test_gelu_is_exact_x_times_normal_cdf():
     from scipy.stats import norm
+
     x = np.linspace(-5, 5, 41)
     np.testing.assert_allclose(gelu(x), x * norm.cdf(x), rtol=1e-12, atol=1e-15)
 

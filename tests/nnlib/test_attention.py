@@ -1,4 +1,5 @@
 """nnlib.attention (scaled dot-product attention, the transformer block) and layers.transformer_mlp."""
+
 from __future__ import annotations
 
 import math
@@ -7,8 +8,7 @@ import numpy as np
 import pytest
 
 from nnlib.activations import gelu
-from nnlib.attention import (attention, attention_weights, causal_mask, transformer_block,
-                             transformer_block_parameters)
+from nnlib.attention import attention, attention_weights, causal_mask, transformer_block, transformer_block_parameters
 from nnlib.layers import mlp_forward, transformer_mlp
 
 
@@ -51,13 +51,13 @@ def test_scores_are_divided_by_sqrt_d_k_not_d_v(rng):
 
 def test_forbidden_keys_get_weight_exactly_zero_even_with_the_largest_score(rng):
     Q, K, V = rng.normal(size=(3, 2)), rng.normal(size=(4, 2)), rng.normal(size=(4, 3))
-    K[2] = Q.sum(axis=0) * 1e3            # key 2 has by far the largest score for every query
+    K[2] = Q.sum(axis=0) * 1e3  # key 2 has by far the largest score for every query
     mask = np.array([[True, True, False, True], [False, True, False, False], [True, False, False, True]])
     w = attention_weights(Q, K, mask)
     assert (w[~mask] == 0.0).all()
     np.testing.assert_allclose(w.sum(axis=-1), np.ones(3), rtol=1e-14)
     np.testing.assert_allclose(attention(Q, K, V, mask), _loop_attention(Q, K, V, mask), rtol=1e-12, atol=1e-14)
-    np.testing.assert_array_equal(attention(Q, K, V, mask)[1], V[1])   # one allowed key: its value, exactly
+    np.testing.assert_array_equal(attention(Q, K, V, mask)[1], V[1])  # one allowed key: its value, exactly
 
 
 def test_an_all_true_mask_changes_nothing(rng):
@@ -94,7 +94,7 @@ def test_a_fully_masked_row_raises_naming_the_row(rng):
 
 def test_a_batch_axis_is_attention_on_each_item(rng):
     Q, K, V = rng.normal(size=(2, 3, 4)), rng.normal(size=(2, 5, 4)), rng.normal(size=(2, 5, 6))
-    mask = causal_mask(5)[2:]            # (3, 5), shared by the batch
+    mask = causal_mask(5)[2:]  # (3, 5), shared by the batch
     out = attention(Q, K, V, mask)
     assert out.shape == (2, 3, 6)
     for b in range(2):
@@ -117,15 +117,29 @@ def test_inputs_are_left_unchanged(rng):
         np.testing.assert_array_equal(before, after)
 
 
-@pytest.mark.parametrize("args, error, message", [
-    ((np.ones((2, 3)), np.ones((4, 2)), np.ones((4, 2))), ValueError, r"attention: queries have d_k = 3 but keys have 2"),
-    ((np.ones((2, 3)), np.ones((4, 3)), np.ones((5, 2))), ValueError, r"attention: 4 keys but 5 values"),
-    ((np.ones(3), np.ones((4, 3)), np.ones((4, 2))), ValueError, r"attention: Q and K must be at least 2-D"),
-    ((np.ones((2, 3)), np.ones((4, 3)), np.ones((4, 2)), np.ones((2, 4))), TypeError, r"attention: mask must be a bool"),
-    ((np.ones((2, 3)), np.ones((4, 3)), np.ones((4, 2)), np.ones((4, 2), bool)), ValueError,
-     r"attention: mask of shape \(4, 2\) does not broadcast"),
-    ((np.full((2, 3), np.inf), np.ones((4, 3)), np.ones((4, 2))), ValueError, r"attention: Q and K must be finite"),
-])
+@pytest.mark.parametrize(
+    "args, error, message",
+    [
+        (
+            (np.ones((2, 3)), np.ones((4, 2)), np.ones((4, 2))),
+            ValueError,
+            r"attention: queries have d_k = 3 but keys have 2",
+        ),
+        ((np.ones((2, 3)), np.ones((4, 3)), np.ones((5, 2))), ValueError, r"attention: 4 keys but 5 values"),
+        ((np.ones(3), np.ones((4, 3)), np.ones((4, 2))), ValueError, r"attention: Q and K must be at least 2-D"),
+        (
+            (np.ones((2, 3)), np.ones((4, 3)), np.ones((4, 2)), np.ones((2, 4))),
+            TypeError,
+            r"attention: mask must be a bool",
+        ),
+        (
+            (np.ones((2, 3)), np.ones((4, 3)), np.ones((4, 2)), np.ones((4, 2), bool)),
+            ValueError,
+            r"attention: mask of shape \(4, 2\) does not broadcast",
+        ),
+        ((np.full((2, 3), np.inf), np.ones((4, 3)), np.ones((4, 2))), ValueError, r"attention: Q and K must be finite"),
+    ],
+)
 def test_bad_input_raises_naming_the_function(args, error, message):
     with pytest.raises(error, match=message):
         attention(*args)
@@ -151,8 +165,16 @@ def test_transformer_mlp_needs_exactly_two_layers(rng):
 
 
 def _block_params(rng, d, d_ff):
-    shapes = {"W_Q": (d, d), "W_K": (d, d), "W_V": (d, d), "W_O": (d, d), "W1": (d, d_ff), "b1": (d_ff,),
-              "W2": (d_ff, d), "b2": (d,)}
+    shapes = {
+        "W_Q": (d, d),
+        "W_K": (d, d),
+        "W_V": (d, d),
+        "W_O": (d, d),
+        "W1": (d, d_ff),
+        "b1": (d_ff,),
+        "W2": (d_ff, d),
+        "b2": (d,),
+    }
     return {k: rng.normal(size=s) / math.sqrt(s[0]) for k, s in shapes.items()}
 
 
@@ -166,7 +188,7 @@ def test_transformer_block_adds_both_sublayers_to_their_inputs(rng):
 def test_a_causal_block_never_lets_a_token_see_the_future(rng):
     X, p = rng.normal(size=(5, 3)), _block_params(rng, 3, 12)
     later = X.copy()
-    later[3:] += 10.0                    # change tokens 3 and 4 only
+    later[3:] += 10.0  # change tokens 3 and 4 only
     before, after = transformer_block(X, p, causal_mask(5)), transformer_block(later, p, causal_mask(5))
     np.testing.assert_array_equal(before[:3], after[:3])
     assert np.abs(before[3:] - after[3:]).max() > 1.0

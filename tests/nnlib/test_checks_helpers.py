@@ -1,4 +1,5 @@
 """nnlib.checks' helpers for input-unchanged, new-array and own-code checks."""
+
 import numpy as np
 import pytest
 
@@ -36,7 +37,7 @@ def test_expect_new_array_rejects_the_input_and_its_views():
         expect_new_array(x[1:], [(x, None)], call="h(params)")
 
 
-def softmax(z, axis=-1):          # a learner's own softmax
+def softmax(z, axis=-1):  # a learner's own softmax
     e = np.exp(z - z.max(axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
 
@@ -47,6 +48,7 @@ def own(q):
 
 def imports_inside(q):
     from nnlib.activations import softmax as s
+
     return s(q)
 
 
@@ -71,7 +73,7 @@ def test_expect_no_reference_finds_a_reference(func):
 def test_expect_no_reference_accepts_own_code_and_proxies():
     expect_no_reference(own, REFS, call="attention(Q, K, V)")
 
-    class Proxy:                 # the judge's stand-in for a learner's function has no code
+    class Proxy:  # the judge's stand-in for a learner's function has no code
         def __call__(self, *args):
             return None
 
@@ -87,8 +89,7 @@ def test_describe_value_names_small_arrays_by_value_large_ones_by_shape_and_laye
     assert describe_value(np.zeros((40, 3))) == "np.zeros((40, 3))"
     assert describe_value(np.arange(12.0).reshape(3, 4) - 5) == "an array (3, 4) of values in [-5, 6]"
     net = [(np.ones((64, 16)), np.ones(16)), (np.ones((16, 8)), np.ones(8)), (np.ones((8, 10)), np.ones(10))]
-    assert describe_value(net) == ("[3 layers (W, b): W (64, 16), b (16,); W (16, 8), b (8,); "
-                                   "W (8, 10), b (10,)]")
+    assert describe_value(net) == ("[3 layers (W, b): W (64, 16), b (16,); W (16, 8), b (8,); W (8, 10), b (10,)]")
     deep = [(np.ones((5, 5)), np.ones(5))] * 30
     text = describe_value(deep, limit=120)
     assert text.startswith("[30 layers (W, b): ") and text.endswith("W (5, 5), b (5,)]") and len(text) <= 120
@@ -109,10 +110,14 @@ def test_an_exception_of_the_answer_names_its_call_what_was_expected_and_the_hin
     def broken(x):
         raise ValueError("operands could not be broadcast")
 
-    with pytest.raises(CheckFailed, match=r"(?s)^relu\(np\.array\(\[1\., 2\.\]\)\) raised ValueError: operands.*"
-                                          r"expected: array\(\[1\., 2\.\]\).*hint: keep the shape"):
-        compare_with_reference(broken, lambda v: v.copy(), [(np.array([1.0, 2.0]),)], name="relu",
-                               hint="keep the shape")
+    with pytest.raises(
+        CheckFailed,
+        match=r"(?s)^relu\(np\.array\(\[1\., 2\.\]\)\) raised ValueError: operands.*"
+        r"expected: array\(\[1\., 2\.\]\).*hint: keep the shape",
+    ):
+        compare_with_reference(
+            broken, lambda v: v.copy(), [(np.array([1.0, 2.0]),)], name="relu", hint="keep the shape"
+        )
 
 
 def test_a_change_in_place_names_the_layer_that_changed():
@@ -131,6 +136,9 @@ def test_a_change_in_place_names_the_layer_that_changed():
 
 
 def test_a_wrong_number_says_both_values():
-    with pytest.raises(CheckFailed, match=r"(?s)returned the wrong value\..*returned: 1\.5.*expected: 2\.0.*"
-                                          r"difference: 0\.5"):
+    with pytest.raises(
+        CheckFailed,
+        match=r"(?s)returned the wrong value\..*returned: 1\.5.*expected: 2\.0.*"
+        r"difference: 0\.5",
+    ):
         expect_close(1.5, 2.0, call="mse(a, b)")

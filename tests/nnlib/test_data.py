@@ -1,11 +1,20 @@
 """Datasets and data helpers."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from nnlib.data import (load_digits, make_circles, make_moons, make_spirals, make_xor, one_hot, standardize,
-                        train_test_split)
+from nnlib.data import (
+    load_digits,
+    make_circles,
+    make_moons,
+    make_spirals,
+    make_xor,
+    one_hot,
+    standardize,
+    train_test_split,
+)
 
 
 @pytest.mark.parametrize("make", [make_xor, make_moons, make_circles])

@@ -1,4 +1,5 @@
 """Depth: the tent network, sawtooth functions with 2**k pieces, piece counting, top-activating inputs."""
+
 from __future__ import annotations
 
 import numpy as np

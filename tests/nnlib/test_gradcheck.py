@@ -1,4 +1,5 @@
 """Gradient checking tools."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -6,6 +6,7 @@ naming the function and the argument; infinities are computed with; lists and ar
 inputs are never modified and the outputs are new arrays. Last, the core's references (what the grader compares
 learners with) give the same values whatever the memory layout of their inputs.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -51,7 +52,7 @@ def test_dense_backward_rejects_a_nan_in_each_argument(which, zeros, rng):
 @pytest.mark.parametrize("which", ["dA", "Z"])
 def test_relu_backward_rejects_a_nan_in_each_argument(which, closed, rng):
     args = {"dA": rng.normal(size=(3, 4)), "Z": rng.normal(size=(3, 4))}
-    args["Z"].flat[2] = closed    # a NaN where the gate is closed, even facing a zero, is still found
+    args["Z"].flat[2] = closed  # a NaN where the gate is closed, even facing a zero, is still found
     args["dA"].flat[2] = closed
     args[which] = _with_nan(args[which], 2)
     with pytest.raises(ValueError, match=rf"^relu_backward: {which} contains NaN$"):
@@ -94,8 +95,13 @@ def test_inputs_stay_unchanged_and_outputs_are_new_arrays(rng):
     dZ, y = rng.normal(size=(5, 4)), np.array([0, 3, 1, 2, 3])
     inputs = [X, W, b, dZ, y]
     copies = [a.copy() for a in inputs]
-    outputs = [dense_forward(X, W, b), relu(X), relu_backward(dZ, dZ), *dense_backward(dZ, X, W),
-               cross_entropy_grad(dZ, y)]
+    outputs = [
+        dense_forward(X, W, b),
+        relu(X),
+        relu_backward(dZ, dZ),
+        *dense_backward(dZ, X, W),
+        cross_entropy_grad(dZ, y),
+    ]
     for a, c in zip(inputs, copies):
         np.testing.assert_array_equal(a, c)
     for out in outputs:
@@ -114,8 +120,11 @@ def test_infinities_are_computed_with():
 
 def _layouts(a):
     """The same values as `a` in other memory layouts: Fortran order, a strided view, a transposed copy's view."""
-    return {"fortran": np.asfortranarray(a), "strided": np.repeat(a, 2, axis=-1)[..., ::2],
-            "transposed": np.ascontiguousarray(a.T).T}
+    return {
+        "fortran": np.asfortranarray(a),
+        "strided": np.repeat(a, 2, axis=-1)[..., ::2],
+        "transposed": np.ascontiguousarray(a.T).T,
+    }
 
 
 @pytest.mark.parametrize("layout", ["transposed", "strided", "fortran"])
@@ -133,19 +142,28 @@ def test_cross_entropy_grad_subtracts_the_one_hot_for_logits_of_any_layout(layou
 def test_core_functions_give_the_same_values_for_any_memory_layout():
     # The references the grader compares learners with must not depend on how their inputs lie in memory
     # (the one-hot of cross_entropy_grad once went into a copy for transposed logits).
-    from nnlib import activations as act, attention as att, layers as lay, losses as los
+    from nnlib import activations as act
+    from nnlib import attention as att
+    from nnlib import layers as lay
+    from nnlib import losses as los
 
     rng = np.random.default_rng(5)
     X, W, V = rng.normal(size=(5, 4)), rng.normal(size=(4, 3)), rng.normal(size=(3, 2))
     b, y = rng.normal(size=3), rng.integers(0, 4, 5)
     calls = {
-        "relu": lambda t: act.relu(t(X)), "relu_grad": lambda t: act.relu_grad(t(X)),
-        "sigmoid": lambda t: act.sigmoid(t(X)), "sigmoid_grad": lambda t: act.sigmoid_grad(t(X)),
-        "softmax rows": lambda t: act.softmax(t(X), axis=1), "softmax columns": lambda t: act.softmax(t(X), axis=0),
-        "gelu": lambda t: act.gelu(t(X)), "gelu_tanh": lambda t: act.gelu_tanh(t(X)),
-        "log_softmax": lambda t: los.log_softmax(t(X)), "cross_entropy": lambda t: los.cross_entropy(t(X), y),
+        "relu": lambda t: act.relu(t(X)),
+        "relu_grad": lambda t: act.relu_grad(t(X)),
+        "sigmoid": lambda t: act.sigmoid(t(X)),
+        "sigmoid_grad": lambda t: act.sigmoid_grad(t(X)),
+        "softmax rows": lambda t: act.softmax(t(X), axis=1),
+        "softmax columns": lambda t: act.softmax(t(X), axis=0),
+        "gelu": lambda t: act.gelu(t(X)),
+        "gelu_tanh": lambda t: act.gelu_tanh(t(X)),
+        "log_softmax": lambda t: los.log_softmax(t(X)),
+        "cross_entropy": lambda t: los.cross_entropy(t(X), y),
         "cross_entropy_grad": lambda t: los.cross_entropy_grad(t(X), y),
-        "mse": lambda t: los.mse(t(X), t(X[::-1].copy())), "mse_grad": lambda t: los.mse_grad(t(X), t(X[::-1].copy())),
+        "mse": lambda t: los.mse(t(X), t(X[::-1].copy())),
+        "mse_grad": lambda t: los.mse_grad(t(X), t(X[::-1].copy())),
         "dense_forward": lambda t: lay.dense_forward(t(X), t(W), b),
         "dense_backward": lambda t: lay.dense_backward(t(X[:, :3]), t(X), t(W)),
         "relu_backward": lambda t: lay.relu_backward(t(X), t(X[::-1].copy())),

@@ -1,12 +1,22 @@
 """Dense layers and MLPs as functions: forward values, backward passes, init, shapes, errors."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
 from nnlib.activations import relu, sigmoid
-from nnlib.layers import (collapse_linear, count_parameters, dense_backward, dense_forward, init_dense,
-                          layer_activations, mlp_forward, predict_class, relu_backward)
+from nnlib.layers import (
+    collapse_linear,
+    count_parameters,
+    dense_backward,
+    dense_forward,
+    init_dense,
+    layer_activations,
+    mlp_forward,
+    predict_class,
+    relu_backward,
+)
 
 from .conftest import assert_gradient_matches, away_from_zero
 

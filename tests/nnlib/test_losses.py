@@ -1,12 +1,20 @@
 """Losses: values, gradients against finite differences, stability at +-1000, label checks."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
 from nnlib.activations import softmax
-from nnlib.losses import (binary_cross_entropy, binary_cross_entropy_grad, cross_entropy, cross_entropy_grad,
-                          log_softmax, mse, mse_grad)
+from nnlib.losses import (
+    binary_cross_entropy,
+    binary_cross_entropy_grad,
+    cross_entropy,
+    cross_entropy_grad,
+    log_softmax,
+    mse,
+    mse_grad,
+)
 
 from .conftest import assert_gradient_matches
 
@@ -33,8 +41,7 @@ def test_cross_entropy_equals_minus_log_softmax_of_the_true_class(rng):
 
 def test_cross_entropy_grad_matches_finite_differences(rng):
     logits, y = rng.normal(size=(5, 4)) * 3, rng.integers(0, 4, size=5)
-    assert_gradient_matches(cross_entropy_grad(logits, y), lambda z: cross_entropy(z, y), logits,
-                            "cross_entropy_grad")
+    assert_gradient_matches(cross_entropy_grad(logits, y), lambda z: cross_entropy(z, y), logits, "cross_entropy_grad")
 
 
 def test_cross_entropy_grad_is_softmax_minus_one_hot_over_n(rng):
@@ -71,8 +78,9 @@ def test_binary_cross_entropy_matches_the_textbook_formula(rng):
 
 def test_binary_cross_entropy_grad_matches_finite_differences(rng):
     z, y = rng.normal(size=6) * 3, rng.integers(0, 2, size=6)
-    assert_gradient_matches(binary_cross_entropy_grad(z, y), lambda p: binary_cross_entropy(p, y), z,
-                            "binary_cross_entropy_grad")
+    assert_gradient_matches(
+        binary_cross_entropy_grad(z, y), lambda p: binary_cross_entropy(p, y), z, "binary_cross_entropy_grad"
+    )
 
 
 def test_binary_cross_entropy_is_finite_for_huge_logits():

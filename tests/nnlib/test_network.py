@@ -1,4 +1,5 @@
 """The class layer: Dense and activation layers, and the whole Network, against finite differences."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -33,8 +34,9 @@ def test_dense_layer_gradients_match_finite_differences(rng):
     assert_gradient_matches(layer.db, lambda p: np.sum((X @ W + p) * dZ), b, "Dense db")
 
 
-@pytest.mark.parametrize("cls, f", [(ReLU, relu), (Sigmoid, sigmoid), (Tanh, np.tanh), (GELU, gelu)],
-                         ids=["ReLU", "Sigmoid", "Tanh", "GELU"])
+@pytest.mark.parametrize(
+    "cls, f", [(ReLU, relu), (Sigmoid, sigmoid), (Tanh, np.tanh), (GELU, gelu)], ids=["ReLU", "Sigmoid", "Tanh", "GELU"]
+)
 def test_activation_layer_backward_matches_finite_differences(cls, f, rng):
     layer = cls()
     Z, dA = away_from_zero(rng, (4, 3)), rng.normal(size=(4, 3))

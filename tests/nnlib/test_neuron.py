@@ -1,4 +1,5 @@
 """One neuron: weighted sum, activation, logic gates and linear separability."""
+
 from __future__ import annotations
 
 import numpy as np

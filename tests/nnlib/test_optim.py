@@ -1,4 +1,5 @@
 """Optimisers: sgd_step on every parameter structure, SGD with momentum, Adam, purity, errors."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -73,8 +74,8 @@ def test_sgd_momentum_accumulates_velocity():
     opt = SGD(0.1, momentum=0.9)
     p = np.zeros(1)
     g = np.ones(1)
-    p1 = opt.step(p, g)       # v = 1            p = -0.1
-    p2 = opt.step(p1, g)      # v = 0.9 + 1      p = -0.1 - 0.19
+    p1 = opt.step(p, g)  # v = 1            p = -0.1
+    p2 = opt.step(p1, g)  # v = 0.9 + 1      p = -0.1 - 0.19
     np.testing.assert_allclose([p1[0], p2[0]], [-0.1, -0.29])
 
 
@@ -209,8 +210,10 @@ def test_adam_step_rejects_a_float_step_count():
         adam_step(np.ones(2), np.ones(2), {"t": 1.0, "m": np.zeros(2), "v": np.zeros(2)}, 0.1)
 
 
-@pytest.mark.parametrize("kwargs, message", [({"lr": 0}, "lr must be > 0"), ({"beta1": 1.0}, r"beta1 must be in \[0, 1\)"),
-                                             ({"eps": 0.0}, "eps must be > 0")])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [({"lr": 0}, "lr must be > 0"), ({"beta1": 1.0}, r"beta1 must be in \[0, 1\)"), ({"eps": 0.0}, "eps must be > 0")],
+)
 def test_adam_step_rejects_bad_hyperparameters(kwargs, message):
     args = {"lr": 0.1, **kwargs}
     with pytest.raises(ValueError, match=f"adam_step: {message}"):

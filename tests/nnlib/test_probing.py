@@ -1,4 +1,5 @@
 """nnlib.probing: the cross-validated linear probe and the word-end labels of lesson 04."""
+
 import numpy as np
 import pytest
 
@@ -26,7 +27,7 @@ def test_xor_is_not_linearly_readable_until_a_feature_holds_it():
 def test_random_labels_score_chance_and_imbalance_does_not_inflate_the_score():
     rng = np.random.default_rng(3)
     F = rng.normal(size=(1000, 8))
-    rare = (rng.uniform(size=1000) < 0.1).astype(int)       # 10 % positives: "always 0" would be 90 % accurate
+    rare = (rng.uniform(size=1000) < 0.1).astype(int)  # 10 % positives: "always 0" would be 90 % accurate
     assert abs(probe_accuracy(F, rare, np.random.default_rng(4)) - 0.5) < 0.08
 
 
@@ -38,11 +39,14 @@ def test_the_score_depends_only_on_the_rng_given():
     assert F.shape == (200, 3)
 
 
-@pytest.mark.parametrize("labels, message", [
-    (np.zeros(10, dtype=int), "need at least folds = 5 samples of each class"),
-    (np.arange(10) % 3, "labels must be 0/1"),
-    (np.zeros(9, dtype=int), r"labels must have shape \(10,\)"),
-])
+@pytest.mark.parametrize(
+    "labels, message",
+    [
+        (np.zeros(10, dtype=int), "need at least folds = 5 samples of each class"),
+        (np.arange(10) % 3, "labels must be 0/1"),
+        (np.zeros(9, dtype=int), r"labels must have shape \(10,\)"),
+    ],
+)
 def test_bad_labels_are_refused_with_a_clear_message(labels, message):
     with pytest.raises(ValueError, match=f"probe_accuracy: {message}"):
         probe_accuracy(np.ones((10, 2)), labels, np.random.default_rng(0))

@@ -1,4 +1,5 @@
 """nnlib.text_data: the shipped corpus and the next-character data set of lesson 04."""
+
 import numpy as np
 import pytest
 

@@ -2,16 +2,34 @@
 
 Skipped when torch is missing, unless NNLIB_REQUIRE_TORCH=1 (then a missing torch fails: see conftest).
 """
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from nnlib.activations import (gelu, gelu_grad, gelu_tanh, gelu_tanh_grad, relu, relu_grad, sigmoid, sigmoid_grad,
-                               softmax, tanh, tanh_grad)
+from nnlib.activations import (
+    gelu,
+    gelu_grad,
+    gelu_tanh,
+    gelu_tanh_grad,
+    relu,
+    relu_grad,
+    sigmoid,
+    sigmoid_grad,
+    softmax,
+    tanh,
+    tanh_grad,
+)
 from nnlib.layers import dense_backward, relu_backward
-from nnlib.losses import (binary_cross_entropy, binary_cross_entropy_grad, cross_entropy, cross_entropy_grad,
-                          mse, mse_grad)
+from nnlib.losses import (
+    binary_cross_entropy,
+    binary_cross_entropy_grad,
+    cross_entropy,
+    cross_entropy_grad,
+    mse,
+    mse_grad,
+)
 from nnlib.network import Network
 
 from .conftest import away_from_zero
@@ -29,8 +47,7 @@ ACTIVATION_CASES = {
     "sigmoid": (sigmoid, sigmoid_grad, lambda torch: torch.sigmoid),
     "tanh": (tanh, tanh_grad, lambda torch: torch.tanh),
     "gelu": (gelu, gelu_grad, lambda torch: torch.nn.functional.gelu),
-    "gelu_tanh": (gelu_tanh, gelu_tanh_grad,
-                  lambda torch: lambda t: torch.nn.functional.gelu(t, approximate="tanh")),
+    "gelu_tanh": (gelu_tanh, gelu_tanh_grad, lambda torch: lambda t: torch.nn.functional.gelu(t, approximate="tanh")),
 }
 
 
@@ -122,9 +139,10 @@ def test_attention_mask_agrees_with_torch_bool_mask(torch, rng):
     Q, K, V = rng.normal(size=(2, 5, 3)) * 4, rng.normal(size=(2, 5, 3)) * 4, rng.normal(size=(2, 5, 2))
     F = torch.nn.functional
     for mask in (causal_mask(5), rng.random((5, 5)) < 0.5):
-        mask[:, 0] = True            # every query keeps at least one key (torch would give NaN, we raise)
-        expected = F.scaled_dot_product_attention(torch.tensor(Q), torch.tensor(K), torch.tensor(V),
-                                                  attn_mask=torch.tensor(mask)).numpy()
+        mask[:, 0] = True  # every query keeps at least one key (torch would give NaN, we raise)
+        expected = F.scaled_dot_product_attention(
+            torch.tensor(Q), torch.tensor(K), torch.tensor(V), attn_mask=torch.tensor(mask)
+        ).numpy()
         np.testing.assert_allclose(attention(Q, K, V, mask), expected, rtol=1e-12, atol=1e-14)
     causal = F.scaled_dot_product_attention(torch.tensor(Q), torch.tensor(K), torch.tensor(V), is_causal=True)
     np.testing.assert_allclose(attention(Q, K, V, causal_mask(5)), causal.numpy(), rtol=1e-12, atol=1e-14)
@@ -151,7 +169,10 @@ def test_adam_step_agrees_with_torch_adam_over_several_steps(beta1, beta2, eps, 
     opt = torch.optim.Adam(tparams, lr=0.01, betas=(beta1, beta2), eps=eps)
     state = None
     for _ in range(6):
-        grads = [(rng.normal(size=(4, 3)) * 10, rng.normal(size=3)), (rng.normal(size=(3, 2)), rng.normal(size=2) * 1e-3)]
+        grads = [
+            (rng.normal(size=(4, 3)) * 10, rng.normal(size=3)),
+            (rng.normal(size=(3, 2)), rng.normal(size=2) * 1e-3),
+        ]
         for t, g in zip(tparams, [a for pair in grads for a in pair]):
             t.grad = torch.tensor(g)
         opt.step()

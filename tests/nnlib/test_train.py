@@ -1,4 +1,5 @@
 """Training: fit on a Network, the lesson-05 train function, divergence detection."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -69,8 +70,11 @@ def test_fit_works_with_adam(rng):
 def test_fit_with_a_huge_learning_rate_raises_training_diverged_naming_the_epoch(digits_split):
     X_tr, _, y_tr, _ = digits_split
     rng = np.random.default_rng(0)
-    with pytest.raises(TrainingDiverged, match=r"^fit: the loss became (nan|inf) at epoch \d+ \(lr=1e\+50\); "
-                                               r"try a smaller learning rate$"):
+    with pytest.raises(
+        TrainingDiverged,
+        match=r"^fit: the loss became (nan|inf) at epoch \d+ \(lr=1e\+50\); "
+        r"try a smaller learning rate$",
+    ):
         fit(Network.mlp([64, 128, 64, 10], rng), X_tr, y_tr, epochs=5, lr=1e50, rng=rng, progress=False)
     assert issubclass(TrainingDiverged, FloatingPointError)
 
@@ -82,8 +86,16 @@ def test_fit_rejects_labels_out_of_range(rng):
 
 def test_fit_rejects_both_lr_and_optimizer(rng):
     with pytest.raises(ValueError, match="fit: give either lr"):
-        fit(Network.mlp([2, 2], rng), np.zeros((2, 2)), np.array([0, 1]), epochs=1, lr=0.1, optimizer=Adam(),
-            rng=rng, progress=False)
+        fit(
+            Network.mlp([2, 2], rng),
+            np.zeros((2, 2)),
+            np.array([0, 1]),
+            epochs=1,
+            lr=0.1,
+            optimizer=Adam(),
+            rng=rng,
+            progress=False,
+        )
 
 
 def test_fit_rejects_a_non_positive_learning_rate(rng):
@@ -121,8 +133,9 @@ def test_weight_decay_adds_lambda_w_to_the_weight_gradients_only(rng):
     X, y, _, _ = _small_problem()
     net_a, net_b = Network.mlp([2, 5, 2], np.random.default_rng(1)), Network.mlp([2, 5, 2], np.random.default_rng(1))
     before = [p.copy() for p in net_a.params()]
-    fit(net_a, X, y, epochs=1, batch_size=len(X), lr=0.1, rng=np.random.default_rng(2), progress=False,
-        weight_decay=0.5)
+    fit(
+        net_a, X, y, epochs=1, batch_size=len(X), lr=0.1, rng=np.random.default_rng(2), progress=False, weight_decay=0.5
+    )
     fit(net_b, X, y, epochs=1, batch_size=len(X), lr=0.1, rng=np.random.default_rng(2), progress=False)
     # one full-batch step: the decayed run differs from the plain one by exactly -lr * lam * W for weights
     for i, (a, b, p0) in enumerate(zip(net_a.params(), net_b.params(), before)):
@@ -136,30 +149,44 @@ def test_weight_decay_shrinks_the_weights():
     for lam in (0.0, 0.05):
         net = Network.mlp([2, 64, 2], np.random.default_rng(1))
         fit(net, X, y, epochs=100, lr=0.1, rng=np.random.default_rng(2), progress=False, weight_decay=lam)
-        norms.append(sum(float(np.sum(W ** 2)) for W in net.params()[::2]))
+        norms.append(sum(float(np.sum(W**2)) for W in net.params()[::2]))
     assert norms[1] < 0.5 * norms[0], norms
 
 
 def test_early_stopping_stops_after_patience_epochs_without_improvement_and_restores_the_best():
     X, y, Xv, yv = _small_problem()
     net = Network.mlp([2, 128, 128, 2], np.random.default_rng(1))
-    history = fit(net, X, y, epochs=300, lr=0.2, rng=np.random.default_rng(2), X_val=Xv, y_val=yv,
-                  progress=False, patience=10)
+    history = fit(
+        net, X, y, epochs=300, lr=0.2, rng=np.random.default_rng(2), X_val=Xv, y_val=yv, progress=False, patience=10
+    )
     assert history.stopped_epoch is not None and history.stopped_epoch < 300
     assert len(history.val_loss) == history.stopped_epoch
     assert history.stopped_epoch - history.best_epoch == 10
     best = history.val_loss[history.best_epoch - 1]
     assert best == min(history.val_loss)
     from nnlib.losses import cross_entropy
+
     assert cross_entropy(net.forward(Xv), yv) == pytest.approx(best, rel=1e-9)
 
 
 def test_early_stopping_without_restore_keeps_the_last_weights():
     X, y, Xv, yv = _small_problem()
     net = Network.mlp([2, 128, 128, 2], np.random.default_rng(1))
-    history = fit(net, X, y, epochs=300, lr=0.2, rng=np.random.default_rng(2), X_val=Xv, y_val=yv,
-                  progress=False, patience=10, restore_best=False)
+    history = fit(
+        net,
+        X,
+        y,
+        epochs=300,
+        lr=0.2,
+        rng=np.random.default_rng(2),
+        X_val=Xv,
+        y_val=yv,
+        progress=False,
+        patience=10,
+        restore_best=False,
+    )
     from nnlib.losses import cross_entropy
+
     assert cross_entropy(net.forward(Xv), yv) == pytest.approx(history.val_loss[-1], rel=1e-9)
 
 
@@ -172,11 +199,17 @@ def test_best_epoch_is_recorded_without_early_stopping(rng):
 
 def test_fit_rejects_early_stopping_without_validation_data(rng):
     with pytest.raises(ValueError, match=r"fit: early stopping \(patience=3\) needs validation data"):
-        fit(Network.mlp([2, 2], rng), np.zeros((2, 2)), np.array([0, 1]), epochs=1, rng=rng, progress=False,
-            patience=3)
+        fit(Network.mlp([2, 2], rng), np.zeros((2, 2)), np.array([0, 1]), epochs=1, rng=rng, progress=False, patience=3)
 
 
 def test_fit_rejects_a_negative_weight_decay(rng):
     with pytest.raises(ValueError, match="fit: weight_decay must be >= 0, got -0.1"):
-        fit(Network.mlp([2, 2], rng), np.zeros((2, 2)), np.array([0, 1]), epochs=1, rng=rng, progress=False,
-            weight_decay=-0.1)
+        fit(
+            Network.mlp([2, 2], rng),
+            np.zeros((2, 2)),
+            np.array([0, 1]),
+            epochs=1,
+            rng=rng,
+            progress=False,
+            weight_decay=-0.1,
+        )

@@ -1,16 +1,17 @@
 """Lesson-specific figures (nnlib.views.training, nnlib.views.depth): they draw, and they pass the
 accessibility rules every course figure follows."""
+
 import numpy as np
 import pytest
 
-from nnlib.views.plot import accessibility_problems
 from nnlib.views.depth import plot_sawtooths, plot_units_needed
+from nnlib.views.plot import accessibility_problems
 from nnlib.views.training import LiveLossCurve, plot_lr_sweep, plot_step_size_errors
 
 
 def test_step_size_errors_plot_is_accessible():
     eps = np.logspace(-10, -1, 10)
-    fig = plot_step_size_errors(eps, {"forward": eps, "central": eps ** 2 + 1e-12}, slopes=[1, 2])
+    fig = plot_step_size_errors(eps, {"forward": eps, "central": eps**2 + 1e-12}, slopes=[1, 2])
     assert accessibility_problems(fig) == []
 
 
@@ -21,8 +22,9 @@ def test_step_size_errors_rejects_mismatched_slopes():
 
 def test_lr_sweep_marks_diverged_runs_and_is_accessible():
     lrs = np.array([1e-3, 1e-1, 10.0])
-    fig = plot_lr_sweep(lrs, [2.0, 0.1, np.nan], [0.3, 0.95, np.nan], initial_loss=2.3,
-                        curves={"lr=0.1": [2.0, 1.0, 0.1]})
+    fig = plot_lr_sweep(
+        lrs, [2.0, 0.1, np.nan], [0.3, 0.95, np.nan], initial_loss=2.3, curves={"lr=0.1": [2.0, 1.0, 0.1]}
+    )
     assert accessibility_problems(fig) == []
     assert len(fig.axes) == 3
 
@@ -37,7 +39,7 @@ def test_live_loss_curve_records_each_epoch():
 
 def test_depth_figures_are_accessible():
     x = np.linspace(0, 1, 65)
-    curves = [np.abs(((x * 2 ** k) % 2) - 1) for k in (1, 2)]
+    curves = [np.abs(((x * 2**k) % 2) - 1) for k in (1, 2)]
     assert accessibility_problems(plot_sawtooths(x, curves, [1, 2], pieces=[2, 4])) == []
     assert accessibility_problems(plot_units_needed([2, 4, 8], [[0.1, 0.01, 0.001]], [1])) == []
 
@@ -62,8 +64,7 @@ def test_optimizer_paths_draw_one_accessible_panel_per_path():
 def test_train_val_curves_and_gradient_norms_are_accessible():
     from nnlib.views.training import plot_gradient_norms, plot_train_val_curves
 
-    fig = plot_train_val_curves({"training": [2.0, 1.0, 0.5], "validation": [2.1, 1.5, 1.7]},
-                                marks={"best epoch": 2})
+    fig = plot_train_val_curves({"training": [2.0, 1.0, 0.5], "validation": [2.1, 1.5, 1.7]}, marks={"best epoch": 2})
     assert accessibility_problems(fig) == []
     fig = plot_gradient_norms({"sigmoid": [1e-6, 1e-3, 0.5], "ReLU": [0.8, 1.0, 0.9]})
     assert accessibility_problems(fig) == [] and fig.axes[0].get_yscale() == "log"

@@ -7,6 +7,7 @@ The accessibility rule these tests enforce (the one `accessibility_problems` imp
 - colour maps are monotone in lightness; a diverging map only with a colour bar of the same map;
 - classes differ by marker shape.
 """
+
 import functools
 import io
 
@@ -50,8 +51,16 @@ def _bowl(points):
     return 0.5 * (points[:, 0] ** 2 + 10.0 * points[:, 1] ** 2)
 
 
-FIGURE_NAMES = ["plot_activation", "plot_decision_boundary", "plot_history", "image_grid",
-                "image_grid symmetric", "plot_network", "plot_activation_stats", "plot_loss_surface"]
+FIGURE_NAMES = [
+    "plot_activation",
+    "plot_decision_boundary",
+    "plot_history",
+    "image_grid",
+    "image_grid symmetric",
+    "plot_network",
+    "plot_activation_stats",
+    "plot_loss_surface",
+]
 
 
 @functools.lru_cache(maxsize=1)
@@ -62,8 +71,14 @@ def _all_figures():
     return {
         "plot_activation": plot_activation(np.tanh, lambda x: 1 - np.tanh(x) ** 2, "tanh"),
         "plot_decision_boundary": plot_decision_boundary(_sign_of_first_feature, X, y),
-        "plot_history": plot_history({"loss": [1.0, 0.5, 0.3], "accuracy": [0.5, 0.7, 0.9],
-                                      "val_loss": [1.1, 0.6, 0.4], "val_accuracy": [0.4, 0.6, 0.8]}),
+        "plot_history": plot_history(
+            {
+                "loss": [1.0, 0.5, 0.3],
+                "accuracy": [0.5, 0.7, 0.9],
+                "val_loss": [1.1, 0.6, 0.4],
+                "val_accuracy": [0.4, 0.6, 0.8],
+            }
+        ),
         "image_grid": image_grid(rng.random((12, 64)), titles=[str(i) for i in range(12)], ncols=6),
         "image_grid symmetric": image_grid(rng.normal(size=(10, 64)), symmetric=True),
         "plot_network": plot_network([64, 128, 10]),
@@ -142,8 +157,7 @@ def test_decision_boundary_rejects_points_that_are_not_2d():
 
 
 def test_history_draws_training_and_validation_in_two_panels():
-    fig = plot_history({"loss": [1.0, 0.5], "accuracy": [0.6, 0.8], "val_loss": [1.2, 0.7],
-                        "val_accuracy": [0.5, 0.7]})
+    fig = plot_history({"loss": [1.0, 0.5], "accuracy": [0.6, 0.8], "val_loss": [1.2, 0.7], "val_accuracy": [0.5, 0.7]})
     titles = [ax.get_title() for ax in fig.axes]
     assert titles == ["Loss per epoch", "Accuracy per epoch"]
     assert all(len(ax.lines) == 2 for ax in fig.axes), "each panel should show training and validation"
@@ -184,8 +198,9 @@ def test_image_grid_rejects_rows_that_do_not_fit_the_shape():
         image_grid(np.zeros((2, 10)), shape=(3, 3))
 
 
-@pytest.mark.parametrize("sizes, max_drawn, expected_units", [([2, 3, 1], 10, 6), ([64, 128, 10], 10, 30),
-                                                              ([784, 5], 6, 11)])
+@pytest.mark.parametrize(
+    "sizes, max_drawn, expected_units", [([2, 3, 1], 10, 6), ([64, 128, 10], 10, 30), ([784, 5], 6, 11)]
+)
 def test_network_draws_one_circle_per_unit_up_to_max_drawn(sizes, max_drawn, expected_units):
     fig = plot_network(sizes, max_drawn=max_drawn)
     circles = [p for p in fig.axes[0].patches if isinstance(p, Circle)]
@@ -285,8 +300,10 @@ def test_accessibility_accepts_a_diverging_map_only_with_a_colour_bar():
     assert accessibility_problems(fig) == []
 
 
-@pytest.mark.parametrize("cmap, monotone", [("viridis", True), ("cividis", True), ("gray", True),
-                                            ("gray_r", True), ("jet", False), ("RdBu_r", False)])
+@pytest.mark.parametrize(
+    "cmap, monotone",
+    [("viridis", True), ("cividis", True), ("gray", True), ("gray_r", True), ("jet", False), ("RdBu_r", False)],
+)
 def test_lightness_check_matches_known_colour_maps(cmap, monotone):
     assert is_monotone_in_lightness(cmap) is monotone
 

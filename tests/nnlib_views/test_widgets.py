@@ -1,5 +1,6 @@
 """nnlib.views.widgets: controls are described, moving a control changes the picture, and each explorer shows
 the behaviour its lesson relies on."""
+
 import itertools
 import time
 
@@ -170,8 +171,10 @@ def test_neuron_never_reaches_4_of_4_for_xor_over_a_grid_of_slider_values():
 def test_neuron_score_for_xor_never_reaches_4_over_every_slider_position():
     # the same score the explorer shows, at every one of the 41**3 positions the sliders can take
     values = np.round(np.arange(-2.0, 2.001, 0.1), 1)
-    best = {gate: max(truth_table_score(w1, w2, b, gate) for w1, w2, b in itertools.product(values, repeat=3))
-            for gate in ("AND", "OR", "XOR")}
+    best = {
+        gate: max(truth_table_score(w1, w2, b, gate) for w1, w2, b in itertools.product(values, repeat=3))
+        for gate in ("AND", "OR", "XOR")
+    }
     assert best == {"AND": 4, "OR": 4, "XOR": 3}
 
 
@@ -228,9 +231,16 @@ def test_learning_rate_explorer_records_one_loss_per_step_plus_the_start():
     assert len(explorer.path) == 18
 
 
-@pytest.mark.parametrize("losses, expected", [([1.0, 1.5], "diverges"), ([1.0, 0.9, 1.01], "diverges"),
-                                               ([1.0, 0.5, 0.11], "crawls"), ([1.0, 0.1], "converges"),
-                                               ([1.0, 1e-9], "converges")])
+@pytest.mark.parametrize(
+    "losses, expected",
+    [
+        ([1.0, 1.5], "diverges"),
+        ([1.0, 0.9, 1.01], "diverges"),
+        ([1.0, 0.5, 0.11], "crawls"),
+        ([1.0, 0.1], "converges"),
+        ([1.0, 1e-9], "converges"),
+    ],
+)
 def test_verdict_diverges_above_the_start_converges_at_90_percent_lower_else_crawls(losses, expected):
     assert verdict(losses) == expected
 
@@ -248,14 +258,14 @@ def test_learning_rate_slider_changes_the_drawn_path():
 def test_learning_rate_slider_is_log_scale_from_1e_minus_3_to_about_1_5():
     slider = learning_rate_explorer().controls["lr"]
     assert isinstance(slider, ipywidgets.FloatLogSlider)
-    assert slider.base ** slider.min == pytest.approx(1e-3)
-    assert 1.0 <= slider.base ** slider.max <= 2.0
+    assert slider.base**slider.min == pytest.approx(1e-3)
+    assert 1.0 <= slider.base**slider.max <= 2.0
 
 
 def test_learning_rate_explorer_stays_finite_at_the_largest_rate_and_most_steps():
     explorer = learning_rate_explorer()
     slider = explorer.controls["lr"]
-    _set(explorer, lr=slider.base ** slider.max, steps=explorer.controls["steps"].max)
+    _set(explorer, lr=slider.base**slider.max, steps=explorer.controls["steps"].max)
     assert explorer.verdict == "diverges"
     assert np.all(np.isfinite(explorer.losses))
 

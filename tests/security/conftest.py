@@ -1,4 +1,5 @@
 """Shared fixtures for the nnlib.security tests: a seeded Generator, the digits split, a trained victim."""
+
 from __future__ import annotations
 
 import numpy as np

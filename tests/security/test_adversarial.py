@@ -1,11 +1,19 @@
 """fgsm, PGD, maximize_neuron and adversarial training: the behaviour lesson 06 relies on."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from nnlib.security.adversarial import (accuracy, adversarial_training, fgsm, fgsm_attack, input_gradient,
-                                        maximize_neuron, pgd_attack)
+from nnlib.security.adversarial import (
+    accuracy,
+    adversarial_training,
+    fgsm,
+    fgsm_attack,
+    input_gradient,
+    maximize_neuron,
+    pgd_attack,
+)
 
 from .conftest import LAYERS, small_mlp
 
@@ -34,12 +42,15 @@ def test_fgsm_leaves_its_inputs_unchanged(rng):
     np.testing.assert_array_equal(g, g0)
 
 
-@pytest.mark.parametrize("x,grad,eps,error,match", [
-    (np.ones(3), np.ones(3), -0.1, ValueError, "fgsm: eps must be >= 0"),
-    (np.ones(3), np.ones(4), 0.1, ValueError, r"fgsm: x and grad must have the same shape, got \(3,\) and \(4,\)"),
-    (np.ones(3), np.ones(3), "0.1", TypeError, "fgsm: eps must be a number"),
-    (np.array(["a"]), np.ones(1), 0.1, TypeError, "fgsm: expected a numeric array"),
-])
+@pytest.mark.parametrize(
+    "x,grad,eps,error,match",
+    [
+        (np.ones(3), np.ones(3), -0.1, ValueError, "fgsm: eps must be >= 0"),
+        (np.ones(3), np.ones(4), 0.1, ValueError, r"fgsm: x and grad must have the same shape, got \(3,\) and \(4,\)"),
+        (np.ones(3), np.ones(3), "0.1", TypeError, "fgsm: eps must be a number"),
+        (np.array(["a"]), np.ones(1), 0.1, TypeError, "fgsm: expected a numeric array"),
+    ],
+)
 def test_fgsm_bad_inputs_raise_clear_errors(x, grad, eps, error, match):
     with pytest.raises(error, match=match):
         fgsm(x, grad, eps)
@@ -49,6 +60,7 @@ def test_input_gradient_matches_central_differences(rng):
     from nnlib.activations import relu
     from nnlib.layers import mlp_forward
     from nnlib.losses import cross_entropy
+
     params = small_mlp(rng)
     X, y = rng.normal(size=(3, 6)), np.array([1, 0, 2])
     G = input_gradient(params, X, y)
@@ -58,7 +70,11 @@ def test_input_gradient_matches_central_differences(rng):
         Xp[i, j] += h
         Xm[i, j] -= h
         # input_gradient is the gradient of each sample's own loss, i.e. of n * (mean loss).
-        num = 3 * (cross_entropy(mlp_forward(Xp, params, relu), y) - cross_entropy(mlp_forward(Xm, params, relu), y)) / (2 * h)
+        num = (
+            3
+            * (cross_entropy(mlp_forward(Xp, params, relu), y) - cross_entropy(mlp_forward(Xm, params, relu), y))
+            / (2 * h)
+        )
         assert abs(num - G[i, j]) < 1e-5
 
 
@@ -72,8 +88,10 @@ def test_pgd_stays_within_eps_and_in_range(digits, victim):
 def test_pgd_is_at_least_as_strong_as_fgsm(digits, victim):
     _, X_test, _, y_test = digits
     for eps in (0.05, 0.1):
-        assert (accuracy(victim, pgd_attack(victim, X_test, y_test, eps), y_test)
-                <= accuracy(victim, fgsm_attack(victim, X_test, y_test, eps), y_test) + 0.01)
+        assert (
+            accuracy(victim, pgd_attack(victim, X_test, y_test, eps), y_test)
+            <= accuracy(victim, fgsm_attack(victim, X_test, y_test, eps), y_test) + 0.01
+        )
 
 
 def test_maximize_neuron_on_a_first_layer_unit_follows_its_weight_column():
@@ -104,15 +122,18 @@ def test_maximize_neuron_with_zero_steps_returns_a_copy(rng):
     assert out is not x0
 
 
-@pytest.mark.parametrize("args,error,match", [
-    ((3, 0, None, 1, 0.1), ValueError, r"maximize_neuron: layer must be in \[0, 3\)"),
-    ((0, 5, None, 1, 0.1), ValueError, r"maximize_neuron: unit must be in \[0, 5\) for layer 0"),
-    ((0, 0, np.full(6, 2.0), 1, 0.1), ValueError, r"maximize_neuron: x0 must have values in \[0, 1\]"),
-    ((0, 0, np.full(4, 0.5), 1, 0.1), ValueError, "maximize_neuron: x0 has 4 values but the first W expects 6"),
-    ((0, 0, None, -1, 0.1), ValueError, "maximize_neuron: steps must be >= 0"),
-    ((0, 0, None, 1, 0.0), ValueError, "maximize_neuron: lr must be > 0"),
-    ((0.0, 0, None, 1, 0.1), TypeError, "maximize_neuron: layer must be an integer"),
-])
+@pytest.mark.parametrize(
+    "args,error,match",
+    [
+        ((3, 0, None, 1, 0.1), ValueError, r"maximize_neuron: layer must be in \[0, 3\)"),
+        ((0, 5, None, 1, 0.1), ValueError, r"maximize_neuron: unit must be in \[0, 5\) for layer 0"),
+        ((0, 0, np.full(6, 2.0), 1, 0.1), ValueError, r"maximize_neuron: x0 must have values in \[0, 1\]"),
+        ((0, 0, np.full(4, 0.5), 1, 0.1), ValueError, "maximize_neuron: x0 has 4 values but the first W expects 6"),
+        ((0, 0, None, -1, 0.1), ValueError, "maximize_neuron: steps must be >= 0"),
+        ((0, 0, None, 1, 0.0), ValueError, "maximize_neuron: lr must be > 0"),
+        ((0.0, 0, None, 1, 0.1), TypeError, "maximize_neuron: layer must be an integer"),
+    ],
+)
 def test_maximize_neuron_bad_inputs_raise_clear_errors(rng, args, error, match):
     layer, unit, x0, steps, lr = args
     x0 = np.full(6, 0.5) if x0 is None else x0

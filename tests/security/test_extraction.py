@@ -1,12 +1,21 @@
 """extract_linear_model and the extraction helpers: exact theft from d + 1 probability queries, and its defences."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
 from nnlib.activations import softmax
-from nnlib.security.extraction import (QueryCounter, agreement, extract_linear_model, labels_only,
-                                       linear_model_query, mlp_query, rounded, train_surrogate)
+from nnlib.security.extraction import (
+    QueryCounter,
+    agreement,
+    extract_linear_model,
+    labels_only,
+    linear_model_query,
+    mlp_query,
+    rounded,
+    train_surrogate,
+)
 
 from .conftest import small_mlp
 
@@ -48,20 +57,24 @@ def test_recovers_weight_differences_between_classes(rng):
 
 def test_digits_softmax_regression_is_extracted_to_1e6_with_65_queries(digits, rng):
     from nnlib.security import train_mlp
+
     X_train, X_test, y_train, _ = digits
-    (W, b), = train_mlp(X_train, y_train, [64, 10], rng, epochs=30)
+    ((W, b),) = train_mlp(X_train, y_train, [64, 10], rng, epochs=30)
     api = QueryCounter(linear_model_query(W, b))
     W_hat, b_hat = extract_linear_model(api, 64, 10)
     assert api.count == 65
     assert np.abs(softmax(X_test @ W_hat + b_hat) - softmax(X_test @ W + b)).max() < 1e-6
 
 
-@pytest.mark.parametrize("query,d,k,error,match", [
-    ("not a function", 2, 3, TypeError, "extract_linear_model: query must be a function"),
-    (None, 0, 3, ValueError, "extract_linear_model: d must be >= 1"),
-    (None, 2, 1, ValueError, "extract_linear_model: k must be >= 2"),
-    (None, 2.0, 3, TypeError, "extract_linear_model: d must be an integer"),
-])
+@pytest.mark.parametrize(
+    "query,d,k,error,match",
+    [
+        ("not a function", 2, 3, TypeError, "extract_linear_model: query must be a function"),
+        (None, 0, 3, ValueError, "extract_linear_model: d must be >= 1"),
+        (None, 2, 1, ValueError, "extract_linear_model: k must be >= 2"),
+        (None, 2.0, 3, TypeError, "extract_linear_model: d must be an integer"),
+    ],
+)
 def test_bad_arguments_raise_clear_errors(rng, query, d, k, error, match):
     if query is None:
         query = linear_model_query(rng.normal(size=(2, 3)), np.zeros(3))

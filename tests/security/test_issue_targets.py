@@ -2,21 +2,32 @@
 
 Each threshold is the issue's; the lesson's notebook prints the same measurements (see its summary cell).
 """
+
 from __future__ import annotations
 
 import numpy as np
 
 from nnlib.activations import softmax
-from nnlib.security import (QueryCounter, accuracy, attack_success_rate, extract_linear_model, fgsm_attack,
-                            knn_sanitize, linear_model_query, parameter_gradients, poison_with_trigger,
-                            recover_input_from_gradients, train_mlp)
+from nnlib.security import (
+    QueryCounter,
+    accuracy,
+    attack_success_rate,
+    extract_linear_model,
+    fgsm_attack,
+    knn_sanitize,
+    linear_model_query,
+    parameter_gradients,
+    poison_with_trigger,
+    recover_input_from_gradients,
+    train_mlp,
+)
 
 from .conftest import LAYERS
 
 
 def test_extraction_is_exact_to_1e6_with_65_queries(digits):
     X_train, X_test, y_train, _ = digits
-    (W, b), = train_mlp(X_train, y_train, [64, 10], np.random.default_rng(1), epochs=60)
+    ((W, b),) = train_mlp(X_train, y_train, [64, 10], np.random.default_rng(1), epochs=60)
     api = QueryCounter(linear_model_query(W, b))
     W_hat, b_hat = extract_linear_model(api, 64, 10)
     assert api.count == 65

@@ -1,12 +1,18 @@
 """recover_input_from_gradients and the leakage helpers: exact leak, batch mixture, DLG, noise as a defence."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
 from nnlib.security import accuracy
-from nnlib.security.leakage import (clip_and_noise, dlg_reconstruct, dp_sgd_training, parameter_gradients,
-                                    recover_input_from_gradients)
+from nnlib.security.leakage import (
+    clip_and_noise,
+    dlg_reconstruct,
+    dp_sgd_training,
+    parameter_gradients,
+    recover_input_from_gradients,
+)
 
 from .conftest import LAYERS, small_mlp
 
@@ -26,7 +32,7 @@ def test_skips_units_whose_bias_gradient_is_zero(rng):
 
 
 def test_divides_by_the_largest_bias_gradient():
-    dW = np.array([[1.0, 10.0], [2.0, 20.0]])   # columns inconsistent on purpose: which one is used?
+    dW = np.array([[1.0, 10.0], [2.0, 20.0]])  # columns inconsistent on purpose: which one is used?
     db = np.array([1.0, -40.0])
     np.testing.assert_allclose(recover_input_from_gradients(dW, db), [-0.25, -0.5])
 
@@ -52,13 +58,21 @@ def test_a_batch_gives_a_mixture_not_one_of_its_samples(digits, victim):
     assert np.min(np.abs(out - batch).max(axis=1)) > 0.05
 
 
-@pytest.mark.parametrize("dW,db,error,match", [
-    (np.ones((3, 2)), np.zeros(2), ValueError, "recover_input_from_gradients: db is all zero"),
-    (np.ones((3, 2)), np.ones(3), ValueError, r"recover_input_from_gradients: db has 3 entries but dW has 2 columns"),
-    (np.ones(3), np.ones(1), ValueError, "recover_input_from_gradients: dW must be 2-D"),
-    (np.array([["a"]]), np.ones(1), TypeError, "recover_input_from_gradients: expected a numeric array"),
-    (np.array([[np.nan]]), np.ones(1), ValueError, "recover_input_from_gradients: dW contains NaN"),
-])
+@pytest.mark.parametrize(
+    "dW,db,error,match",
+    [
+        (np.ones((3, 2)), np.zeros(2), ValueError, "recover_input_from_gradients: db is all zero"),
+        (
+            np.ones((3, 2)),
+            np.ones(3),
+            ValueError,
+            r"recover_input_from_gradients: db has 3 entries but dW has 2 columns",
+        ),
+        (np.ones(3), np.ones(1), ValueError, "recover_input_from_gradients: dW must be 2-D"),
+        (np.array([["a"]]), np.ones(1), TypeError, "recover_input_from_gradients: expected a numeric array"),
+        (np.array([[np.nan]]), np.ones(1), ValueError, "recover_input_from_gradients: dW contains NaN"),
+    ],
+)
 def test_bad_inputs_raise_clear_errors(dW, db, error, match):
     with pytest.raises(error, match=match):
         recover_input_from_gradients(dW, db)
@@ -70,14 +84,15 @@ def test_parameter_gradients_match_central_differences(rng):
     grads = parameter_gradients(params, X, y)
 
     def loss(p):
-        from nnlib.losses import cross_entropy
-        from nnlib.layers import mlp_forward
         from nnlib.activations import relu
+        from nnlib.layers import mlp_forward
+        from nnlib.losses import cross_entropy
+
         return cross_entropy(mlp_forward(X, p, relu), y)
 
     W0, b0 = params[0]
     h = 1e-6
-    for (i, j) in [(0, 0), (3, 2), (5, 4)]:
+    for i, j in [(0, 0), (3, 2), (5, 4)]:
         Wp, Wm = W0.copy(), W0.copy()
         Wp[i, j] += h
         Wm[i, j] -= h
@@ -121,8 +136,9 @@ def test_clip_and_noise_validates(rng):
 
 def test_dlg_recovers_a_batch_of_four_digits(digits, rng):
     from nnlib.security import train_mlp
+
     X_train, _, y_train, _ = digits
-    (W, b), = train_mlp(X_train, y_train, [64, 10], rng, epochs=20)
+    ((W, b),) = train_mlp(X_train, y_train, [64, 10], rng, epochs=20)
     picks = [int(np.flatnonzero(y_train == c)[0]) for c in (0, 3, 5, 8)]
     dW, db = parameter_gradients([(W, b)], X_train[picks], y_train[picks])[0]
     out = dlg_reconstruct(W, b, dW, db, y_train[picks], rng)

@@ -1,4 +1,5 @@
 """nnlib.security's network helpers are nnlib.network's passes: same numbers as the core, per-sample deltas right."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -29,7 +30,9 @@ def test_parameter_gradients_match_central_differences(rng):
         minus = [(W.copy(), b.copy()) for W, b in params]
         plus[layer][0][i, j] += h
         minus[layer][0][i, j] -= h
-        numeric = (cross_entropy(mlp_forward(X, plus, relu), y) - cross_entropy(mlp_forward(X, minus, relu), y)) / (2 * h)
+        numeric = (cross_entropy(mlp_forward(X, plus, relu), y) - cross_entropy(mlp_forward(X, minus, relu), y)) / (
+            2 * h
+        )
         assert abs(numeric - grads[layer][0][i, j]) < 1e-6
 
 
@@ -37,11 +40,11 @@ def test_dense_deltas_give_each_samples_own_gradient(rng):
     params = small_mlp(rng)
     X, y = rng.normal(size=(3, 6)), np.array([1, 0, 2])
     net = _mlp.network(params)
-    dlogits = _mlp._output_delta(net, X, y)              # per-sample losses (not their mean)
+    dlogits = _mlp._output_delta(net, X, y)  # per-sample losses (not their mean)
     deltas = _mlp.dense_deltas(net, dlogits)
     assert len(deltas) == len(params)
     for s in range(3):
-        own = parameter_gradients(params, X[s], y[s])    # one sample's gradients, computed on their own
+        own = parameter_gradients(params, X[s], y[s])  # one sample's gradients, computed on their own
         for (A, dZ), (dW, db) in zip(deltas, own):
             np.testing.assert_allclose(np.outer(A[s], dZ[s]), dW, rtol=1e-10, atol=1e-14)
             np.testing.assert_allclose(dZ[s], db, rtol=1e-10, atol=1e-14)

@@ -1,4 +1,5 @@
 """perturb_to_activate: a bounded change to a real image that switches a chosen unit on (Sabour et al. 2016)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -16,7 +17,7 @@ def _z(params, layer, unit, x):
     if layer == 0:
         A = x
     else:
-        A = layer_activations(x[None, :], params[:layer + 1], relu)[layer - 1][0]
+        A = layer_activations(x[None, :], params[: layer + 1], relu)[layer - 1][0]
     W, b = params[layer]
     return float((A @ W + b)[unit])
 
@@ -36,7 +37,10 @@ def test_the_change_is_projected_onto_the_eps_ball_and_the_pixel_range():
 
 
 def test_the_gradient_passes_only_through_active_relus():
-    params = [(np.array([[1.0, -1.0], [1.0, 1.0]]), np.array([0.0, -5.0])), (np.array([[1.0], [-1.0]]), np.array([0.0]))]
+    params = [
+        (np.array([[1.0, -1.0], [1.0, 1.0]]), np.array([0.0, -5.0])),
+        (np.array([[1.0], [-1.0]]), np.array([0.0])),
+    ]
     # unit 1 of layer 0 is off, so its weight -1 in layer 1 does not count: dz/dx = (1, 1).
     np.testing.assert_allclose(perturb_to_activate(params, 1, 0, np.array([0.5, 0.5]), 0.2, 1, 0.1), [0.6, 0.6])
 
@@ -99,16 +103,23 @@ def test_unit_pre_activation_matches_layer_activations(rng):
     assert unit_pre_activation(params, 1, 2, X[0]) == pytest.approx(Z1[0, 2])
 
 
-@pytest.mark.parametrize("args,error,match", [
-    ((3, 0, None, 0.1, 1, 0.1), ValueError, r"perturb_to_activate: layer must be in \[0, 3\)"),
-    ((0, 5, None, 0.1, 1, 0.1), ValueError, r"perturb_to_activate: unit must be in \[0, 5\) for layer 0"),
-    ((0, 0, np.full(6, 1.5), 0.1, 1, 0.1), ValueError, r"perturb_to_activate: x must have values in \[0, 1\]"),
-    ((0, 0, np.full(4, 0.5), 0.1, 1, 0.1), ValueError, "perturb_to_activate: x has 4 values but the first W expects 6"),
-    ((0, 0, None, -0.1, 1, 0.1), ValueError, "perturb_to_activate: eps must be >= 0"),
-    ((0, 0, None, 0.1, -1, 0.1), ValueError, "perturb_to_activate: steps must be >= 0"),
-    ((0, 0, None, 0.1, 1, 0.0), ValueError, "perturb_to_activate: lr must be > 0"),
-    ((0, 1.0, None, 0.1, 1, 0.1), TypeError, "perturb_to_activate: unit must be an integer"),
-])
+@pytest.mark.parametrize(
+    "args,error,match",
+    [
+        ((3, 0, None, 0.1, 1, 0.1), ValueError, r"perturb_to_activate: layer must be in \[0, 3\)"),
+        ((0, 5, None, 0.1, 1, 0.1), ValueError, r"perturb_to_activate: unit must be in \[0, 5\) for layer 0"),
+        ((0, 0, np.full(6, 1.5), 0.1, 1, 0.1), ValueError, r"perturb_to_activate: x must have values in \[0, 1\]"),
+        (
+            (0, 0, np.full(4, 0.5), 0.1, 1, 0.1),
+            ValueError,
+            "perturb_to_activate: x has 4 values but the first W expects 6",
+        ),
+        ((0, 0, None, -0.1, 1, 0.1), ValueError, "perturb_to_activate: eps must be >= 0"),
+        ((0, 0, None, 0.1, -1, 0.1), ValueError, "perturb_to_activate: steps must be >= 0"),
+        ((0, 0, None, 0.1, 1, 0.0), ValueError, "perturb_to_activate: lr must be > 0"),
+        ((0, 1.0, None, 0.1, 1, 0.1), TypeError, "perturb_to_activate: unit must be an integer"),
+    ],
+)
 def test_bad_inputs_raise_clear_errors(rng, args, error, match):
     layer, unit, x, eps, steps, lr = args
     x = np.full(6, 0.5) if x is None else x

@@ -1,19 +1,27 @@
 """The RDP accountant of the sampled Gaussian mechanism (dp_sgd_epsilon) and the least-squares leak."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from nnlib.security.leakage import (dp_sgd_epsilon, least_squares_input, rdp_sampled_gaussian,
-                                    recover_input_from_gradients)
+from nnlib.security.leakage import (
+    dp_sgd_epsilon,
+    least_squares_input,
+    rdp_sampled_gaussian,
+    recover_input_from_gradients,
+)
 
 # Reference values from Google's dp_accounting 0.6.0 (rdp_privacy_accountant._compute_rdp_poisson_subsampled_gaussian
 # and compute_epsilon, with the integer orders 2..256), computed once outside this project:
 #   (sigma, q, steps, delta) -> epsilon
 DP_ACCOUNTING = [
-    ((1.0, 64 / 1438, 690, 1e-5), 8.725697843932721),        # lesson 06's DP-SGD run at sigma = 1
-    ((8.0, 64 / 1438, 690, 1e-5), 0.573338851213606),        # ... and at sigma = 8
-    ((1.1, 256 / 60000, 14100, 1e-5), 2.6007181389425194),   # MNIST, batch 256, 60 epochs (TF Privacy's tutorial setting)
+    ((1.0, 64 / 1438, 690, 1e-5), 8.725697843932721),  # lesson 06's DP-SGD run at sigma = 1
+    ((8.0, 64 / 1438, 690, 1e-5), 0.573338851213606),  # ... and at sigma = 8
+    (
+        (1.1, 256 / 60000, 14100, 1e-5),
+        2.6007181389425194,
+    ),  # MNIST, batch 256, 60 epochs (TF Privacy's tutorial setting)
     ((4.0, 0.01, 10000, 1e-5), 1.0354900660362436),
     ((2.0, 0.05, 1, 1e-6), 0.4446310651084897),
 ]
@@ -25,9 +33,11 @@ def test_epsilon_agrees_with_googles_dp_accounting(args, expected):
 
 
 def test_one_step_rdp_agrees_with_dp_accounting():
-    np.testing.assert_allclose(rdp_sampled_gaussian(2.0, 0.1, [2, 3, 8, 32]),
-                               [0.0028362282662636636, 0.004373658348577078, 0.013725430103219973, 1.627202301019436],
-                               rtol=1e-9)
+    np.testing.assert_allclose(
+        rdp_sampled_gaussian(2.0, 0.1, [2, 3, 8, 32]),
+        [0.0028362282662636636, 0.004373658348577078, 0.013725430103219973, 1.627202301019436],
+        rtol=1e-9,
+    )
 
 
 def test_without_sampling_it_is_the_gaussian_mechanism():
@@ -43,9 +53,11 @@ def test_the_closed_form_equals_the_integral_it_comes_from():
     from scipy.integrate import quad
 
     for sigma, q, a in [(1.0, 0.05, 4), (2.0, 0.3, 7), (0.8, 0.01, 12)]:
+
         def integrand(z):
             ratio = (1 - q) + q * np.exp((2 * z - 1) / (2 * sigma**2))
-            return np.exp(-z**2 / (2 * sigma**2)) / np.sqrt(2 * np.pi * sigma**2) * ratio**a
+            return np.exp(-(z**2) / (2 * sigma**2)) / np.sqrt(2 * np.pi * sigma**2) * ratio**a
+
         A, _ = quad(integrand, -40 * sigma, 40 * sigma, limit=400)
         assert rdp_sampled_gaussian(sigma, q, [a])[0] == pytest.approx(np.log(A) / (a - 1), rel=1e-7)
 
@@ -62,16 +74,19 @@ def test_edge_cases():
     assert dp_sgd_epsilon(1.0, 0.05, 0, 1e-5) == 0.0
     assert dp_sgd_epsilon(1.0, 0.0, 100, 1e-5) == 0.0
     assert dp_sgd_epsilon(0.0, 0.05, 1, 1e-5) == np.inf
-    assert dp_sgd_epsilon(1e-4, 1.0, 1, 1e-5) > 1e7          # the leak panel's noise: no guarantee at all
+    assert dp_sgd_epsilon(1e-4, 1.0, 1, 1e-5) > 1e7  # the leak panel's noise: no guarantee at all
 
 
-@pytest.mark.parametrize("args,error,match", [
-    ((1.0, 0.1, 10, 0.0), ValueError, "dp_sgd_epsilon: delta must be > 0"),
-    ((1.0, 0.1, 10, 1.0), ValueError, r"dp_sgd_epsilon: delta must be in \(0, 1\)"),
-    ((1.0, 1.5, 10, 1e-5), ValueError, r"rdp_sampled_gaussian: sample_rate must be in \[0, 1\]"),
-    ((-1.0, 0.1, 10, 1e-5), ValueError, "rdp_sampled_gaussian: sigma must be >= 0"),
-    ((1.0, 0.1, 2.5, 1e-5), TypeError, "dp_sgd_epsilon: steps must be an integer"),
-])
+@pytest.mark.parametrize(
+    "args,error,match",
+    [
+        ((1.0, 0.1, 10, 0.0), ValueError, "dp_sgd_epsilon: delta must be > 0"),
+        ((1.0, 0.1, 10, 1.0), ValueError, r"dp_sgd_epsilon: delta must be in \(0, 1\)"),
+        ((1.0, 1.5, 10, 1e-5), ValueError, r"rdp_sampled_gaussian: sample_rate must be in \[0, 1\]"),
+        ((-1.0, 0.1, 10, 1e-5), ValueError, "rdp_sampled_gaussian: sigma must be >= 0"),
+        ((1.0, 0.1, 2.5, 1e-5), TypeError, "dp_sgd_epsilon: steps must be an integer"),
+    ],
+)
 def test_bad_arguments_raise_clear_errors(args, error, match):
     with pytest.raises(error, match=match):
         dp_sgd_epsilon(*args)

@@ -2,6 +2,7 @@
 
 Skipped when torch is missing, unless NNLIB_REQUIRE_TORCH=1 (then a missing torch fails), as in tests/nnlib.
 """
+
 from __future__ import annotations
 
 import os
@@ -29,8 +30,8 @@ def torch():
 
 def _torch_mlp(torch, params, upto):
     """The pre-activations of layer `upto` as a torch function of the input (ReLU between layers)."""
-    Ws = [torch.tensor(W, dtype=torch.float64) for W, _ in params[:upto + 1]]
-    bs = [torch.tensor(b, dtype=torch.float64) for _, b in params[:upto + 1]]
+    Ws = [torch.tensor(W, dtype=torch.float64) for W, _ in params[: upto + 1]]
+    bs = [torch.tensor(b, dtype=torch.float64) for _, b in params[: upto + 1]]
 
     def f(x):
         a = x
@@ -39,6 +40,7 @@ def _torch_mlp(torch, params, upto):
             if i < upto:
                 a = torch.relu(a)
         return a
+
     return f
 
 
@@ -48,7 +50,7 @@ def test_the_unit_gradient_agrees_with_autograd(torch, rng, layer, unit):
     x = rng.uniform(0, 1, size=12)
     t = torch.tensor(x, dtype=torch.float64, requires_grad=True)
     _torch_mlp(torch, params, layer)(t)[unit].backward()
-    ours = _mlp.unit_gradient(Network.from_params(params[:layer + 1]), unit, x)
+    ours = _mlp.unit_gradient(Network.from_params(params[: layer + 1]), unit, x)
     np.testing.assert_allclose(ours, t.grad.numpy(), rtol=1e-12, atol=1e-14)
 
 

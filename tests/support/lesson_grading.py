@@ -7,6 +7,7 @@ setup cell, the answers, definitions) run in a sandboxed kernel with nnlib as th
 judged by the real judge over the data-only channel, and the solution's own answer is put back. The lesson tests use it to show that plausible
 wrong answers lose their points and differently-written correct answers keep them.
 """
+
 from __future__ import annotations
 
 import ast
@@ -19,8 +20,8 @@ from dataclasses import dataclass
 
 import nbformat
 import numpy as np
-from nbformat.notebooknode import NotebookNode
 from nbclient import NotebookClient
+from nbformat.notebooknode import NotebookNode
 
 from autograder.catalogue import REFERENCES, reference
 from autograder.integration.preprocessors import SandboxedExecute
@@ -32,7 +33,7 @@ from .notebooks import is_solution_cell, nbgrader_meta, solution_path, test_cell
 class Verdict:
     passed: bool
     message: str
-    output: str = ""    # what the test cell printed (the feedback shows it above the message)
+    output: str = ""  # what the test cell printed (the feedback shows it above the message)
 
 
 class LessonSession:
@@ -58,8 +59,7 @@ class LessonSession:
         cell = NotebookNode(cell_type="code", metadata={}, outputs=[], execution_count=None, source=source)
         self.engine._run_in_kernel(cell, index)
 
-    def verdicts(self, name: str, source: str | None, judged: str | None = None,
-                 tests=None) -> list[Verdict]:
+    def verdicts(self, name: str, source: str | None, judged: str | None = None, tests=None) -> list[Verdict]:
         """Verdicts on exercise ``judged`` (default ``name``) with ``source`` in place of ``name``'s answer.
 
         tests: a function of a test cell's source giving the source the judge runs (default: the cell's own).
@@ -71,8 +71,12 @@ class LessonSession:
             self.run(f"del {name}\n" if name else "", index)
             self.run(source, index)
         try:
-            return [Verdict(*self.engine.judge_cell(tests(c.source) if tests else c.source, index,
-                                                    nbgrader_meta(c)["grade_id"])) for c in cells]
+            return [
+                Verdict(
+                    *self.engine.judge_cell(tests(c.source) if tests else c.source, index, nbgrader_meta(c)["grade_id"])
+                )
+                for c in cells
+            ]
         finally:
             if source is not None:
                 self.run(original, index)
@@ -96,8 +100,7 @@ def _close_sessions() -> None:
         s.close()
 
 
-def verdicts(lesson: str, name: str, source: str | None = None, judged: str | None = None,
-             tests=None) -> list[Verdict]:
+def verdicts(lesson: str, name: str, source: str | None = None, judged: str | None = None, tests=None) -> list[Verdict]:
     """The judge's verdicts on exercise ``judged``'s (default ``name``'s) test cells, with ``source`` replacing
     ``name``'s answer (``tests``: see LessonSession.verdicts)."""
     return session(lesson).verdicts(name, source, judged, tests)
@@ -156,8 +159,9 @@ def test_one_mistake_costs_one_exercise(request):
     found = {(base, user) for base, users in dependents(lesson).items() for user in users}
     alone = {(base, user) for user, bases in BUILDS_ON.items() if user in REFERENCES[lesson] for base in bases}
     own = {(base, user) for user, bases in BUILT_WITH_OWN.items() if user in REFERENCES[lesson] for base in bases}
-    assert found == alone | own, ("autograder.catalogue.BUILDS_ON and BUILT_WITH_OWN disagree with the "
-                                  f"solutions: {found ^ (alone | own)}")
+    assert found == alone | own, (
+        f"autograder.catalogue.BUILDS_ON and BUILT_WITH_OWN disagree with the solutions: {found ^ (alone | own)}"
+    )
     for base, user in sorted(alone):
         for source in wrong[base]:
             failed = [v.message for v in verdicts(lesson, base, source, judged=user) if not v.passed]
@@ -201,9 +205,24 @@ FEEDBACK_PROPERTIES = {
 }
 # Messages about the answer's code rather than about one call's result (a reference used, a time-out): they
 # say what was broken without a call's inputs.
-_ABOUT_THE_CODE = ("reference answer", "withheld", "not available while", "did not finish", "lost contact", "does not parse")
-_PROPERTY_BROKEN = _ABOUT_THE_CODE + ("in place", "view of it", "not a new array", "overflowed", "changed its",
-                                     "changed the", "not finite", "exactly on the boundary")
+_ABOUT_THE_CODE = (
+    "reference answer",
+    "withheld",
+    "not available while",
+    "did not finish",
+    "lost contact",
+    "does not parse",
+)
+_PROPERTY_BROKEN = _ABOUT_THE_CODE + (
+    "in place",
+    "view of it",
+    "not a new array",
+    "overflowed",
+    "changed its",
+    "changed the",
+    "not finite",
+    "exactly on the boundary",
+)
 _BARE_EXCEPTION = re.compile(r"^(?:[A-Za-z_][\w.]*\.)?[A-Z]\w*(?:Error|Exception|Warning|Interrupt|Exit)\b")
 _NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?:e[-+]?\d+)?(?![\w.]*\d)")
 
@@ -223,8 +242,11 @@ def hidden_only(source: str) -> str:
     for node in ast.parse(visible).body:
         if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef)):
             out.append(ast.unparse(node))
-        elif not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
-                  and getattr(node.value.func, "id", None) == "print"):
+        elif not (
+            isinstance(node, ast.Expr)
+            and isinstance(node.value, ast.Call)
+            and getattr(node.value.func, "id", None) == "print"
+        ):
             out.append("try:\n" + textwrap.indent(ast.unparse(node), "    ") + "\nexcept Exception:\n    pass")
     return "\n".join(out) + "\n" + hidden_block(source)
 
@@ -234,8 +256,9 @@ def feedback_shown(verdict: Verdict) -> str:
     the error, as apply_verdict writes them and RedactTestTracebacks leaves them."""
     from autograder.integration.preprocessors import RedactTestTracebacks, apply_verdict
 
-    cell = nbformat.v4.new_code_cell("", metadata={"nbgrader": {"grade": True, "solution": False,
-                                                               "grade_id": "test", "points": 1}})
+    cell = nbformat.v4.new_code_cell(
+        "", metadata={"nbgrader": {"grade": True, "solution": False, "grade_id": "test", "points": 1}}
+    )
     apply_verdict(cell, verdict.passed, verdict.message, verdict.output)
     RedactTestTracebacks().preprocess_cell(cell, {}, 0)
     shown = []
@@ -275,12 +298,20 @@ def _reference_code_lines(name: str) -> list[str]:
     doc = set()
     for node in ast.walk(tree):
         body = getattr(node, "body", None)
-        if isinstance(body, list) and body and isinstance(body[0], ast.Expr) and \
-                isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+        if (
+            isinstance(body, list)
+            and body
+            and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)
+        ):
             doc.update(range(body[0].lineno, body[0].end_lineno + 1))
     lines = source.splitlines()
-    return [ln.strip() for i, ln in enumerate(lines, 1)
-            if i not in doc and len(ln.strip()) >= 24 and not ln.strip().startswith(("#", "def ", "@"))]
+    return [
+        ln.strip()
+        for i, ln in enumerate(lines, 1)
+        if i not in doc and len(ln.strip()) >= 24 and not ln.strip().startswith(("#", "def ", "@"))
+    ]
 
 
 def _cut_short(line: str) -> bool:
@@ -307,8 +338,11 @@ def feedback_problems(lesson: str, name: str, verdict: Verdict, cell_source: str
         problems.append(f"(a) does not name {name}")
     elif is_function and not about_code:
         named = [i for i, ln in enumerate(lines) if name in ln]
-        described = any(re.search(r"\d|\(\*?\w*\(?[\"']", lines[i])   # numbers, shapes or a literal argument
-                        or (i + 1 < len(lines) and lines[i + 1].startswith("before")) for i in named)
+        described = any(
+            re.search(r"\d|\(\*?\w*\(?[\"']", lines[i])  # numbers, shapes or a literal argument
+            or (i + 1 < len(lines) and lines[i + 1].startswith("before"))
+            for i in named
+        )
         if not described:
             problems.append(f"(a) names {name} but not its inputs (no shapes or values where the call is named)")
     # (b) what came back and what was expected, or the property broken
@@ -329,8 +363,9 @@ def feedback_problems(lesson: str, name: str, verdict: Verdict, cell_source: str
     if twice:
         problems.append(f"(d) says {twice[0]!r} {seen[twice[0]]} times")
     # (e) a bare exception
-    if lines and (_BARE_EXCEPTION.match(lines[0]) or lines[0].lower().startswith(("your code raised",
-                                                                                   "the grader failed"))):
+    if lines and (
+        _BARE_EXCEPTION.match(lines[0]) or lines[0].lower().startswith(("your code raised", "the grader failed"))
+    ):
         problems.append(f"(e) a bare exception: {lines[0][:120]!r}")
     if "Traceback (most recent call last)" in shown or "<instructor test cell>" in shown:
         problems.append("(e) shows a traceback")
@@ -341,8 +376,11 @@ def feedback_problems(lesson: str, name: str, verdict: Verdict, cell_source: str
     if re.search(r"\[\(array\(|\[\[array\(", message) and not re.search(r"\b\d+ layers?\b", message):
         problems.append("(f) a list of layers shown without its depth (how many layers, which shapes)")
     # (g) no hidden source, no working answer
-    leaked = [ln.strip() for ln in hidden_block(cell_source).splitlines()
-              if len(ln.strip()) >= 25 and not ln.strip().startswith("#") and ln.strip() in shown]
+    leaked = [
+        ln.strip()
+        for ln in hidden_block(cell_source).splitlines()
+        if len(ln.strip()) >= 25 and not ln.strip().startswith("#") and ln.strip() in shown
+    ]
     leaked += [ln for ln in _reference_code_lines(name) if ln in shown]
     if leaked:
         problems.append(f"(g) quotes the hidden test or the reference: {leaked[0][:100]!r}")
@@ -368,8 +406,14 @@ def feedback_report(lesson: str, name: str, source: str) -> list[tuple[str, str,
             unbound = re.match(r"NameError: name '(\w+)' is not defined", verdict.message)
             if mode == "hidden" and unbound and unbound.group(1) != name:
                 continue
-            report.append((mode, nbgrader_meta(cell)["grade_id"], feedback_shown(verdict),
-                           feedback_problems(lesson, name, verdict, cell.source)))
+            report.append(
+                (
+                    mode,
+                    nbgrader_meta(cell)["grade_id"],
+                    feedback_shown(verdict),
+                    feedback_problems(lesson, name, verdict, cell.source),
+                )
+            )
     return report
 
 
@@ -378,6 +422,9 @@ def test_wrong_answer_feedback_says_why(request, wrong_variant):
     expected, and the likely mistake (FEEDBACK_PROPERTIES), without the hidden test or the working answer."""
     name, source = wrong_variant
     report = feedback_report(request.module.LESSON, name, source)
-    bad = [f"[{mode} {grade_id}] {'; '.join(problems)}\n{textwrap.indent(shown, '    | ')}"
-           for mode, grade_id, shown, problems in report if problems]
+    bad = [
+        f"[{mode} {grade_id}] {'; '.join(problems)}\n{textwrap.indent(shown, '    | ')}"
+        for mode, grade_id, shown, problems in report
+        if problems
+    ]
     assert not bad, f"{name}: the feedback on this wrong answer does not say why:\n" + "\n".join(bad)

@@ -1,4 +1,5 @@
 """Helpers shared by the notebook and grading tests: where lessons live and how to run them."""
+
 from __future__ import annotations
 
 import os
@@ -42,8 +43,11 @@ def is_solution_cell(cell) -> bool:
 
 
 def test_cells(nb, exercise: str | None = None) -> list:
-    return [c for c in nb.cells if is_test_cell(c)
-            and (exercise is None or exercise_of(nbgrader_meta(c).get("grade_id", "")) == exercise)]
+    return [
+        c
+        for c in nb.cells
+        if is_test_cell(c) and (exercise is None or exercise_of(nbgrader_meta(c).get("grade_id", "")) == exercise)
+    ]
 
 
 def execute(nb, cwd: Path, timeout: int = 120, extra_cells: list[str] = ()) -> tuple:
@@ -51,8 +55,9 @@ def execute(nb, cwd: Path, timeout: int = 120, extra_cells: list[str] = ()) -> t
     extras = [nbformat.v4.new_code_cell(src) for src in extra_cells]
     n_cells = len(nb.cells)
     nb.cells.extend(extras)  # nbclient addresses cells by their index in the notebook
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
-                            resources={"metadata": {"path": str(cwd)}})
+    client = NotebookClient(
+        nb, timeout=timeout, kernel_name="python3", allow_errors=True, resources={"metadata": {"path": str(cwd)}}
+    )
     try:
         with client.setup_kernel():
             for index, cell in enumerate(nb.cells):

@@ -19,6 +19,7 @@ command) if the test run dies first; the test terminates the watchdog once it ha
 
 Processes are found through /proc (Linux only, like bubblewrap). The watchdog itself is pure standard library.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -37,14 +38,18 @@ GRACE_SECONDS = 3.0
 def popen(cmd: list[str], **kwargs) -> subprocess.Popen:
     """``subprocess.Popen(cmd, **kwargs)`` under the watchdog; the Popen is the watchdog's (its pid, signals and
     exit status stand for ``cmd``'s). ``start_new_session=True`` still puts both in a group of their own."""
-    return subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--parent", str(os.getpid()), "--", *cmd],
-                            **kwargs)
+    return subprocess.Popen(
+        [sys.executable, str(Path(__file__).resolve()), "--parent", str(os.getpid()), "--", *cmd], **kwargs
+    )
 
 
 def on_death(cmd: list[str], **kwargs) -> subprocess.Popen:
     """A watchdog that runs ``cmd`` when this process dies (SIGKILL included); ``terminate()`` it when done."""
-    return subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--on-death", "--parent", str(os.getpid()),
-                             "--", *cmd], start_new_session=True, **kwargs)
+    return subprocess.Popen(
+        [sys.executable, str(Path(__file__).resolve()), "--on-death", "--parent", str(os.getpid()), "--", *cmd],
+        start_new_session=True,
+        **kwargs,
+    )
 
 
 def _prctl(option: int, value: int) -> None:
@@ -62,7 +67,7 @@ def descendants(root: int) -> list[int]:
                 stat = Path(f"/proc/{entry}/stat").read_text()
             except OSError:
                 continue
-            ppid = int(stat[stat.rindex(")") + 2:].split()[1])   # the command name may hold spaces and parens
+            ppid = int(stat[stat.rindex(")") + 2 :].split()[1])  # the command name may hold spaces and parens
             children.setdefault(ppid, []).append(int(entry))
     found, todo = [], [root]
     while todo:
@@ -104,8 +109,8 @@ def kill_everything_below(me: int) -> None:
 
 
 def main(argv: list[str]) -> int:
-    options, cmd = argv[1:argv.index("--")], argv[argv.index("--") + 1:]
-    parent, me = int(options[options.index("--parent") + 1]), os.getpid()   # the test run (its pid, passed before
+    options, cmd = argv[1 : argv.index("--")], argv[argv.index("--") + 1 :]
+    parent, me = int(options[options.index("--parent") + 1]), os.getpid()  # the test run (its pid, passed before
     # this process existed: a parent that dies before this line still counts)
     orphaned: list[bool] = []
     _prctl(PR_SET_CHILD_SUBREAPER, 1)
@@ -115,7 +120,7 @@ def main(argv: list[str]) -> int:
         while not orphaned and os.getppid() == parent:
             time.sleep(0.5)
         return subprocess.run(cmd, stdin=subprocess.DEVNULL, timeout=300).returncode
-    if os.getppid() != parent:     # the test run died before the signal was asked for
+    if os.getppid() != parent:  # the test run died before the signal was asked for
         return 1
     child = subprocess.Popen(cmd)
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -125,7 +130,7 @@ def main(argv: list[str]) -> int:
             kill_everything_below(me)
             return 1
         time.sleep(0.2)
-    kill_everything_below(me)      # whatever the command left behind
+    kill_everything_below(me)  # whatever the command left behind
     return child.returncode
 
 
