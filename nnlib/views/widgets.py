@@ -308,6 +308,11 @@ class NeuronExplorer(Explorer):
             zorder=4,
             label="wrong",
         )
+        # each point's weighted sum z = w . x + b: every move of a slider changes it, also where the line has
+        # left the view (b past the corners), and it shows how far a point is from flipping (z = 0)
+        self._sums = [
+            ax.text(x1, x2 - 0.17, "", ha="center", va="top", fontsize=8, zorder=5) for x1, x2 in TRUTH_TABLE_X
+        ]
         ax.set_xlim(*_VIEW)
         ax.set_ylim(*_VIEW)
         ax.set_aspect("equal")
@@ -318,7 +323,15 @@ class NeuronExplorer(Explorer):
             loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=9, framealpha=0.9
         )  # outside: never hides a point
         # the spines too: the shading would otherwise cover them (in a whole drawing they lie above it)
-        self.dynamic = [self._shade, *ax.spines.values(), self._line, *self._points, self._wrong, self._title]
+        self.dynamic = [
+            self._shade,
+            *ax.spines.values(),
+            self._line,
+            *self._points,
+            self._wrong,
+            *self._sums,
+            self._title,
+        ]
         return fig
 
     def refresh(self) -> None:
@@ -340,6 +353,8 @@ class NeuronExplorer(Explorer):
         for label, points in zip((0, 1), self._points):
             points.set_offsets(TRUTH_TABLE_X[y == label])
         self._wrong.set_offsets(TRUTH_TABLE_X[self.predictions != y])
+        for text, x in zip(self._sums, TRUTH_TABLE_X):
+            text.set_text(f"z = {float(w @ x + b):+.1f}")
         self._title.set_text(
             f"{gate} with a step neuron: {self.message}\n"
             f"w1 = {w[0]:.1f}, w2 = {w[1]:.1f}, b = {b:.1f} (shaded: output 1)"

@@ -359,3 +359,17 @@ def test_sawtooth_explorer_redraws_fit_legend_and_title_and_matches_the_whole_fi
     whole = np.asarray(Image.open(BytesIO(render_png(explorer.figure))).convert("L"), dtype=np.int16)
     assert np.mean(np.abs(shown - whole) > 40) < 0.002
     assert accessibility_problems(explorer.figure) == []
+
+
+def test_every_move_of_the_bias_changes_the_neuron_picture():
+    """Past the corners the boundary has left the view; the points' weighted sums still move with b."""
+    from nnlib.views.widgets import neuron_explorer
+
+    explorer = neuron_explorer("AND")
+    pictures = []
+    for b in (1.2, 1.3, 1.4, 1.5, 1.6):  # w1 = w2 = 1: the line x1 + x2 = -b is outside the view for b > 0.5
+        explorer.controls["b"].value = b
+        pictures.append(bytes(explorer.image.value))
+        assert explorer.boundary is None
+    assert len(set(pictures)) == len(pictures), "a move of b left the picture unchanged"
+    assert [t.get_text() for t in explorer._sums] == ["z = +1.6", "z = +2.6", "z = +2.6", "z = +3.6"]
