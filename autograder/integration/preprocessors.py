@@ -107,7 +107,8 @@ class Judge:
         line = self._read_line(30)
         if not line or not json.loads(line).get("listening"):
             self.close()
-            raise RuntimeError("the judge could not listen on its socket")
+            said = json.loads(line).get("message", "") if line else "nothing (it did not answer in 30 s)"
+            raise RuntimeError(f"the judge could not listen on its socket {socket_path}: {said}")
 
     def ask(self, source: str, timeout: float, alone: list[str] | None = None) -> None:
         self._send({"source": source, "timeout": timeout, "alone": list(alone or [])})

@@ -24,7 +24,7 @@ import traceback
 
 import numpy as np
 
-from autograder.isolation.wire import (  # AGENT-INLINE
+from autograder.isolation.wire import (
     Decoder,
     Encoder,
     Scope,
@@ -32,7 +32,7 @@ from autograder.isolation.wire import (  # AGENT-INLINE
     changed_since,
     contiguous,
     recv_frame,
-    send_frame,  # AGENT-INLINE
+    send_frame,
     snapshot,
 )
 
@@ -184,7 +184,7 @@ class _Agent:
 
 
 def _gen_state(rng):
-    from autograder.isolation.wire import generator_state  # AGENT-INLINE
+    from autograder.isolation.wire import generator_state
 
     return generator_state(rng)
 

@@ -1,28 +1,31 @@
 """The code the sandboxed kernel runs in place of a graded test cell: the agent, inlined, serving the judge.
 
 The kernel cannot import ``autograder`` (the sandbox holds nnlib and the Python environment only), so the
-agent's source and the wire format's travel as the cell's code. Lines of ``autograder/isolation/agent.py`` that import
-from ``autograder`` end with the marker ``# AGENT-INLINE`` and are dropped: the inlined wire code defines those
-names. The code runs in a private namespace, not the learner's, and looks up answers in the learner's
+agent's source and the wire format's travel as the cell's code. The statements of ``autograder/isolation/agent.py``
+that import from ``autograder`` (found with ``ast``, however the formatter wraps them) are dropped, and so is
+``from __future__ import annotations``: the inlined wire code defines those names. The code runs in a private namespace, not the learner's, and looks up answers in the learner's
 ``get_ipython().user_ns``.
 """
 
 from __future__ import annotations
 
+import ast
 import functools
 import inspect
 
 from . import agent, wire
 
-MARKER = "# AGENT-" + "INLINE"
-
 
 def _body(module) -> str:
-    return "\n".join(
-        line
-        for line in inspect.getsource(module).splitlines()
-        if not line.rstrip().endswith(MARKER) and not line.startswith("from __future__")
-    )
+    """The module's source without its ``from __future__`` line and its imports from ``autograder``."""
+    source = inspect.getsource(module)
+    dropped: set[int] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and (
+            node.level or (node.module or "").split(".")[0] in ("autograder", "__future__")
+        ):
+            dropped.update(range(node.lineno, node.end_lineno + 1))
+    return "\n".join(line for i, line in enumerate(source.splitlines(), 1) if i not in dropped)
 
 
 @functools.cache
