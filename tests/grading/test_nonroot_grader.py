@@ -23,7 +23,6 @@ import tempfile
 import uuid
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from .course import Course, with_answers
@@ -141,9 +140,10 @@ def graded(account):
     solved = with_answers(rel, src, {"add"})
     course.submit_directly("aa-honest", LESSON, solved)
     hostile = copy.deepcopy(solved)
-    at = next(i for i, c in enumerate(hostile.cells) if c.cell_type == "code")
-    for source in (TRAP, FILL, PROCESSES):
-        hostile.cells.insert(at + 1, nbformat.v4.new_code_cell(source))
+    # grading runs the setup cell (the first code cell), the answers and definitions, not the demonstrations:
+    # the hostile code goes where it is run
+    setup = next(c for c in hostile.cells if c.cell_type == "code")
+    setup.source += "\n" + "\n".join((TRAP, FILL, PROCESSES))
     course.submit_directly("cheat-limits", LESSON, hostile)
     course.submit_directly("zz-honest", LESSON, solved)
     scratch = account["base"] / "tmp"
