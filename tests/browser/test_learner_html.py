@@ -103,7 +103,11 @@ def graded(tmp_path_factory, listener):
     course.submit_directly("aa-honest", LESSON, solved)
     hostile = copy.deepcopy(solved)
     at = next(i for i, c in enumerate(hostile.cells) if c.cell_type == "code")
-    hostile.cells[at + 1 : at + 1] = _hostile_cells(listener.server_address[1])
+    code, *others = _hostile_cells(listener.server_address[1])
+    # grading runs the setup cell (the first code cell), not the demonstrations: the hostile outputs come from
+    # code appended to it, so they are really made while grading
+    hostile.cells[at].source += "\n" + code.source
+    hostile.cells[at + 1 : at + 1] = others
     course.submit_directly("cheat-html", LESSON, hostile)
     done = course.autograde(LESSON)
     course.log = done.stdout + done.stderr
