@@ -136,7 +136,7 @@ def test_what_the_lesson_does_not_allow_is_absent_and_says_why(kernel):
     helper are importable (a lesson's import cell runs) but absent; no source of nnlib is left to read."""
     text, errors = kernel.run(
         "from nnlib import relu\nfrom nnlib.network import Dense\n"
-        "from nnlib.layers import _dense_backward\nimport glob, nnlib\n"
+        "from nnlib.activations import _sigmoid\nimport glob, nnlib\n"
         "print(sorted(glob.glob(nnlib.__path__[0] + '/**/*.pyc', recursive=True)))\n"
         "print('def relu' in open(nnlib.__path__[0] + '/activations.py').read())\n"
         "relu(1.0)"
