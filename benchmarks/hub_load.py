@@ -13,7 +13,9 @@ learner's processes (RSS from /proc: server, kernel) and stops the hub. Errors a
 do not start, and cells whose reply is not "ok". Bounded: at most --timeout seconds per learner.
 
 Prints one table row per N and pattern: login time (median, p95), cell latency (median, p95), errors, and memory
-per learner (median), with the machine it ran on. Needs root and the shared environment.
+per learner (median) and the CPU time each learner used (median, user + system seconds of their server and
+kernel: unlike the times, this figure does not grow with the load, so it gives the cores a class needs), with the
+machine it ran on. Needs root and the shared environment.
 """
 
 from __future__ import annotations
@@ -112,6 +114,21 @@ def learner_mib(user: str) -> float:
     return total
 
 
+def learner_cpu_seconds(user: str) -> float:
+    """CPU time (user + system, s) the learner's live processes and their waited-for children have used."""
+    import pwd
+
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in accounts.processes_of(pwd.getpwnam(user).pw_uid):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        total += sum(int(fields[i]) for i in (11, 12, 13, 14)) / tick  # utime stime cutime cstime
+    return total
+
+
 def one_round(hub, learners: list[str], cells: list[str], ramp: float, timeout: float) -> dict:
     classhub("--state", hub.state, "start")
     results: dict[str, dict] = {}
@@ -134,6 +151,7 @@ def one_round(hub, learners: list[str], cells: list[str], ramp: float, timeout: 
     for t in threads:
         t.join(timeout + ramp + 60)
     memory = [learner_mib(u) for u in learners]
+    cpu = [learner_cpu_seconds(u) for u in learners]
     classhub("--state", hub.state, "stop")
     logins = [r["login"] for r in results.values() if r["login"] is not None]
     latencies = [x for r in results.values() for x in r["latencies"]]
@@ -143,6 +161,7 @@ def one_round(hub, learners: list[str], cells: list[str], ramp: float, timeout: 
         "latencies": latencies,
         "errors": sum(r["errors"] for r in results.values()),
         "memory": memory,
+        "cpu": cpu,
         "failures": failures,
     }
 
@@ -183,10 +202,10 @@ def main() -> int:
         f"load average at the end {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}\n"
     )
     print(
-        "| N  | arrival  | login median (s) | login p95 (s) | cell median (s) | cell p95 (s) | errors | MiB per learner |"
+        "| N  | arrival  | login median (s) | login p95 (s) | cell median (s) | cell p95 (s) | errors | MiB per learner | CPU s per learner |"
     )
     print(
-        "|---:|----------|-----------------:|--------------:|----------------:|-------------:|-------:|----------------:|"
+        "|---:|----------|-----------------:|--------------:|----------------:|-------------:|-------:|----------------:|------------------:|"
     )
     for n, pattern, r in rows:
         print(row(n, pattern, r))
@@ -198,7 +217,8 @@ def row(n: int, pattern: str, r: dict) -> str:
     med = lambda v: statistics.median(v) if v else float("nan")  # noqa: E731
     return (
         f"| {n:>2} | {pattern:<8} | {med(r['logins']):16.1f} | {p95(r['logins']):13.1f} | "
-        f"{med(r['latencies']):15.3f} | {p95(r['latencies']):12.3f} | {r['errors']:>6} | {med(r['memory']):15.0f} |"
+        f"{med(r['latencies']):15.3f} | {p95(r['latencies']):12.3f} | {r['errors']:>6} | {med(r['memory']):15.0f} | "
+        f"{med(r['cpu']):17.1f} |"
     )
 
 

@@ -142,6 +142,10 @@ def add_learners(settings: Settings, path: str | os.PathLike) -> tuple[list[str]
         added.append(learner.id)
     if rows:
         record_passwords(settings, rows)
+    from .boxes import ensure_box
+
+    for learner in learners:  # each learner's bounded exchange box (again: kept as it is, mounted if it was not)
+        ensure_box(settings, learner.id)
     return added, kept
 
 

@@ -79,6 +79,9 @@ def start(s: Settings, timeout: float = 120.0) -> str:
     if hub_pid(s):
         return f"already running (pid {hub_pid(s)}) at {s.url}"
     private_state(s)
+    from .boxes import mount_all
+
+    mount_all(s)  # the learners' exchange boxes, after a reboot
     env = {
         "PATH": f"{s.bin}:/usr/local/bin:/usr/bin:/bin",
         "NN_CLASSHUB_STATE": s.state,

@@ -20,6 +20,7 @@ SETTINGS_FILE = "classhub.json"
 #: instructor's course folder.
 COURSE_SOURCE = Path(__file__).resolve().parents[1]
 SYSTEM_CONFIG_DIR = "/etc/jupyter"
+COURSE_ID = "nn-from-one-neuron"  # nbgrader's course id (the course's own nbgrader_config.py says the same)
 
 
 class ClassHubError(RuntimeError):
@@ -32,7 +33,9 @@ class Settings:
 
     state: str = DEFAULT_STATE  # hub database, cookie secret, pid files, log, this file (0700)
     prefix: str = "/opt/nn-course"  # the shared environment: venv/ (Python) and node/ (the proxy)
-    exchange: str = "/srv/nbgrader/exchange"  # nbgrader's filesystem exchange, shared by every account
+    exchange: str = "/srv/nbgrader/exchange"  # nbgrader's filesystem exchange: the instructor's, read by learners
+    boxes: str = "/srv/nbgrader/learners"  # each learner's exchange box, a filesystem of its own (classhub/boxes.py)
+    box_limit: int = 200  # MiB: all a learner can write into the exchange (0: plain folders, no bound)
     config_dir: str = SYSTEM_CONFIG_DIR  # where the global nbgrader_config.py goes
     ip: str = "127.0.0.1"  # the address learners open (behind a TLS reverse proxy if public)
     port: int = 8000  # the public port (the proxy's)

@@ -8,8 +8,9 @@ What it sets up (each step idempotent; an existing course folder, account or pas
 3. the instructor's course folder ``~instructor/course`` (a copy of this course: solutions/, notebooks/,
    nbgrader_config.py), and ``~instructor/.jupyter/nbgrader_config.py``, which loads it: the instructor's
    single-user server starts in the home folder, where the formgrader looks for its configuration;
-4. the exchange (``/srv/nbgrader/exchange``, root's, 1777: nbgrader's release insists on 777) with the course's folder in it owned by the
-   instructor, in which nbgrader's release makes ``outbound/`` and the world-writable ``inbound/``;
+4. the shared exchange (``/srv/nbgrader/exchange``, the instructor's, 0755: learners read released lessons and
+   feedback and write nothing) and the learners' exchange boxes (``/srv/nbgrader/learners/<learner>``, each a
+   filesystem of ``box_limit`` MiB, made by ``accounts``: classhub/boxes.py), into which they submit;
 5. the global nbgrader configuration (``/etc/jupyter/nbgrader_config.py``: the exchange and the course id), which
    every account's nbgrader reads; the course's own nbgrader_config.py leaves a global Exchange.root in place
    (autograder/commands/lab.py) and the hub's servers also get ``NN_COURSE_EXCHANGE``;
@@ -27,9 +28,8 @@ from pathlib import Path
 
 from . import accounts, roles
 from .environment import install_environment, restrict_references
-from .settings import COURSE_SOURCE, ClassHubError, Settings
+from .settings import COURSE_ID, COURSE_SOURCE, ClassHubError, Settings
 
-COURSE_ID = "nn-from-one-neuron"
 GLOBAL_MARK = "# Written by `python -m classhub install`"
 
 
@@ -37,7 +37,13 @@ def global_config_text(s: Settings) -> str:
     return (
         f"{GLOBAL_MARK}: the class server's nbgrader settings, read by every account's nbgrader.\n"
         "c = get_config()  # noqa: F821\n"
-        f"c.Exchange.root = {s.exchange!r}\n"
+        "import os as _os, pwd as _pwd\n"
+        "# a learner's exchange is their own box (classhub/boxes.py: bounded, theirs alone); everyone else's,\n"
+        "# the instructor's included, is the shared exchange, which learners can read but not write\n"
+        f"_box = _os.path.join({s.boxes!r}, _pwd.getpwuid(_os.getuid()).pw_name)\n"
+        f"_own = _os.path.isdir(_os.path.join(_box, {COURSE_ID!r})) and _os.stat(_box).st_uid == _os.getuid()\n"
+        f"c.Exchange.root = _box if _own else {s.exchange!r}\n"
+        f"c.SafeExchangeCollect.boxes = {s.boxes!r}\n"
         f"c.CourseDirectory.course_id = {COURSE_ID!r}\n"
         "# submissions: at most 20 MiB, and the inbound entry 0755 (not nbgrader's 0777); collect checks again\n"
         "c.ExchangeFactory.submit = 'autograder.integration.hygiene.SafeExchangeSubmit'\n"
@@ -103,14 +109,22 @@ def setup_instructor(s: Settings, source: Path = COURSE_SOURCE) -> str | None:
 
 
 def setup_exchange(s: Settings) -> None:
+    """The shared exchange, the instructor's: learners read ``outbound/`` and ``feedback/``, and write nothing
+    (they submit into their own box, classhub/boxes.py). ``inbound/`` exists, the instructor's alone, so that
+    nbgrader's release (which would make it 0733, writable by everyone) leaves it as it is."""
     root = Path(s.exchange)
     root.mkdir(parents=True, exist_ok=True)
-    os.chmod(root, 0o1777)  # nbgrader's release insists on 777; the sticky bit keeps others' folders theirs
+    user = pwd.getpwnam(s.instructor)
     course = root / COURSE_ID
     course.mkdir(exist_ok=True)
-    user = pwd.getpwnam(s.instructor)
-    os.chown(course, user.pw_uid, user.pw_gid)
-    os.chmod(course, 0o755)
+    for folder, mode in ((root, 0o755), (course, 0o755), (course / "outbound", 0o755), (course / "feedback", 0o755)):
+        folder.mkdir(exist_ok=True)
+        os.chown(folder, user.pw_uid, user.pw_gid)
+        os.chmod(folder, mode)
+    inbound = course / "inbound"
+    inbound.mkdir(exist_ok=True)
+    os.chown(inbound, user.pw_uid, user.pw_gid)
+    os.chmod(inbound, 0o700)
 
 
 def install(s: Settings, environment: bool = True) -> list[str]:
@@ -148,6 +162,13 @@ def install(s: Settings, environment: bool = True) -> list[str]:
     )
     setup_exchange(s)
     out.append(f"exchange: {s.exchange}; global nbgrader config: {write_global_config(s)}")
+    from .boxes import why_unbounded
+
+    why = why_unbounded(s)
+    out.append(
+        f"learners' exchange boxes: {s.boxes}/<learner>, "
+        + (f"{s.box_limit} MiB each (a filesystem of their own)" if not why else f"NOT bounded: {why}")
+    )
     roles.write_learner_lab_config(s)
     out.append(f"settings: {s.save()}")
     return out

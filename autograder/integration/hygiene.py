@@ -18,9 +18,11 @@ This module fixes each where nbgrader reads learner files, installed from ``nbgr
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import glob
 import os
 import re
+import shutil
 import stat
 from itertools import groupby
 from pathlib import Path
@@ -195,7 +197,7 @@ def install() -> None:
 # ----------------------------------------------------------------------------------------------------
 def _collect_class():
     from nbgrader.exchange.default.collect import ExchangeCollect
-    from traitlets import Integer
+    from traitlets import Integer, Unicode
 
     class SafeExchangeCollect(ExchangeCollect):
         """nbgrader's collect, refusing links, bad ids, entries larger than ``max_bytes`` and (with check_owner)
@@ -203,6 +205,22 @@ def _collect_class():
         entry's ctime, which its owner cannot set back), never the learner's ``timestamp.txt`` or folder name."""
 
         max_bytes = Integer(MAX_SUBMISSION_BYTES, help="largest submission collected (bytes)").tag(config=True)
+        boxes = Unicode(
+            "",
+            help="folder of the learners' exchange boxes (a class server, classhub/boxes.py): each box "
+            "<boxes>/<learner>/<course>/inbound is collected too, its entries only if they name the box's owner",
+        ).tag(config=True)
+
+        def _inbound_entries(self, student_id: str) -> list[tuple[str, str | None]]:
+            """[(path, the box's learner or None for the shared inbound)] of the entries to look at."""
+            name = f"{student_id}+{self.coursedir.assignment_id}+*"
+            entries = [(p, None) for p in glob.glob(os.path.join(self.inbound_path, name))]
+            if self.boxes and os.path.isdir(self.boxes):
+                for box in sorted(os.scandir(self.boxes), key=lambda e: e.name):
+                    inbound = os.path.join(box.path, self.coursedir.course_id, "inbound")
+                    if box.is_dir(follow_symlinks=False) and os.path.isdir(inbound):
+                        entries += [(p, box.name) for p in glob.glob(os.path.join(inbound, name))]
+            return entries
 
         def _trusted_time(self, rec):
             """The inbound entry's change time (naive UTC, as nbgrader's); a claimed time that is in the future or
@@ -256,15 +274,17 @@ def _collect_class():
         def init_src(self):
             super().init_src()  # checks the course and the due date, and picks one entry per learner
             student_id = self.coursedir.student_id if self.coursedir.student_id else "*"
-            pattern = os.path.join(self.inbound_path, f"{student_id}+{self.coursedir.assignment_id}+*")
             records = []
-            for path in glob.glob(pattern):
+            for path, owner in self._inbound_entries(student_id):
                 try:
                     rec = self._path_to_record(path)
                 except Exception as exc:  # a name nbgrader cannot parse
                     self.log.error("refused inbound entry %r: %s", os.path.basename(path), exc)
                     continue
+                rec["filename"] = path  # absolute: os.path.join(inbound_path, filename) is the entry itself
                 why = self._refusal(rec)
+                if owner is not None and rec["username"] != owner:
+                    why = f"it is in {owner}'s exchange box but names {rec['username']}"
                 if why:
                     self.log.error("refused inbound entry %r: %s", rec["filename"], why)
                     continue
@@ -325,7 +345,17 @@ def _submit_class():
             super().do_copy(src, dest, log=log)
 
         def copy_files(self):
-            super().copy_files()
+            try:
+                super().copy_files()
+            except OSError as exc:
+                if exc.errno in (errno.ENOSPC, errno.EDQUOT):  # the learner's box (classhub/boxes.py) is full
+                    shutil.rmtree(os.path.join(self.inbound_path, self.assignment_filename), ignore_errors=True)
+                    self.fail(
+                        f"your exchange box is full ({exc.strerror}), so this submission was not made: it holds "
+                        f"every submission you made, in {self.inbound_path}; delete older ones there (the last "
+                        "one is graded) or ask your instructor, then submit again"
+                    )
+                raise
             entry = os.path.join(self.inbound_path, self.assignment_filename)
             if os.path.isdir(entry) and not os.path.islink(entry):
                 os.chmod(entry, 0o755)  # readable by the instructor's collect, writable by its owner only

@@ -128,6 +128,7 @@ def make_hub(learner_count: int = 3) -> tuple[Hub, str]:
     return hub, tag
 
 
+BOX_LIMIT_MIB = 64  # all one learner can write into the exchange (classhub/boxes.py)
 MEM_LIMIT_MIB = 600  # a learner's server (about 150 MiB) and a lesson's kernel (about 150 MiB) fit
 
 
@@ -142,6 +143,10 @@ def install_and_start(hub: Hub, tag: str) -> None:
         "--no-environment",
         "--exchange",
         os.path.join(hub.base, "exchange"),
+        "--boxes",
+        os.path.join(hub.base, "boxes"),
+        "--box-limit",
+        str(BOX_LIMIT_MIB),
         "--config-dir",
         os.path.join(hub.base, "etc-jupyter"),
         "--port",
@@ -189,7 +194,9 @@ def remove_hub(hub: Hub, tag: str) -> None:
         [sys.executable, "-m", "classhub", "--state", s.state, "stop"], cwd=ROOT, capture_output=True, timeout=120
     )
     accounts.remove_accounts([hub.instructor, *hub.learners])
-    from classhub import limits
+    from classhub import boxes, limits
+
+    boxes.unmount(s)
 
     limits.remove(f"nn23-{tag}")
     for group in (f"{tag}-learners", f"{tag}-instructors"):

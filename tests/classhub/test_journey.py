@@ -5,8 +5,8 @@
 An instructor and three learners (unique names, removed afterwards even on failure) on a hub started with
 `python -m classhub start` on free ports. A learner logs in on the hub's login page (a wrong password is
 refused first), fetches 01-neuron in the Assignment List, opens it, writes an answer, runs its check, presses
-Validate and Submit. Another learner plants a submission under the first one's name in the world-writable
-inbound folder. The instructor opens the formgrader through the hub and, with its REST API in the instructor's
+Validate and Submit. Another learner, who cannot write into the shared exchange, plants a submission under the
+first one's name in their own exchange box. The instructor opens the formgrader through the hub and, with its REST API in the instructor's
 browser session (the buttons open modal dialogs whose timing is the formgrader's, not ours), collects (the plant
 is refused by SafeExchangeCollect), autogrades (in the bubblewrap sandbox) and releases feedback; the learner
 fetches it in the Assignment List and sees the score. The instructor's side follows the README's loop as written
@@ -15,7 +15,8 @@ fetches it in the Assignment List and sees the score. The instructor's side foll
 third learner hands in by e-mail, the forged time stamp and the oversized entry of another are reported and not
 believed or collected; then the lesson is changed after grading: refused, nothing lost, and regenerated with the
 command the refusal names. Bounds, from learners' accounts: the hub's database and the reference answers are
-unreadable, a submission over the limit is refused, a kernel past its memory limit is killed alone, an idle
+unreadable, a submission over the limit is refused, a learner who writes past their exchange box (a filesystem of
+its own) is stopped there while the others submit, a kernel past its memory limit is killed alone, an idle
 server is culled (the hub restarted with a short timeout). Also: a learner cannot open another learner's server or
 the instructor's (403), has no formgrader of their own (404, and no menu entry), cannot read another home;
 `stop` ends every process of the class.
@@ -36,7 +37,7 @@ import nbformat
 import pytest
 
 from tests.browser.lab import accept_kernel_dialog, write_lab_settings
-from tests.classhub.hub import ROOT, classhub, install_and_start, make_hub, remove_hub
+from tests.classhub.hub import BOX_LIMIT_MIB, ROOT, classhub, install_and_start, make_hub, remove_hub
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.solo]
 LESSON = "01-neuron"
@@ -318,8 +319,13 @@ def test_the_class_journey(hub, browser, artifacts):
         assert get(learner, f"{hub.url}/user/{hub.instructor}/formgrader") == 403
         assert get(learner, f"{hub.url}/user/{a}/formgrader") == 404
         assert get(learner, f"{hub.url}/user/{a}/formgrader/api/assignments") == 404
-        # -- b plants a submission under a's name, newer than a's own
-        inbound = Path(hub.settings.exchange) / COURSE_ID / "inbound"
+        # -- b plants a submission under a's name, newer than a's own: not in the shared exchange (no learner can
+        # write there), so in b's own box
+        shared = Path(hub.settings.exchange) / COURSE_ID / "inbound"
+        for target in (shared / f"{a}+{LESSON}+x+y", Path(hub.settings.exchange) / "x", Path(hub.settings.boxes) / a):
+            done = hub.as_user(b, "/usr/bin/python3", "-c", f"import os; os.mkdir({str(target)!r})")
+            assert done.returncode != 0 and "PermissionError" in done.stderr, f"{b} could write {target}"
+        inbound = Path(hub.settings.boxes) / b / COURSE_ID / "inbound"
         stamp = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
         plant = inbound / f"{a}+{LESSON}+{stamp}+planted"
         released = Path(hub.settings.exchange) / COURSE_ID / "outbound" / LESSON / f"{LESSON}.ipynb"
@@ -328,7 +334,7 @@ def test_the_class_journey(hub, browser, artifacts):
             f"open(os.path.join(d, 'timestamp.txt'), 'w').write({stamp!r})"
         )
         done = hub.as_user(b, "/usr/bin/python3", "-c", code)
-        assert done.returncode == 0, f"the plant failed (the inbound folder is world-writable): {done.stderr}"
+        assert done.returncode == 0, f"the plant failed (b's own box): {done.stderr}"
         # -- b's own submission claims a time long before it was made; another of b's is too large
         forged = "2020-01-01 00:00:00.000000 UTC"
         code = (
@@ -359,7 +365,7 @@ def test_the_class_journey(hub, browser, artifacts):
                 hub, command, **{"ada-neuron.ipynb": mailed.name, "ada": c}
             )
         collected = outputs["collect"]
-        assert f"names {a} but is owned by {b}" in collected, collected
+        assert f"it is in {b}'s exchange box but names {a}" in collected, collected
         assert "holds more than the limit" in collected and "+big" in collected, collected
         assert "forged time stamp" in collected and "+early" in collected, collected
         submitted = Path(hub.settings.course) / "grading" / "submitted"
@@ -475,9 +481,56 @@ def test_a_submission_over_the_limit_is_refused_at_submit(hub):
     assert done.returncode == 0, done.stderr
     done = hub.as_user(learner, "nbgrader", "submit", LESSON)
     assert done.returncode != 0 and "the limit of a submission" in done.stdout + done.stderr, done.stdout + done.stderr
-    inbound = Path(hub.settings.exchange) / COURSE_ID / "inbound"
+    inbound = Path(hub.settings.boxes) / learner / COURSE_ID / "inbound"
     assert not list(inbound.glob(f"{learner}+*")), "the refused submission reached the exchange"
     os.remove(os.path.join(home, LESSON, "data.bin"))
+
+
+def test_a_learner_cannot_write_more_than_their_box_into_the_exchange(hub):
+    """All one learner can write into the exchange is bounded (classhub/boxes.py): their box is a filesystem of
+    its own; past it, writes fail there, submit says so, and the other learners and the host are not touched."""
+    from classhub import boxes
+
+    learner, other = hub.learners[1], hub.learners[0]
+    box = Path(hub.settings.boxes) / learner
+    assert boxes.mounted(box), f"{box} is not a filesystem of its own (is mkfs.ext4 / a loop device missing?)"
+    writer = (
+        "import os, sys\n"
+        "written = 0\n"
+        "try:\n"
+        "    for i in range(1000):  # folders, files, a subfolder per round: nothing escapes a filesystem's size\n"
+        f"        d = os.path.join({str(box / COURSE_ID / 'inbound')!r}, f'{learner}+flood+{{i}}')\n"
+        "        os.makedirs(d, exist_ok=True)\n"
+        "        with open(os.path.join(d, 'f.bin'), 'wb') as f:\n"
+        "            f.write(bytes(4 << 20)); f.flush(); os.fsync(f.fileno())\n"
+        "        written += 4 << 20\n"
+        "except OSError as e:\n"
+        "    print('stopped', e.strerror, written >> 20)\n"
+    )
+    done = hub.as_user(learner, "/usr/bin/python3", "-c", writer)
+    assert "stopped No space left on device" in done.stdout, done.stdout + done.stderr
+    used, size = boxes.usage(hub.settings)[learner]
+    assert size <= BOX_LIMIT_MIB << 20 and used <= size, (used, size)
+    # a submission into the full box is refused with a message that says what to do, and leaves nothing half-made
+    done = hub.as_user(learner, "nbgrader", "fetch_assignment", LESSON)
+    done = hub.as_user(learner, "nbgrader", "submit", LESSON)
+    out = done.stdout + done.stderr
+    assert done.returncode != 0 and "your exchange box is full" in out, out
+    assert not [p for p in (box / COURSE_ID / "inbound").glob(f"{learner}+{LESSON}+*")], "a half submission is left"
+    # everyone else goes on: another learner submits
+    done = hub.as_user(other, "nbgrader", "fetch_assignment", LESSON)
+    done = hub.as_user(other, "nbgrader", "submit", LESSON)
+    assert done.returncode == 0, done.stdout + done.stderr
+    # the learner makes room by deleting their own old entries
+    done = hub.as_user(
+        learner,
+        "/usr/bin/python3",
+        "-c",
+        f"import glob, shutil; [shutil.rmtree(p) for p in glob.glob({str(box / COURSE_ID / 'inbound' / '*+flood+*')!r})]",
+    )
+    assert done.returncode == 0, done.stderr
+    done = hub.as_user(learner, "nbgrader", "submit", LESSON)
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def _pids_of(user: str, needle: str) -> list[int]:
