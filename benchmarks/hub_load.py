@@ -51,6 +51,17 @@ def p95(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))] if ordered else float("nan")
 
 
+def decode(frame: str | bytes) -> dict:
+    """A kernel message from a websocket frame: JSON text, or jupyter_server's binary frame (messages with buffers:
+    a big-endian uint32 count n, n uint32 offsets, the JSON message from the first offset to the second)."""
+    if isinstance(frame, str):
+        return json.loads(frame)
+    count = int.from_bytes(frame[:4], "big")
+    offsets = [int.from_bytes(frame[4 + 4 * i : 8 + 4 * i], "big") for i in range(count)]
+    end = offsets[1] if count > 1 else len(frame)
+    return json.loads(frame[offsets[0] : end].decode("utf-8"))
+
+
 def run_cells(hub, session, user: str, cells: list[str], timeout: float) -> tuple[list[float], int]:
     """Start a kernel of ``user`` and run ``cells`` over its websocket; (latencies in s, cells not ok)."""
     import websocket
@@ -92,7 +103,7 @@ def run_cells(hub, session, user: str, cells: list[str], timeout: float) -> tupl
             )
             start = time.monotonic()
             while True:
-                msg = json.loads(ws.recv())
+                msg = decode(ws.recv())
                 if msg.get("msg_type") == "execute_reply" and msg.get("parent_header", {}).get("msg_id") == msg_id:
                     latencies.append(time.monotonic() - start)
                     errors += msg["content"].get("status") != "ok"
