@@ -71,7 +71,10 @@ def run_cells(hub, session, user: str, cells: list[str], timeout: float) -> tupl
     r.raise_for_status()
     kernel = r.json()["id"]
     cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
-    ws_url = hub.url.replace("http://", "ws://") + f"/user/{user}/api/kernels/{kernel}/channels"
+    ws_url = (
+        hub.url.replace("http://", "ws://")
+        + f"/user/{user}/api/kernels/{kernel}/channels?session_id={uuid.uuid4().hex}"
+    )
     ws = websocket.create_connection(ws_url, header=[f"Cookie: {cookie}"], timeout=timeout)
     latencies, errors = [], 0
     try:
