@@ -266,44 +266,44 @@ def _type_problem(got, want, containers: str, path: str = "") -> str | None:
     return None
 
 
-def _dtype_problem(got, want, path: str = "") -> str | None:
-    where = f" at {path}" if path else ""
+def _array_leaves_problem(got, want, check, path: str = "") -> str | None:
+    """The first problem ``check(got_array, want_array, where)`` finds among the arrays that ``got`` and ``want``
+    hold at the same places (tuples, lists and dicts walked in step; other leaves are _type_problem's)."""
     if type(want) is np.ndarray and type(got) is np.ndarray:
-        if want.dtype.kind == "f" and got.dtype != np.float64:
-            return f"returned an array of dtype {got.dtype}{where}; the text asks for float64"
-        if want.dtype.kind in "iu" and got.dtype.kind not in "iu":
-            return f"returned an array of dtype {got.dtype}{where}; the text asks for integers"
-        if want.dtype.kind == "b" and got.dtype.kind != "b":
-            return f"returned an array of dtype {got.dtype}{where}; the text asks for bools"
-    elif type(want) in (tuple, list) and type(got) in (tuple, list):
-        for i, (g, w) in enumerate(zip(got, want)):
-            problem = _dtype_problem(g, w, f"{path}[{i}]")
-            if problem:
-                return problem
+        return check(got, want, f" at {path}" if path else "")
+    if type(want) in (tuple, list) and type(got) in (tuple, list):
+        pairs = [(f"{path}[{i}]", g, w) for i, (g, w) in enumerate(zip(got, want))]
     elif type(want) is dict and type(got) is dict:
-        for key in want:
-            problem = _dtype_problem(got.get(key), want[key], f"{path}[{key!r}]")
-            if problem:
-                return problem
+        pairs = [(f"{path}[{key!r}]", got.get(key), want[key]) for key in want]
+    else:
+        return None
+    for where, g, w in pairs:
+        problem = _array_leaves_problem(g, w, check, where)
+        if problem:
+            return problem
     return None
 
 
-def _shape_problem(got, want, path: str = "") -> str | None:
-    where = f" at {path}" if path else ""
-    if type(want) is np.ndarray and type(got) is np.ndarray:
-        if got.shape != want.shape:
-            return f"returned shape {got.shape}{where}; expected shape {want.shape}"
-    elif type(want) in (tuple, list) and type(got) in (tuple, list):
-        for i, (g, w) in enumerate(zip(got, want)):
-            problem = _shape_problem(g, w, f"{path}[{i}]")
-            if problem:
-                return problem
-    elif type(want) is dict and type(got) is dict:
-        for key in want:
-            problem = _shape_problem(got.get(key), want[key], f"{path}[{key!r}]")
-            if problem:
-                return problem
+def _dtype_of(got: np.ndarray, want: np.ndarray, where: str) -> str | None:
+    if want.dtype.kind == "f" and got.dtype != np.float64:
+        return f"returned an array of dtype {got.dtype}{where}; the text asks for float64"
+    if want.dtype.kind in "iu" and got.dtype.kind not in "iu":
+        return f"returned an array of dtype {got.dtype}{where}; the text asks for integers"
+    if want.dtype.kind == "b" and got.dtype.kind != "b":
+        return f"returned an array of dtype {got.dtype}{where}; the text asks for bools"
     return None
+
+
+def _shape_of(got: np.ndarray, want: np.ndarray, where: str) -> str | None:
+    return f"returned shape {got.shape}{where}; expected shape {want.shape}" if got.shape != want.shape else None
+
+
+def _dtype_problem(got, want) -> str | None:
+    return _array_leaves_problem(got, want, _dtype_of)
+
+
+def _shape_problem(got, want) -> str | None:
+    return _array_leaves_problem(got, want, _shape_of)
 
 
 def _value_problem(got, want, rtol: float, atol: float, scale: str, path: str = "") -> str | None:
