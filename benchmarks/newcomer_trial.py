@@ -56,7 +56,7 @@ if str(ROOT) not in sys.path:
 
 import nbformat  # noqa: E402
 
-from autograder.catalogue import LESSONS  # noqa: E402
+from autograder.catalogue import LESSONS, exercise_of  # noqa: E402
 from autograder.integration.hygiene import valid_id  # noqa: E402
 
 
@@ -88,10 +88,8 @@ def cells_only(nb):
         keep.add(i)
         if i > 0 and cells[i - 1].cell_type == "markdown":
             keep.add(i - 1)
-        j = i + 1
-        while j < len(cells) and _is_test(cells[j]):
-            keep.add(j)
-            j += 1
+        name = _meta(cell).get("grade_id")
+        keep.update(j for j, other in enumerate(cells) if _is_test(other) and exercise_of(_meta(other)["grade_id"]) == name)
     out = copy.deepcopy(nb)
     out.cells = [copy.deepcopy(cells[i]) for i in sorted(keep)]
     return out
@@ -180,7 +178,7 @@ def exercise_points(root: Path, lesson: str, learner: str) -> dict[str, tuple[fl
     """{exercise: (score, max)} from the gradebook, summing an exercise's test cells (test_NAME, test_NAME_...)."""
     from nbgrader.api import Gradebook
 
-    from autograder.catalogue import REFERENCES, exercise_of
+    from autograder.catalogue import REFERENCES
     from autograder.commands.roster import load_course
 
     course = load_course(root)

@@ -33,6 +33,7 @@ The self-test below runs the same checker over hints quoted from the history bef
 from __future__ import annotations
 
 import ast
+import builtins
 import io
 import re
 import textwrap
@@ -42,6 +43,7 @@ from dataclasses import dataclass
 import nbformat
 import pytest
 
+from autograder.catalogue import exercise_of
 from tests.support.notebooks import is_solution_cell, is_test_cell, nbgrader_meta, solution_path, written_lessons
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
@@ -61,6 +63,7 @@ OPERATIONS = (
     ast.GeneratorExp,
     ast.Lambda,
 )
+BUILTINS = frozenset(dir(builtins))
 IGNORED_FIELDS = {"ctx", "lineno", "col_offset", "end_lineno", "end_col_offset", "type_comment", "kind"}
 
 
@@ -121,7 +124,7 @@ def exercises(nb, lesson: str) -> list[Exercise]:
             texts = list(markdown) + [(f"the stub of cell {i}", stub)]
             for j, other in enumerate(nb.cells):
                 gid = nbgrader_meta(other).get("grade_id", "")
-                if is_test_cell(other) and (gid == f"test_{name}" or gid.startswith(f"test_{name}_")):
+                if is_test_cell(other) and exercise_of(gid) == name:
                     texts.append((f"the instant check, cell {j}", other.source.split(HIDDEN)[0]))
             found.append(Exercise(lesson, name, solution, texts, modules))
         markdown = []
@@ -138,9 +141,13 @@ def _is_module_chain(node: ast.AST, modules: frozenset[str]) -> bool:
 
 
 def _literal(node: ast.AST) -> bool:
-    return isinstance(node, ast.Constant) or (
+    return (isinstance(node, ast.Constant) and node.value is not Ellipsis) or (
         isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)) and isinstance(node.operand, ast.Constant)
     )
+
+
+def operations(node: ast.expr) -> int:
+    return sum(isinstance(n, OPERATIONS) and not _literal(n) for n in ast.walk(node))
 
 
 def weight(node: ast.expr, modules: frozenset[str]) -> int:
@@ -154,7 +161,15 @@ def weight(node: ast.expr, modules: frozenset[str]) -> int:
         if isinstance(n, OPERATIONS):
             ops += 1
         if isinstance(n, ast.Name):
-            variables.add(n.id)
+            if n.id not in BUILTINS:  # float, int, None-like names: constants of the language
+                variables.add(n.id)
+            return
+        if isinstance(n, ast.Constant) and n.value is Ellipsis:  # a gap in a text's code: a quantity left out
+            variables.add(f"...{id(n)}")
+            return
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name):  # len(x), sigmoid(x): the name is the operation
+            for child in n.args + [k.value for k in n.keywords]:
+                visit(child)
             return
         if isinstance(n, ast.Attribute):  # x.shape, x.T: a property of the variable x, read
             root = n
@@ -176,7 +191,7 @@ def candidates(solution: str, modules: frozenset[str]) -> list[ast.expr]:
     seen, found = set(), []
     for node in ast.walk(tree):
         if isinstance(node, ast.expr) and not isinstance(node, (ast.Constant, ast.Name, ast.Tuple)):
-            if weight(node, modules) >= MIN_WEIGHT:
+            if operations(node) and weight(node, modules) >= MIN_WEIGHT:
                 key = canonical(node)
                 if key not in seen:
                     seen.add(key)
@@ -272,7 +287,7 @@ def _parse(code: str) -> list[ast.AST]:
 
 def _prose_and_code(where: str, text: str) -> tuple[str, list[str]]:
     """(the prose to search for formulas, the code fragments to parse) of one text."""
-    if where.startswith("markdown"):
+    if where.startswith(("markdown", "the contract")):
         return text, FENCE.findall(text) + SPAN.findall(text)
     # Python: its comments and strings are prose with code spans; its code is code the learner reads
     prose, code = [], [text]
@@ -294,8 +309,15 @@ def _prose_and_code(where: str, text: str) -> tuple[str, list[str]]:
     return joined, code
 
 
-def _squeeze(s: str) -> str:
-    return re.sub(r"\s+", "", s.replace("`", ""))
+def _integral(text: str) -> str:
+    """1.0 written as 1 (a solution writes 1.0 - beta1 where a text writes 1 - beta1)."""
+    return re.sub(r"(?<![\w.])(\d+)\.0(?![\d\w])", r"\1", text)
+
+
+def formula_pattern(code: str) -> re.Pattern:
+    """``code`` as written in prose: its tokens in order, any whitespace between them, not inside a longer name."""
+    tokens = re.findall(r"\w+|\S", _integral(code))
+    return re.compile(r"(?<![\w.])" + r"\s*".join(map(re.escape, tokens)) + r"(?!\w)")
 
 
 @dataclass
@@ -309,34 +331,56 @@ class Hit:
         return f"{self.exercise}: the text dictates `{self.expression}` (in {self.where}: {self.quoted!r})"
 
 
-def dictated(exercise: Exercise) -> list[Hit]:
-    """Every candidate of the solution that the exercise's text contains, with where."""
+def found_in(cands: list[ast.expr], texts: list[tuple[str, str]], modules: frozenset[str], label: str) -> list[Hit]:
+    """The candidates that ``texts`` contain (as code of the same structure, or as a formula in prose), with where."""
     hits = []
-    cands = candidates(exercise.solution, exercise.modules)
     covered: set[str] = set()
-    for where, text in exercise.texts:
+    for where, text in texts:
         prose, fragments = _prose_and_code(where, text)
         text_exprs = []
         for fragment in fragments:
             for tree in _parse(fragment):
-                text_exprs += [(n, fragment) for n in ast.walk(tree) if isinstance(n, ast.expr)]
-        squeezed = _squeeze(prose)
+                text_exprs += [
+                    (n, fragment)
+                    for n in ast.walk(tree)
+                    if isinstance(n, ast.expr) and weight(n, modules) >= MIN_WEIGHT
+                ]
+        plain = _integral(prose.replace("`", ""))
         for cand in cands:
             shown = ast.unparse(cand)
             if shown in covered:
                 continue
             quoted = next((frag for node, frag in text_exprs if matches(node, cand)), None)
             if quoted is None:
-                needle = _squeeze(shown)
-                for m in re.finditer(re.escape(needle), squeezed):
-                    before = squeezed[m.start() - 1 : m.start()]
-                    after = squeezed[m.end() : m.end() + 1]
-                    if not re.match(r"[\w.]", before or " ") and not re.match(r"\w", after or " "):
-                        quoted = squeezed[max(0, m.start() - 20) : m.end() + 20]
-                        break
+                m = formula_pattern(shown).search(plain)
+                if m:
+                    quoted = plain[max(0, m.start() - 30) : m.end() + 30].replace("\n", " ")
             if quoted is not None:
                 covered.add(shown)
-                hits.append(Hit(f"{exercise.lesson} {exercise.name}", shown, where, quoted.strip()[:160]))
+                hits.append(Hit(label, shown, where, quoted.strip()[:160]))
+    return hits
+
+
+def contract_text(name: str) -> str:
+    """The sentences of the exercise's contract (nnlib/contracts): what the exercise asks, declared once."""
+    from nnlib.contracts import CONTRACTS
+
+    contract = CONTRACTS.get(name)
+    return "\n".join(c.sentence for c in contract.clauses()) if contract else ""
+
+
+def dictated(exercise: Exercise, contract: str | None = None) -> list[Hit]:
+    """The solution's expressions that the exercise's text gives away: found in the text and not in its contract.
+
+    The contract's sentences say *what* the exercise computes (a formula the exercise is about, the order of
+    the draws from ``rng`` that makes a result reproducible, ``round(rate * n)`` rows): the text must state
+    them. Everything else of the solution's code in the text is a hint that dictates *how*.
+    """
+    label = f"{exercise.lesson} {exercise.name}"
+    cands = candidates(exercise.solution, exercise.modules)
+    contract = contract_text(exercise.name) if contract is None else contract
+    spec = {h.expression for h in found_in(cands, [("the contract", contract)], exercise.modules, label)}
+    hits = [h for h in found_in(cands, exercise.texts, exercise.modules, label) if h.expression not in spec]
     # report the largest dictated expression, not each of its parts again
     return [h for h in hits if not any(h.expression != o.expression and h.expression in o.expression for o in hits)]
 
@@ -356,9 +400,8 @@ def test_no_exercise_text_dictates_its_solution(lesson):
     found = _exercises(lesson)
     assert found, f"{lesson}: no graded exercise found"
     hits = [hit for ex in found for hit in dictated(ex)]
-    assert not hits, "hints should point at the idea and the worked example, not give the code:\n" + "\n".join(
-        map(str, hits)
-    )
+    if hits:
+        pytest.fail("hints should point at the idea and the lesson's worked example, not give the code:\n" + "\n".join(map(str, hits)))
 
 
 @pytest.mark.parametrize("lesson", LESSONS)
@@ -367,3 +410,87 @@ def test_every_exercise_has_candidates_to_check(lesson):
     for ex in _exercises(lesson):
         assert ex.texts, f"{ex.name}: no text found"
     assert any(candidates(ex.solution, ex.modules) for ex in _exercises(lesson)), lesson
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# the checker can fail: hints quoted from the history, before commit 0e0b065 rewrote them to point at the idea
+# (git show 0e0b065^:solutions/<lesson>/<lesson>.ipynb). Each is checked against today's solution.
+# ----------------------------------------------------------------------------------------------------------------
+OLD_HINTS = [
+    # 0e0b065^ 02-activations, collapse_linear's stub
+    (
+        "02-activations",
+        "collapse_linear",
+        "    # Hint: the bias b1 also travels through W2. `@` works for a vector times a matrix: b1 @ W2 is (k,).\n",
+        "b1 @ W2",
+    ),
+    # 0e0b065^ 02-activations, sigmoid's stub
+    (
+        "02-activations",
+        "sigmoid",
+        "    # Hint: e = np.exp(-np.abs(x)) never overflows.\n"
+        "    # Hint: np.where(cond, a, b) picks a where cond is True and b elsewhere. It evaluates both a and b\n"
+        "    #       everywhere, so neither of them may overflow anywhere, not only where it is picked.\n",
+        "np.exp(-np.abs(x))",
+    ),
+    # 0e0b065^ 02-activations, attention's stub
+    (
+        "02-activations",
+        "attention",
+        "    # - d_k is the length of a query (the last axis of Q). np.swapaxes(K, -1, -2) transposes the last two\n"
+        "    #   axes only, so it works for (n_k, d_k) and for a batch (b, n_k, d_k).\n"
+        "    # - A forbidden key must get weight exactly 0: replace its score by -np.inf *before* your softmax\n"
+        "    #   (np.where(mask, scores, -np.inf)); exp(-inf) is 0.\n",
+        "np.where(mask, scores, -np.inf)",
+    ),
+    # 0e0b065^ 05-training, adam_step's stub
+    (
+        "05-training",
+        "adam_step",
+        "    # Hints: for state None, start from t = 0 and zero moments (np.zeros_like(W), np.zeros_like(b));\n"
+        "    #        increase t by 1 first, then for each array: m = beta1 * m + (1 - beta1) * g,\n"
+        "    #        v = beta2 * v + (1 - beta2) * g ** 2, p - lr * (m / (1 - beta1 ** t)) / "
+        "(np.sqrt(v / (1 - beta2 ** t)) + eps).\n"
+        "    #        Build new arrays and a new dict: no +=, no writing into state.\n",
+        "m / (1.0 - beta1 ** t)",
+    ),
+    # 22b09c2 02-activations, collapse_linear's instant check (a hint= of the visible checks)
+    (
+        "02-activations",
+        "collapse_linear",
+        'expect_close(W, W1 @ W2, call="collapse_linear(W1, b1, W2, b2)",\n'
+        '             hint="b1 goes through the second layer too: b = b1 @ W2 + b2 (not b1 + b2).")\n',
+        "b1 @ W2 + b2",
+    ),
+]
+
+
+@pytest.mark.parametrize("lesson, name, old_hint, expected", OLD_HINTS, ids=[f"{h[1]}-{i}" for i, h in enumerate(OLD_HINTS)])
+def test_the_old_hints_are_flagged(lesson, name, old_hint, expected):
+    """Today's solution with the text of the older hints: the checker names the dictated expression."""
+    (exercise,) = [ex for ex in _exercises(lesson) if ex.name == name]
+    where = "the stub of the old cell" if old_hint.lstrip().startswith("#") else "the instant check, old cell"
+    old = Exercise(lesson, name, exercise.solution, [(where, old_hint)], exercise.modules)
+    hits = dictated(old)
+    assert any(h.expression == expected or expected in h.expression for h in hits), (
+        f"{name}: the old hint dictates `{expected}`, and the checker found only {[str(h) for h in hits]}"
+    )
+
+
+def test_generic_vocabulary_is_not_flagged():
+    """One operation on one quantity is vocabulary a text may name (the rule is not a ban on code)."""
+    solution = "x = np.asarray(x, dtype=np.float64)\nn = x.shape[0]\nk = np.argmax(x, axis=-1)\nreturn k + n * x"
+    text = "Convert with `np.asarray(x, dtype=np.float64)`; `x.shape[0]` is n; `np.argmax(x, axis=-1)` finds k."
+    ex = Exercise("lesson", "toy", solution, [("markdown cell 0", text)], frozenset({"np"}))
+    assert dictated(ex, contract="") == []
+    told = Exercise("lesson", "toy", solution, [("markdown cell 0", text + " Return `k + n * x`.")], frozenset({"np"}))
+    assert [h.expression for h in dictated(told, contract="")] == ["k + n * x"]
+
+
+def test_the_contract_may_state_what_is_computed():
+    """An expression the exercise's contract states (what to compute) is not a hint; the same one in a hint is."""
+    solution = "m = int(round(rate * n))\nreturn rng.choice(n, size=m, replace=False)"
+    text = "Change exactly `round(rate * n)` rows."
+    ex = Exercise("lesson", "toy", solution, [("markdown cell 0", text)], frozenset({"np"}))
+    assert [h.expression for h in dictated(ex, contract="")] == ["round(rate * n)"]
+    assert dictated(ex, contract="exactly round(rate * n) labels changed") == []
