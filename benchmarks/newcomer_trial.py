@@ -145,9 +145,11 @@ class Row:
 
 
 def find_answers(answers: Path) -> list[tuple[str, str, str, Path]]:
-    """[(trial, attempt, lesson, path)] of ANSWERS/<trial>/<attempt>/<L>.ipynb; a wrong name stops with why."""
+    """[(trial, attempt, lesson, path)] of ANSWERS/<trial>/<attempt>/<L>.ipynb; other notebooks are named and left."""
     found, problems = [], []
     for path in sorted(answers.glob("*/*/*.ipynb")):
+        if any(part.startswith(".") for part in path.relative_to(answers).parts):
+            continue  # .ipynb_checkpoints and other hidden copies
         trial, attempt, lesson = path.parent.parent.name, path.parent.name, path.stem
         if lesson not in LESSONS:
             problems.append(f"{path}: {lesson!r} is not a lesson of the catalogue ({', '.join(LESSONS)})")
@@ -155,8 +157,8 @@ def find_answers(answers: Path) -> list[tuple[str, str, str, Path]]:
             problems.append(f"{path}: trial and attempt may hold only letters, digits, '.', '_' and '-'")
         else:
             found.append((trial, attempt, lesson, path))
-    if problems:
-        raise SystemExit("grade: " + "\n".join(problems))
+    for problem in problems:
+        print(f"grade: skipped {problem}", file=sys.stderr)
     if not found:
         raise SystemExit(f"grade: no answered notebooks ANSWERS/<trial>/<attempt>/<lesson>.ipynb under {answers}")
     return found
