@@ -12,7 +12,9 @@ packet and works alone, without the solutions, nnlib's source or the internet.
 - ``DEST/cells-only/lesson/<L>/<L>.ipynb``: only the title cell, the setup (first code) cell, and for each
   exercise its markdown text cell, its solution stub (docstring and hints) and its instant-check cell(s);
 - ``DEST/lib``: the learners' build of nnlib (``python -m autograder learner_build``: bytecode, no source, no
-  docstrings), to put first on ``PYTHONPATH``.
+  docstrings), to put first on ``PYTHONPATH``;
+- ``DEST/run NOTEBOOK``: runs a notebook top to bottom with that nnlib, as Restart & Run All would, writes it
+  back and prints each instant check's verdict (for the ``final`` attempt; not before ``first`` is saved).
 
 **The rule.** For each lesson, write every answer once from the text, before running any check, and save that
 notebook as ``answers/<trial>/first/<L>.ipynb``. Then run the instant checks, fix what they report, and save
@@ -95,6 +97,34 @@ def cells_only(nb):
     return out
 
 
+RUNNER = '''"""Run a lesson notebook as a learner would (Kernel > Restart & Run All) and print what each check said.
+
+Usage: DEST/run NOTEBOOK.ipynb   (writes the executed notebook back in place)
+"""
+import pathlib
+import sys
+
+import nbformat
+from nbclient import NotebookClient
+
+path = pathlib.Path(sys.argv[1])
+nb = nbformat.read(path, 4)
+client = NotebookClient(nb, timeout=300, allow_errors=True, kernel_name="python3",
+                        resources={"metadata": {"path": str(path.parent)}})
+client.execute()
+nbformat.write(nb, path)
+for i, c in enumerate(nb.cells):
+    if c.cell_type != "code":
+        continue
+    gid = c.metadata.get("nbgrader", {}).get("grade_id", "")
+    errs = [o for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    if errs:
+        print(f"cell {i} {gid}: {errs[0]['ename']}: {errs[0]['evalue'][:600]}")
+    elif gid.startswith("test_"):
+        print(f"cell {i} {gid}: passed")
+'''
+
+
 def packets(dest: Path, release: Path = ROOT / "notebooks") -> None:
     """Write DEST/full, DEST/cells-only and DEST/lib (see the module's docstring)."""
     dest = dest.resolve()
@@ -114,6 +144,9 @@ def packets(dest: Path, release: Path = ROOT / "notebooks") -> None:
     if lib.exists():
         shutil.rmtree(lib)
     subprocess.run([sys.executable, "-m", "autograder", "learner_build", str(lib)], cwd=ROOT, check=True)
+    (dest / "run.py").write_text(RUNNER)
+    (dest / "run").write_text(f'#!/bin/sh\nPYTHONPATH={lib} exec {sys.executable} {dest / "run.py"} "$@"\n')
+    (dest / "run").chmod(0o755)
     print(f"packets: {len(lessons)} lessons in {dest}/full and {dest}/cells-only; nnlib for learners in {lib}")
 
 
