@@ -9,25 +9,35 @@ example; the exercise then needs the lesson.
 cell outside ``### BEGIN SOLUTION``/``### END SOLUTION`` (the def line, the docstring, the hint comments: the
 release's stub), and the visible part of its instant-check cell(s) (above ``### BEGIN HIDDEN TESTS``).
 
-**What dictates.** Every expression of the solution's statements is a candidate. A candidate *dictates* when it
-combines ideas: its weight, the number of operations it performs (calls, operators, subscripts, comparisons,
-conditional expressions, comprehensions, lambdas) plus the number of distinct variables it relates, minus one,
-is at least 2. So one operation on one quantity is vocabulary that a text may name (``np.asarray(x)``,
-``x.shape[0]``, ``np.argmax(probs, axis=-1)``, ``np.zeros_like(W)``, ``params[:-1]``): the lesson has to be
-free to say which function or which axis. Two quantities put together (``b1 @ W2``) or two operations composed
-(``np.exp(-np.abs(x))``, ``zip(sizes[:-1], sizes[1:])``) is a piece of the answer's reasoning, which the text must
-leave to the learner. A module's attributes (``np.inf``, ``np.float64``) are constants, not variables; a literal
-``-1`` is one constant, not an operation.
+**What dictates.** Every expression of the solution's statements that performs at least one operation is a
+candidate. It *dictates* when it combines ideas: its weight, the number of operations it performs (calls,
+operators, subscripts, comparisons, conditional expressions, comprehensions, lambdas) plus the number of
+distinct variables it relates, minus one, is at least 2. So one operation on one quantity is vocabulary that a
+text may name (``np.asarray(x)``, ``x.shape[0]``, ``np.argmax(probs, axis=-1)``, ``np.zeros_like(W)``,
+``params[:-1]``, ``len(params)``): the lesson has to be free to say which function or which axis. Two quantities
+put together (``b1 @ W2``) or two operations composed (``np.exp(-np.abs(x))``, ``zip(sizes[:-1], sizes[1:])``)
+is a piece of the answer's reasoning, which the text must leave to the learner. A called function's own name
+(``len``, ``sigmoid``), a builtin (``float``) and a module's attributes (``np.inf``, ``np.float64``) are not
+variables; a literal ``-1`` is one constant, not an operation; code that computes nothing (``[(W1, b1), (W2,
+b2)]``, a format) is no candidate.
+
+**What the exercise asks is not a hint.** An expression that the exercise's contract states (its clauses'
+sentences in ``nnlib/contracts/``, which quote the exercise's own words: gelu_tanh's formula, the order of
+train's draws from ``rng``, flip_labels' ``round(rate * n)`` rows) is *what* the exercise computes, and the text
+must say it. Everything else of the solution's code in the text tells *how*, and fails.
 
 **Where it is looked for.** (1) Code in the text: inline code spans and fenced blocks of markdown, docstrings and
-comments, and the instant check's own code, parsed with ``ast`` when they parse (whole, or line by line); a
-candidate is found when some expression there has the same structure (names kept, ``...`` in the text standing
-for any expression: ``np.where(..., -np.inf)`` is ``np.where(mask, scores, -np.inf)`` told with one gap). (2)
-Formulas written in prose or comments without backticks: the candidate's ``ast.unparse`` with whitespace
-removed is searched in the text with whitespace removed, bounded by non-identifier characters.
+comments (each comment line also as code: hints often write code without backticks), and the instant check's
+own code, parsed with ``ast`` when they parse (whole, or line by line); a candidate is found when some
+expression there of weight >= 2 (each ``...`` counting as a variable) has the same structure: names kept,
+``-1`` a constant, ``...`` standing for any expression or run of arguments. (2) Formulas in prose, comments or
+the check's strings without backticks: the candidate's ``ast.unparse`` is searched token by token, any
+whitespace between tokens, not inside a longer name, with ``1.0`` read as ``1``.
 
-The self-test below runs the same checker over hints quoted from the history before the rewrite (commit
-0e0b065, "hints point at the idea ... instead of the line of code") and asserts they are flagged.
+The self-tests below run the same checker over hints quoted from the history before the rewrite (commit
+0e0b065, "hints point at the idea ... instead of the line of code"; a check's hint= strings of that version were
+rewritten on this branch) and assert
+they are flagged, and over toy texts that show what the rule leaves alone.
 """
 
 from __future__ import annotations
@@ -454,11 +464,13 @@ OLD_HINTS = [
         "    #        Build new arrays and a new dict: no +=, no writing into state.\n",
         "m / (1.0 - beta1 ** t)",
     ),
-    # 22b09c2 02-activations, collapse_linear's instant check (a hint= of the visible checks)
+    # 0e0b065^ 02-activations, collapse_linear's instant check (hint= of its visible checks, kept until this branch)
     (
         "02-activations",
         "collapse_linear",
-        'expect_close(W, W1 @ W2, call="collapse_linear(W1, b1, W2, b2)",\n'
+        'expect_close(W, np.array([[4.0], [-4.0]]), call=call + "[0] (the weights W)",\n'
+        '             hint="The weights multiply in the order the layers run: W1 @ W2, shape (d, k).")\n'
+        'expect_close(b, np.array([4.5]), call=call + "[1] (the bias b)",\n'
         '             hint="b1 goes through the second layer too: b = b1 @ W2 + b2 (not b1 + b2).")\n',
         "b1 @ W2 + b2",
     ),
