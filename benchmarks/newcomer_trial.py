@@ -1,12 +1,13 @@
 """The course's newcomer test: does an exercise need its lesson, and does the lesson's text suffice to solve it?
 
-    .venv/bin/python benchmarks/newcomer_trial.py packets DEST
+    .venv/bin/python benchmarks/newcomer_trial.py packets DEST [--generate]
     .venv/bin/python benchmarks/newcomer_trial.py grade ANSWERS_DIR [--out TABLE.md|TABLE.csv] [--workers N]
 
 **Who.** Newcomers: people (or agents) who know Python and numpy but have not seen the course. Each gets one
 packet and works alone, without the solutions, nnlib's source or the internet.
 
-**What they get** (``packets DEST``):
+**What they get** (``packets DEST``; ``--generate`` builds the release from ``solutions/`` first, for a branch
+whose ``notebooks/`` is not regenerated yet):
 - ``DEST/full/lesson/<L>/<L>.ipynb``: the release notebook as learners get it (with the lesson folder's other
   files), the whole lesson: explanations, worked examples, exercises, instant checks;
 - ``DEST/cells-only/lesson/<L>/<L>.ipynb``: only the title cell, the setup (first code) cell, and for each
@@ -125,9 +126,28 @@ for i, c in enumerate(nb.cells):
 '''
 
 
-def packets(dest: Path, release: Path = ROOT / "notebooks") -> None:
-    """Write DEST/full, DEST/cells-only and DEST/lib (see the module's docstring)."""
+def fresh_release(tmp: Path) -> Path:
+    """The release generated now from solutions/ by the course's own command, in a course folder under ``tmp``."""
+    from autograder.commands.release import generate
+
+    root = make_course(tmp, [lesson for lesson in LESSONS if (ROOT / "solutions" / lesson).is_dir()])
+    generate(root, say=lambda m: print(m, file=sys.stderr))
+    return root / "notebooks"
+
+
+def packets(dest: Path, release: Path = ROOT / "notebooks", generate: bool = False) -> None:
+    """Write DEST/full, DEST/cells-only and DEST/lib (see the module's docstring).
+
+    ``generate``: build the release from solutions/ first (in a temporary course), for a branch whose
+    notebooks/ is not regenerated yet; otherwise ``release`` is taken as it is.
+    """
     dest = dest.resolve()
+    if generate:
+        tmp = Path(tempfile.mkdtemp(prefix="newcomer-release-"))
+        try:
+            return packets(dest, fresh_release(tmp))
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
     lessons = [lesson for lesson in LESSONS if (release / lesson / f"{lesson}.ipynb").is_file()]
     if not lessons:
         raise SystemExit(f"no release notebooks in {release}: run `make release` first")
@@ -309,6 +329,11 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("packets", help="write the full and cells-only packets and nnlib for learners into DEST")
     p.add_argument("dest", type=Path)
+    p.add_argument(
+        "--generate",
+        action="store_true",
+        help="generate the release from solutions/ first (when notebooks/ is not regenerated yet)",
+    )
     g = sub.add_parser("grade", help="grade ANSWERS/<trial>/<attempt>/<lesson>.ipynb and print the table")
     g.add_argument("answers", type=Path)
     g.add_argument("--out", type=Path, help="also write the table here (.csv: one row per exercise; else markdown)")
@@ -316,7 +341,7 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--keep", type=Path, help="copy the temporary course's grading/ folder here (feedback, logs)")
     args = parser.parse_args(argv)
     if args.command == "packets":
-        packets(args.dest)
+        packets(args.dest, generate=args.generate)
         return 0
     if not args.answers.is_dir():
         parser.error(f"{args.answers} is not a folder")
