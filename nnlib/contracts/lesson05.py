@@ -574,7 +574,7 @@ CONTRACTS = [
             "values": "the numbered steps, with the draws from rng in the order the text fixes: each layer's "
             "W ~ Normal(0, 2 / d_in) (init_dense(d_in, d_out, rng, \"he\") or "
             "rng.normal(0, np.sqrt(2 / d_in), size=(d_in, d_out))) and b zeros, first layer first; then every "
-            "epoch one order = rng.permutation(n) and minibatches order[start:start + batch_size] for start in "
+            "epoch one rng.permutation(n), the order, and minibatches order[start:start + batch_size] for start in "
             "range(0, n, batch_size) (the last one may be smaller, and is used); forward, cross_entropy_grad, "
             "backward, one sgd_step on every W and b per minibatch",
             "unchanged": "never shuffle or change the caller's X and y in place",
