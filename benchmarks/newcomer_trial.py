@@ -45,7 +45,6 @@ from __future__ import annotations
 import argparse
 import copy
 import csv
-import os
 import shutil
 import subprocess
 import sys
@@ -92,7 +91,9 @@ def cells_only(nb):
         if i > 0 and cells[i - 1].cell_type == "markdown":
             keep.add(i - 1)
         name = _meta(cell).get("grade_id")
-        keep.update(j for j, other in enumerate(cells) if _is_test(other) and exercise_of(_meta(other)["grade_id"]) == name)
+        keep.update(
+            j for j, other in enumerate(cells) if _is_test(other) and exercise_of(_meta(other)["grade_id"]) == name
+        )
     out = copy.deepcopy(nb)
     out.cells = [copy.deepcopy(cells[i]) for i in sorted(keep)]
     return out

@@ -152,7 +152,9 @@ def _is_module_chain(node: ast.AST, modules: frozenset[str]) -> bool:
 
 def _literal(node: ast.AST) -> bool:
     return (isinstance(node, ast.Constant) and node.value is not Ellipsis) or (
-        isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)) and isinstance(node.operand, ast.Constant)
+        isinstance(node, ast.UnaryOp)
+        and isinstance(node.op, (ast.USub, ast.UAdd))
+        and isinstance(node.operand, ast.Constant)
     )
 
 
@@ -228,9 +230,7 @@ def canonical(node: ast.AST) -> str:
     """The structure of ``node`` as a string: names and constants kept, positions and contexts dropped."""
     node = _fold(node)
     if isinstance(node, ast.AST):
-        fields = ",".join(
-            f"{k}={canonical(v)}" for k, v in ast.iter_fields(node) if k not in IGNORED_FIELDS
-        )
+        fields = ",".join(f"{k}={canonical(v)}" for k, v in ast.iter_fields(node) if k not in IGNORED_FIELDS)
         return f"{type(node).__name__}({fields})"
     if isinstance(node, list):
         return "[" + ",".join(canonical(v) for v in node) + "]"
@@ -411,7 +411,10 @@ def test_no_exercise_text_dictates_its_solution(lesson):
     assert found, f"{lesson}: no graded exercise found"
     hits = [hit for ex in found for hit in dictated(ex)]
     if hits:
-        pytest.fail("hints should point at the idea and the lesson's worked example, not give the code:\n" + "\n".join(map(str, hits)))
+        pytest.fail(
+            "hints should point at the idea and the lesson's worked example, not give the code:\n"
+            + "\n".join(map(str, hits))
+        )
 
 
 @pytest.mark.parametrize("lesson", LESSONS)
@@ -477,7 +480,9 @@ OLD_HINTS = [
 ]
 
 
-@pytest.mark.parametrize("lesson, name, old_hint, expected", OLD_HINTS, ids=[f"{h[1]}-{i}" for i, h in enumerate(OLD_HINTS)])
+@pytest.mark.parametrize(
+    "lesson, name, old_hint, expected", OLD_HINTS, ids=[f"{h[1]}-{i}" for i, h in enumerate(OLD_HINTS)]
+)
 def test_the_old_hints_are_flagged(lesson, name, old_hint, expected):
     """Today's solution with the text of the older hints: the checker names the dictated expression."""
     (exercise,) = [ex for ex in _exercises(lesson) if ex.name == name]
