@@ -215,7 +215,7 @@ CONTRACTS = [
         ),
         rtol=1e-9,
         atol=1e-12,
-        sentences=dict(_NEW_FLOAT, values="0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))"),
+        sentences=dict(_NEW_FLOAT, values="0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 * x**3)))"),
         hint="the approximation has a cubic term 0.044715 x^3 inside the tanh, scaled by sqrt(2/pi).",
     ),
 ]

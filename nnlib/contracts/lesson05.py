@@ -572,10 +572,11 @@ CONTRACTS = [
             "type": "return the list of (W, b) pairs, ready for mlp_forward(X_test, params, relu)",
             "shape": "layer sizes [d] + hidden_sizes + [k] with d = X.shape[1] and k = y.max() + 1",
             "values": "the numbered steps, with the draws from rng in the order the text fixes: each layer's "
-            "W ~ Normal(0, 2 / d_in) and b zeros, first layer first; then every epoch one "
-            "rng.permutation(n) and minibatches of batch_size in that order (the last one may be "
-            "smaller, and is used); forward, cross_entropy_grad, backward, one sgd_step on every W "
-            "and b per minibatch",
+            "W ~ Normal(0, 2 / d_in) (init_dense(d_in, d_out, rng, \"he\") or "
+            "rng.normal(0, np.sqrt(2 / d_in), size=(d_in, d_out))) and b zeros, first layer first; then every "
+            "epoch one rng.permutation(n), the order, and minibatches order[start:start + batch_size] for start in "
+            "range(0, n, batch_size) (the last one may be smaller, and is used); forward, cross_entropy_grad, "
+            "backward, one sgd_step on every W and b per minibatch",
             "unchanged": "never shuffle or change the caller's X and y in place",
             "repeatable": "the given rng is used for the initial weights and the shuffling: the same rng "
             "state gives the same network",
