@@ -62,11 +62,18 @@ def log_in_and_wait(hub, user: str, timeout: float = 300.0):
     xsrf = next(c.value for c in s.cookies if c.name == "_xsrf")
     start = time.monotonic()
     s.post(hub.url + "/hub/login?next=", data={"username": user, "password": hub.passwords[user], "_xsrf": xsrf})
+    s.retries = 0  # times the hub said "too many starting, try again" or a start failed and was asked again
     while time.monotonic() - start < timeout:
         r = s.get(f"{hub.url}/user/{user}/lab")
         if r.status_code == 200 and f"/user/{user}/lab" in r.url:
             return s, time.monotonic() - start
-        time.sleep(0.2)
+        if r.status_code == 429 or "Previous spawn" in r.text or "failed to start" in r.text:
+            # what the page asks a learner to do: wait (the hub's Retry-After), then start the server again
+            s.retries += 1
+            time.sleep(min(30.0, float(r.headers.get("Retry-After", 5))))
+            s.get(f"{hub.url}/hub/spawn/{user}")
+            continue
+        time.sleep(0.5)
     raise RuntimeError(f"the server of {user} did not start within {timeout:.0f} s")
 
 

@@ -153,6 +153,7 @@ def one_round(hub, learners: list[str], cells: list[str], ramp: float, timeout: 
         try:
             session, seconds = log_in_and_wait(hub, user, timeout=timeout)
             out["login"] = seconds
+            out["retries"] = session.retries
             out["latencies"], out["errors"] = run_cells(hub, session, user, cells, timeout)
         except Exception as exc:  # noqa: BLE001 - a failed learner is an error in the table, not a crash
             out["errors"] += 1
@@ -176,6 +177,7 @@ def one_round(hub, learners: list[str], cells: list[str], ramp: float, timeout: 
         "errors": sum(r["errors"] for r in results.values()),
         "memory": memory,
         "cpu": cpu,
+        "retries": sum(r.get("retries", 0) for r in results.values()),
         "failures": failures,
     }
 
@@ -202,7 +204,8 @@ def main() -> int:
                 rows.append((n, pattern, r))
                 print(
                     f"N={n} {pattern}: {len(r['logins'])} logged in, {len(r['latencies'])} cells, "
-                    f"{r['errors']} errors; {row(n, pattern, r)}" + "".join(f"\n  {f}" for f in r["failures"]),
+                    f"{r['errors']} errors, {r['retries']} times told to try again; {row(n, pattern, r)}"
+                    + "".join(f"\n  {f}" for f in r["failures"]),
                     flush=True,
                 )
     finally:

@@ -50,6 +50,10 @@ c.Spawner.cmd = [str(s.bin / "jupyterhub-singleuser")]
 c.Spawner.default_url = "/lab"
 c.Spawner.start_timeout = 180  # a loaded two-core machine can take a while to start JupyterLab
 c.Spawner.http_timeout = 180
+# at most this many servers starting at once: a JupyterLab start costs 6-9 s of CPU, and 40 starting together on
+# two cores all missed the 180 s above (benchmarks/hub_load.py); past the limit a login is told to try again in
+# a few seconds (429) and its server starts when a slot is free
+c.JupyterHub.concurrent_spawn_limit = s.spawn_limit or 4 * (os.cpu_count() or 1)
 c.Spawner.environment = roles.common_environment(s)
 c.Spawner.pre_spawn_hook = roles.pre_spawn_hook(s)
 

@@ -48,6 +48,7 @@ class Settings:
     mem_limit: int = 2048  # MiB of memory for a learner's server and its kernels (0: none)
     cpu_limit: float = 1.0  # CPU cores for a learner's server and its kernels (0: none)
     cgroup: str = "nn-course"  # the class's cgroup (v1) under /sys/fs/cgroup/{memory,cpu}/
+    spawn_limit: int = 0  # servers starting at once, the others wait their turn (0: 4 per core)
     idle_timeout: int = 3600  # seconds: an idle server (and, inside one, an idle kernel) is stopped
     cull_every: int = 300  # seconds between the idle culler's checks
 
