@@ -156,7 +156,7 @@ def packets(dest: Path, release: Path = ROOT / "notebooks", generate: bool = Fal
         full = dest / "full" / "lesson" / lesson
         if full.exists():
             shutil.rmtree(full)
-        shutil.copytree(release / lesson, full)
+        shutil.copytree(release / lesson, full, ignore=shutil.ignore_patterns(".*", "__pycache__"))  # no caches
         only = dest / "cells-only" / "lesson" / lesson
         only.mkdir(parents=True, exist_ok=True)
         nb = nbformat.read(release / lesson / f"{lesson}.ipynb", as_version=4)
