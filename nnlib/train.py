@@ -266,7 +266,9 @@ def train(X, y, hidden_sizes, rng, *, epochs=40, lr=0.1, batch_size=32):
     return params
 
 
-def lr_range_test(net, X, y, *, rng, lr_min=1e-5, lr_max=10.0, steps=200, batch_size=32, smoothing=0.9, stop_factor=4.0):
+def lr_range_test(
+    net, X, y, *, rng, lr_min=1e-5, lr_max=10.0, steps=200, batch_size=32, smoothing=0.9, stop_factor=4.0
+):
     """The learning-rate range test: SGD steps at geometrically growing rates, with the loss at each rate.
 
     Step i (i = 0 .. steps-1) uses lr_i = lr_min * (lr_max / lr_min) ** (i / (steps - 1)) on a minibatch of
