@@ -52,4 +52,4 @@ from .losses import (  # noqa: E402,F401
 from .network import GELU, Dense, Network, ReLU, Sigmoid, Tanh  # noqa: E402,F401
 from .neuron import AND_PARAMS, OR_PARAMS, is_linearly_separable, neuron, truth_table, weighted_sum  # noqa: E402,F401
 from .optim import SGD, Adam, sgd_step  # noqa: E402,F401
-from .train import History, TrainingDiverged, fit, train  # noqa: E402,F401
+from .train import History, TrainingDiverged, fit, lr_range_test, train  # noqa: E402,F401

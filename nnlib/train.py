@@ -6,6 +6,9 @@ forward pass, loss gradient, backward pass, gradient-descent update, repeated ov
 `fit` does the same job for a `Network` object, with any optimiser, a progress bar, validation scores,
 L2 weight decay, early stopping and a per-epoch history. It checks its inputs once, then runs a lean loop:
 no per-batch validation.
+
+`lr_range_test` is fast.ai's learning-rate range test (Smith 2017): a few hundred minibatch steps of plain SGD
+with a learning rate that grows geometrically, recording the loss at each rate.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from .losses import cross_entropy_grad
 from .network import Network
 from .optim import SGD, Adam, sgd_step
 
-__all__ = ["fit", "History", "TrainingDiverged", "train", "DEFAULT_LR"]
+__all__ = ["fit", "History", "TrainingDiverged", "train", "lr_range_test", "DEFAULT_LR"]
 
 DEFAULT_LR = 0.1  # plain SGD's learning rate when fit is given neither lr nor optimizer
 
@@ -261,3 +264,76 @@ def train(X, y, hidden_sizes, rng, *, epochs=40, lr=0.1, batch_size=32):
             # 6. One gradient-descent step on every weight and bias.
             params = sgd_step(params, grads, lr)
     return params
+
+
+def lr_range_test(
+    net, X, y, *, rng, lr_min=1e-5, lr_max=10.0, steps=200, batch_size=32, smoothing=0.9, stop_factor=4.0
+):
+    """The learning-rate range test: SGD steps at geometrically growing rates, with the loss at each rate.
+
+    Step i (i = 0 .. steps-1) uses lr_i = lr_min * (lr_max / lr_min) ** (i / (steps - 1)) on a minibatch of
+    `batch_size` samples (a new random order, drawn with `rng`, each time the data run out). The recorded loss is
+    an exponential moving average of the minibatch cross-entropy (weight `smoothing` on the past, with the bias
+    correction 1 - smoothing**(i + 1)), because single minibatch losses are noisy. The test stops early once the
+    smoothed loss exceeds `stop_factor` times its lowest value, or is no longer finite: the rate has blown up.
+    The network's parameters are restored afterwards: the test changes nothing.
+
+    net: a Network with k outputs; X: `(n, d)`; y: `(n,)` integer labels in [0, k); rng: numpy.random.Generator;
+    lr_min < lr_max: positive rates; steps: int >= 2; batch_size: int >= 1; smoothing: in [0, 1);
+    stop_factor: > 1.
+    Returns: (lrs, losses), two float64 arrays `(m,)` with m <= steps: the rate of each step taken and the
+             smoothed loss measured on that step's minibatch (before the step's update).
+    Raises: TypeError/ValueError for bad arguments, e.g. lr_min >= lr_max.
+    """
+    func = "lr_range_test"
+    if not isinstance(net, Network):
+        raise TypeError(f"{func}: net must be an nnlib Network (e.g. Network.mlp(...)), got {type(net).__name__}")
+    X = as_float_array(X, func, "X", ndim=2, copy=False)
+    if X.shape[1] != net.d_in:
+        raise ValueError(f"{func}: X has {X.shape[1]} features but the network expects {net.d_in}")
+    if X.shape[0] == 0:
+        raise ValueError(f"{func}: X has no samples")
+    y = check_labels(y, func, net.d_out, name="y", n=X.shape[0])
+    rng = check_rng(rng, func)
+    lr_min = check_positive(lr_min, func, "lr_min")
+    lr_max = check_positive(lr_max, func, "lr_max")
+    if lr_min >= lr_max:
+        raise ValueError(f"{func}: lr_min must be below lr_max, got lr_min={lr_min} and lr_max={lr_max}")
+    steps = check_int(steps, func, "steps", minimum=2)
+    batch_size = check_int(batch_size, func, "batch_size", minimum=1)
+    smoothing = check_nonnegative(smoothing, func, "smoothing")
+    if smoothing >= 1:
+        raise ValueError(f"{func}: smoothing must be in [0, 1), got {smoothing}")
+    stop_factor = check_positive(stop_factor, func, "stop_factor")
+    if stop_factor <= 1:
+        raise ValueError(f"{func}: stop_factor must be above 1, got {stop_factor}")
+
+    saved = [p.copy() for p in net.params()]
+    all_lrs = lr_min * (lr_max / lr_min) ** (np.arange(steps) / (steps - 1))
+    n = X.shape[0]
+    rows = np.arange(batch_size)
+    order, position = rng.permutation(n), 0
+    lrs, losses = [], []
+    average, best = 0.0, math.inf
+    try:
+        with np.errstate(all="ignore"):
+            for i, lr in enumerate(all_lrs):
+                if position >= n:
+                    order, position = rng.permutation(n), 0
+                idx = order[position : position + batch_size]
+                position += batch_size
+                loss_sum, _, dlogits = _loss_and_grad(net._forward(X[idx]), y[idx], rows[: idx.shape[0]])
+                average = smoothing * average + (1 - smoothing) * loss_sum / idx.shape[0]
+                smoothed = average / (1 - smoothing ** (i + 1))
+                if not math.isfinite(smoothed):
+                    break
+                lrs.append(float(lr))
+                losses.append(smoothed)
+                best = min(best, smoothed)
+                if smoothed > stop_factor * best:
+                    break
+                net._backward(dlogits, need_dX=False)
+                net._set_params([p - lr * g for p, g in zip(net.params(), net.grads())])
+    finally:
+        net._set_params(saved)
+    return np.array(lrs, dtype=np.float64), np.array(losses, dtype=np.float64)

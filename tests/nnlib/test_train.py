@@ -10,7 +10,7 @@ from nnlib.data import load_digits, make_moons, train_test_split
 from nnlib.layers import mlp_forward
 from nnlib.network import Network
 from nnlib.optim import Adam
-from nnlib.train import History, TrainingDiverged, fit, train
+from nnlib.train import History, TrainingDiverged, fit, lr_range_test, train
 
 
 @pytest.fixture(scope="module")
@@ -213,3 +213,53 @@ def test_fit_rejects_a_negative_weight_decay(rng):
             progress=False,
             weight_decay=-0.1,
         )
+
+
+# ---- lr_range_test ----------------------------------------------------------------------------------------------
+
+
+def test_lr_range_test_grows_the_rate_geometrically_and_leaves_the_network_unchanged(rng):
+    X, y = make_moons(200, rng)
+    net = Network.mlp([2, 16, 2], rng)
+    before = [p.copy() for p in net.params()]
+    lrs, losses = lr_range_test(net, X, y, rng=rng, lr_min=1e-3, lr_max=1e-1, steps=50)
+    assert lrs.dtype == np.float64 and losses.dtype == np.float64 and lrs.shape == losses.shape
+    assert lrs[0] == pytest.approx(1e-3)
+    ratios = lrs[1:] / lrs[:-1]
+    np.testing.assert_allclose(ratios, (1e-1 / 1e-3) ** (1 / 49), rtol=1e-12)  # the same factor every step
+    assert len(lrs) == 50, "a range that never reaches a blow-up runs all its steps"
+    assert np.isfinite(losses).all()
+    for old, new in zip(before, net.params()):
+        np.testing.assert_array_equal(old, new)
+
+
+def test_lr_range_test_loss_falls_then_stops_once_it_blows_up(rng):
+    X, y = make_moons(200, rng, noise=0.1)
+    lrs, losses = lr_range_test(Network.mlp([2, 16, 2], rng), X, y, rng=rng, lr_min=1e-4, lr_max=1e4, steps=300)
+    assert losses.min() < 0.7 * losses[0], f"the loss never fell: first {losses[0]:.3f}, lowest {losses.min():.3f}"
+    assert len(lrs) < 300, "a rate of 1e4 must blow up before the last step"
+    assert np.argmin(losses) < len(losses) - 1 and lrs[np.argmin(losses)] < lrs[-1]
+
+
+def test_lr_range_test_is_reproducible_from_its_rng():
+    X, y = make_moons(100, np.random.default_rng(0))
+    runs = [
+        lr_range_test(Network.mlp([2, 8, 2], np.random.default_rng(1)), X, y, rng=np.random.default_rng(2), steps=40)
+        for _ in range(2)
+    ]
+    np.testing.assert_array_equal(runs[0][1], runs[1][1])
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"lr_min": 1.0, "lr_max": 0.1}, "lr_min must be below lr_max"),
+        ({"steps": 1}, "steps"),
+        ({"smoothing": 1.0}, "smoothing must be in"),
+        ({"stop_factor": 1.0}, "stop_factor must be above 1"),
+    ],
+)
+def test_lr_range_test_rejects_bad_arguments_by_name(rng, kwargs, message):
+    X, y = make_moons(20, rng)
+    with pytest.raises(ValueError, match=f"lr_range_test: .*{message}"):
+        lr_range_test(Network.mlp([2, 4, 2], rng), X, y, rng=rng, **kwargs)
