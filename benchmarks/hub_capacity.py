@@ -67,11 +67,14 @@ def log_in_and_wait(hub, user: str, timeout: float = 300.0):
         r = s.get(f"{hub.url}/user/{user}/lab")
         if r.status_code == 200 and f"/user/{user}/lab" in r.url:
             return s, time.monotonic() - start
-        if r.status_code == 429 or "Previous spawn" in r.text or "failed to start" in r.text:
-            # what the page asks a learner to do: wait (the hub's Retry-After), then start the server again
+        if r.status_code in (424, 429, 503) or "Previous spawn" in r.text or "failed to start" in r.text:
+            # the hub said "too many starting, try again in N s" (429) or shows "server not running" (424, what a
+            # refused or failed start leaves): what the page asks a learner to do, wait, then launch it again
             s.retries += 1
             time.sleep(min(30.0, float(r.headers.get("Retry-After", 5))))
-            s.get(f"{hub.url}/hub/spawn/{user}")
+            launch = s.get(f"{hub.url}/hub/spawn/{user}")
+            if launch.status_code == 429:
+                time.sleep(min(30.0, float(launch.headers.get("Retry-After", 5))))
             continue
         time.sleep(0.5)
     raise RuntimeError(f"the server of {user} did not start within {timeout:.0f} s")

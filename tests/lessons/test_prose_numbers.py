@@ -2,7 +2,8 @@
 
 Convention (CONTRIBUTING.md, "numbers in prose"): a markdown cell that quotes a number from a cell's output wraps it
 in `<span class="printed">…</span>`, e.g. `<span class="printed">96.7 %</span>`. It renders as plain text. This
-test executes every solution notebook that has such marks, once, and checks that each marked number appears
+test executes every solution notebook that has such marks, once, as a learner's kernel runs it (without the
+hidden tests, which the release strips), and checks that each marked number appears
 among the numbers printed by the notebook's code cells (the prose may describe a cell above or the cell just
 below it), at the precision the prose gives
 ("0.4" is matched by a printed "0.4000", "96.7 %" by "96.7%"; a printed "96.74%" rounds to the quoted 96.7).
@@ -124,10 +125,29 @@ def test_some_lesson_marks_its_printed_numbers():
     assert lessons_with_marks(), 'no lesson uses <span class="printed">: the check below would check nothing'
 
 
+HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS\n?", re.S)
+
+
+def as_learners_run_it(nb):
+    """The solution notebook as a learner's kernel runs it: the release (hidden tests stripped, which nbgrader's
+    release does) with the answers in. Hidden tests draw from and assign names of the lesson (``rng``, ``X``…): run
+    with them, the demonstrations after a test cell would print numbers no learner sees."""
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.source = HIDDEN.sub("", cell.source)
+    return nb
+
+
+def test_the_learners_run_has_no_hidden_test():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("check()\n### BEGIN HIDDEN TESTS\nrng = 1\n### END HIDDEN TESTS\nx = 2")]
+    assert as_learners_run_it(nb).cells[0].source == "check()\nx = 2"
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("lesson", lessons_with_marks())
 def test_prose_numbers_agree_with_the_run(lesson, tmp_path):
-    nb = nbformat.read(solution_path(lesson), as_version=4)
+    nb = as_learners_run_it(nbformat.read(solution_path(lesson), as_version=4))
     nb, _ = execute(nb, solution_path(lesson).parent, timeout=600)
     problems = disagreements(nb)
     assert not problems, f"{lesson}: prose and run disagree:\n  " + "\n  ".join(problems)
