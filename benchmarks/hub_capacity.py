@@ -19,6 +19,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -65,7 +66,7 @@ def log_in_and_wait(hub, user: str, timeout: float = 300.0):
     s.retries = 0  # times the hub said "too many starting, try again" or a start failed and was asked again
     while time.monotonic() - start < timeout:
         r = s.get(f"{hub.url}/user/{user}/lab")
-        if r.status_code == 200 and f"/user/{user}/lab" in r.url:
+        if r.status_code == 200 and urlparse(r.url).path.startswith(f"/user/{user}/lab"):  # JupyterLab itself
             return s, time.monotonic() - start
         if r.status_code in (424, 429, 503) or "Previous spawn" in r.text or "failed to start" in r.text:
             # the hub said "too many starting, try again in N s" (429) or shows "server not running" (424, what a

@@ -69,6 +69,8 @@ def run_cells(hub, session, user: str, cells: list[str], timeout: float) -> tupl
     xsrf = next(c.value for c in session.cookies if c.name == "_xsrf" and c.path.startswith(f"/user/{user}"))
     r = session.post(f"{hub.url}/user/{user}/api/kernels", json={"name": "python3"}, headers={"X-XSRFToken": xsrf})
     r.raise_for_status()
+    if "json" not in r.headers.get("Content-Type", ""):
+        raise RuntimeError(f"starting a kernel answered {r.status_code} {r.url} with {r.text[:80]!r}, not JSON")
     kernel = r.json()["id"]
     cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
     ws_url = (
