@@ -24,37 +24,14 @@ LEARNER_LAB_PLUGINS_OFF = (
 )
 
 
-#: Every single-user server's own settings (``<prefix>/server-jupyter/jupyter_server_config.json``). tornado ≥ 6.5
-#: warned on every start that jupyter_server's websocket ping timeout (three intervals by default) "cannot be
-#: longer than the websocket_ping_interval" and used one interval instead: set to that, the warning is gone and
-#: nothing changes. (The other warning of every start, "'extra_template_paths' was found in both NotebookApp and
-#: ServerApp", comes from JupyterHub's single-user extension adding its templates on every start; harmless.)
-SERVER_CONFIG = {"ServerApp": {"tornado_settings": {"ws_ping_timeout": 30000}}}  # = ws_ping_interval, its units
-
-
-def server_config_dir(s: Settings):
-    return s.venv.parent / "server-jupyter"
-
-
-def write_server_config(s: Settings) -> None:
-    folder = server_config_dir(s)
-    folder.mkdir(parents=True, exist_ok=True)
-    os.chmod(folder, 0o755)
-    path = folder / "jupyter_server_config.json"
-    path.write_text(json.dumps(SERVER_CONFIG, indent=2) + "\n")
-    os.chmod(path, 0o644)
-
-
 def common_environment(s: Settings) -> dict[str, str]:
     """Environment of every single-user server (on top of what JupyterHub passes)."""
     env = {
         "NN_COURSE_EXCHANGE": s.exchange,  # the course's nbgrader_config.py obeys this before anything else
         "PATH": f"{s.bin}:/usr/local/bin:/usr/bin:/bin",  # nbgrader runs alembic from PATH
     }
-    paths = [str(server_config_dir(s))]
     if os.path.realpath(s.config_dir) != os.path.realpath(SYSTEM_CONFIG_DIR):
-        paths.append(s.config_dir)  # a non-default global config folder (a second class server)
-    env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(paths)
+        env["JUPYTER_CONFIG_PATH"] = s.config_dir  # a non-default global config folder (a second class server)
     return env
 
 
@@ -97,7 +74,8 @@ def pre_spawn_hook(s: Settings):
         else:
             args += extra
             env["PYTHONPATH"] = str(s.learner_python)  # the learner build of nnlib: no reference source
-            env["JUPYTER_CONFIG_PATH"] = os.pathsep.join([str(s.learner_config_dir), env["JUPYTER_CONFIG_PATH"]])
+            paths = [str(s.learner_config_dir)] + ([env["JUPYTER_CONFIG_PATH"]] if "JUPYTER_CONFIG_PATH" in env else [])
+            env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(paths)
             spawner.log.info("classhub: %s is a learner: no formgrader, course list or create-assignment", name)
         spawner.args = args
         spawner.environment = env

@@ -170,6 +170,5 @@ def install(s: Settings, environment: bool = True) -> list[str]:
         + (f"{s.box_limit} MiB each (a filesystem of their own)" if not why else f"NOT bounded: {why}")
     )
     roles.write_learner_lab_config(s)
-    roles.write_server_config(s)
     out.append(f"settings: {s.save()}")
     return out

@@ -436,14 +436,6 @@ def regenerate_after_submissions(hub, learners) -> None:
         assert re.search(rf"^{learner}\s+{LESSON}\s+\d", graded, re.M), f"{learner} not regraded:\n{graded}"
 
 
-def test_servers_start_without_the_ping_timeout_warning(hub):
-    """tornado's "websocket_ping_timeout (90000) cannot be longer than the websocket_ping_interval" warned on every
-    server start and every kernel connection; the servers' own config (classhub/roles.py) sets the timeout."""
-    log = Path(hub.settings.log_file).read_text(errors="replace")
-    assert "ServerApp]" in log, "no single-user server has started yet"
-    assert "websocket_ping_timeout" not in log, [line for line in log.splitlines() if "websocket_ping" in line][:2]
-
-
 def test_a_learner_cannot_read_the_hub_database(hub):
     b = hub.learners[1]
     for target in (os.path.join(hub.state, "jupyterhub.sqlite"), hub.state):
