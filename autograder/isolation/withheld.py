@@ -316,6 +316,22 @@ def build(lesson: str, dest: Path, src: Path | None = None) -> tuple[Path, dict[
     return out, closures
 
 
+def third_party_needs(lesson: str, src: Path | None = None) -> tuple[str, ...]:
+    """The top-level packages outside nnlib that the allowed objects of ``lesson`` import, anywhere in the code
+    copied with them (lesson 03's nnlib gelu imports scipy.special's erf when it is called): the sandbox's
+    Python environment must hold them (``autograder.isolation.site_view``)."""
+    sources = _Sources(src or nnlib_source())
+    found: set[str] = set()
+    for target in allowed(lesson):
+        text, _ = allowed_module_source(sources, *target.split(":"))
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.Import):
+                found.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+                found.add(node.module.split(".")[0])
+    return tuple(sorted(found - {"nnlib", "__future__"} - set(sys.stdlib_module_names)))
+
+
 _CACHE: dict[str, Path] = {}
 
 
