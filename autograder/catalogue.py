@@ -118,8 +118,9 @@ def reference(name: str):
 
 #: {lesson: {exercise: the nnlib objects its text allows ("May use: ... nnlib's X, imported at the top")}}: the
 #: ONE place the grading sandbox takes its allow-list from (``autograder.isolation.withheld``). While a lesson is graded,
-#: its learner's code reaches only these (numpy, scipy and the standard library are third-party and stay); every
-#: other object of nnlib, public or private, is absent. An exercise that names no nnlib object has ``()``.
+#: its learner's code reaches only these (numpy and the standard library stay; other installed packages are an
+#: allow-list of their own, ``THIRD_PARTY_MAY_USE``); every other object of nnlib, public or private, is absent.
+#: An exercise that names no nnlib object has ``()``.
 #: tests/lessons/test_may_use.py checks this table against the solution notebooks' "May use" lines.
 MAY_USE: dict[str, dict[str, tuple[str, ...]]] = {
     "00-start-here": {"add": ()},
@@ -187,11 +188,13 @@ def allowed(lesson: str) -> tuple[str, ...]:
 #: beside the course do not exist there.
 KERNEL_USES: tuple[str, ...] = ("numpy", "matplotlib", "tqdm", "ipywidgets")
 
-#: {lesson: {exercise: the third-party objects beyond numpy its text accepts ("May use: numpy; scipy.special.expit
-#: is accepted too")}}. The sandbox grants their top-level package while that lesson is graded (the grant is a
-#: whole package: scipy in lesson 02 brings scipy.special.softmax too, README's threat model). Lessons and
-#: exercises not listed accept numpy only. tests/lessons/test_may_use.py checks this against the "May use" lines.
+#: {lesson: {exercise: the third-party objects ("module:name") or whole packages ("scipy") beyond numpy its text
+#: accepts ("May use: numpy; scipy.special.expit is accepted too")}}. The sandbox grants their top-level package
+#: while that lesson is graded (the grant is a whole package: scipy in lesson 02 brings scipy.special.softmax too,
+#: README's threat model). Lessons and exercises not listed accept numpy only. tests/lessons/test_may_use.py
+#: checks this against the "May use" lines.
 THIRD_PARTY_MAY_USE: dict[str, dict[str, tuple[str, ...]]] = {
+    "01-neuron": {"is_linearly_separable": ("scipy",)},
     "02-activations": {
         "sigmoid": ("scipy.special:expit",),
         "softmax": ("scipy.special:logsumexp",),

@@ -6,7 +6,7 @@ One ``Sandbox`` per learner and notebook. Its kernel runs under ``bwrap`` with:
   neither see nor signal the grader), ``--die-with-parent`` and ``--new-session``, all capabilities dropped;
 - a read-only view of only what it needs: ``/usr``, the Python installation and environment with only the
   installed packages the kernel and the graded lesson need (``autograder.isolation.site_view``, an allow-list:
-  no scikit-learn, torch or, outside lessons 02 and 03, scipy), and nnlib with only what the lesson allows
+  no scikit-learn, torch or, outside lessons 01 to 03, scipy), and nnlib with only what the lesson allows
   (``autograder.isolation.withheld``, an allow-list) bound where the grader's nnlib lives (and
   where the environment's Python finds nnlib, if that is elsewhere: an editable install of another checkout);
   a private, writable copy of the learner's own files (regular files only, no notebooks, size-capped) as its

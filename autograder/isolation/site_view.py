@@ -6,12 +6,13 @@ everything else installed. While ``lesson`` is graded, the sandbox's site-packag
 - the distributions the kernel needs: ipykernel and everything it requires (IPython, zmq, traitlets, ...),
 - numpy and what the setup cells import (``autograder.catalogue.KERNEL_USES``: matplotlib, tqdm, ipywidgets),
 - the packages the lesson's exercise texts accept (``autograder.catalogue.THIRD_PARTY_MAY_USE``: scipy in 02,
-  for ``scipy.special.expit``) and those the lesson's allowed nnlib objects import (03's nnlib gelu: scipy),
+  for ``scipy.special.expit``; scipy in 01, for ``scipy.optimize.linprog``) and those the lesson's allowed nnlib
+  objects import (03's nnlib gelu: scipy),
 - nnlib's own distribution (its editable-install hook; the package itself is the withheld copy),
 
 with every distribution's requirements (markers evaluated, no extras), and the Python standard library. Every
 other site-packages or dist-packages folder the sandbox could see (the base interpreter's, Debian's) is
-empty. So scikit-learn, torch and, outside lessons 02 and 03, scipy do not exist in the sandbox: no module, no
+empty. So scikit-learn, torch and, outside lessons 01 to 03, scipy do not exist in the sandbox: no module, no
 source, no file to exec or load by path, nothing in ``sys.modules``. A generated module, imported by a ``.pth``
 file as the interpreter starts (before the kernel, before any learner code), words the ``ModuleNotFoundError`` of
 ``import``, ``__import__`` and ``importlib.import_module`` for such a package: it names the package and says what

@@ -246,7 +246,7 @@ def _message(qual: str, lesson: str, allowed_names: tuple[str, ...]) -> str:
             "is graded. Write the exercise with your own code (calling or wrapping the reference scores zero)."
         )
     names = ", ".join(a.split(":")[1] for a in allowed_names)
-    may = f"numpy and nnlib's {names}" if names else "numpy (and scipy), no nnlib"
+    may = f"numpy and nnlib's {names}" if names else "numpy, no nnlib"
     return (
         f"{qual} is not available while {lesson} is graded: your answer may use {may}, as the exercises "
         "say; calling it scores zero."
