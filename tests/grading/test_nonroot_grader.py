@@ -128,6 +128,9 @@ def account():
         copy_function=os.link if os.stat(ours).st_dev == os.stat(base).st_dev else shutil.copy2,
         ignore=shutil.ignore_patterns("__pycache__"),
     )
+    templates = Path(sys.prefix) / "share" / "jupyter"  # nbconvert's templates, for generate_feedback
+    if templates.is_dir():
+        shutil.copytree(templates, venv / "share" / "jupyter", ignore=shutil.ignore_patterns("__pycache__"))
     subprocess.run(["chmod", "-R", "a+rX", str(venv)], check=True)
     info = {"name": name, "uid": user.pw_uid, "gid": user.pw_gid, "home": home, "venv": venv, "base": base}
     yield info
@@ -357,7 +360,8 @@ def test_the_route_cheater_scores_zero_on_each_route_and_is_told_why(graded):
 def test_a_lookup_table_learned_from_an_earlier_submission_scores_zero(graded):
     assert graded.table_passes_when_leaked, "the table must pass under the seed it was learned from"
     assert graded.scores[("cheat-table", LESSON)] == 0, graded.scores
-    assert all("[clause:" in m for m in _errors(graded.autograded("cheat-table", LESSON), "add"))
+    messages = _errors(graded.autograded("cheat-table", LESSON), "add")
+    assert all(messages) and any("[clause: values]" in m for m in messages), messages
 
 
 def test_learner_html_is_inert_in_the_stored_notebook_and_the_feedback(graded):
