@@ -11,11 +11,12 @@ processes per sandbox. Beside two honest learners per lesson, who keep full mark
 - `cheat-routes` (findings 1 and 5, and the third-party allow-list) answers lesson 03's `dense_forward` with
   `nnlib.network.Dense`, `transformer_mlp` with scikit-learn's `safe_sparse_dot`, and `mlp_forward` with a raw
   callback frame of zero-stride views: zero on each, with a message that says why;
-- `cheat-table` (finding 2) answers `add` with a lookup table of the calls an earlier submission (aa-honest's)
-  was graded on; the table is right on every one of them (checked here under that submission's seed), and
-  scores zero under its own;
-- `cheat-html` (finding 3) displays a script, an event handler, JavaScript, SVG and markdown: the stored
-  notebook and the feedback page hold none of it (Chromium's view is tests/browser/test_learner_html.py);
+- `cheat-table` (finding 2) answers `add` with a lookup table of every call an earlier submission (aa-honest's)
+  was graded on, fixed hidden cases and contract draws; the table passes that test cell under that submission's
+  seed (checked here), and scores zero under its own;
+- `cheat-html` (finding 3) displays a script, an event handler, JavaScript, SVG and markdown: the notebook the
+  account stored and the feedback page made from it hold none of it (Chromium's view is
+  tests/browser/test_learner_html.py; the page is made by root's nbgrader, see the fixture);
 - `odd-names` (finding 6) adds a file whose name is not UTF-8: graded like anyone, and the run finishes;
 - `cheat-batch-of-batches` (finding 7) answers `extract_linear_model` with one query of shape (1, 2d + 1, d).
 No submission, source or release changes, and the run grades everyone.
@@ -187,15 +188,16 @@ def add(a, b):
 """
 
 
-def lookup_table(secret_path: Path, leaked) -> tuple[str, bool]:
-    """A table answer for ``add`` holding every call the judge draws for the submission ``leaked`` (its seed,
-    from the instructor's secret: the hidden inputs are assumed to leak), and whether the table passes the
-    contract under that seed (it must: else the test would prove nothing)."""
+def lookup_table(secret_path: Path, leaked, test_source: str) -> tuple[str, bool]:
+    """A table answer for ``add`` holding every call of its test cell ``test_source`` (the instructor's, hidden
+    part included: fixed cases and the contract's draws) when the submission ``leaked`` is graded (its seed, from
+    the instructor's secret: the hidden inputs are assumed to leak), and whether the table passes that whole
+    test cell under that seed (it must: else the test would prove nothing)."""
     import numpy as np
 
     from autograder import contract_grading
     from autograder.catalogue import reference
-    from autograder.contract_grading import grade, load_secret, submission_seed
+    from autograder.contract_grading import load_secret, submission_seed
 
     answers = [(nbgrader_meta(c)["grade_id"], c.source) for c in leaked.cells if is_solution_cell(c)]
     seed = bytes.fromhex(submission_seed(load_secret(secret_path), answers))
@@ -216,14 +218,14 @@ def lookup_table(secret_path: Path, leaked) -> tuple[str, bool]:
     before = contract_grading.SEED
     try:
         contract_grading.SEED = seed
-        grade("add", recorder)
+        exec(compile(test_source, "test_add", "exec"), {"add": recorder})
         source = TABLE.format(seen=seen)
         ns: dict = {}
         exec(compile(source, "table", "exec"), ns)
         try:
-            grade("add", ns["add"])
+            exec(compile(test_source, "test_add", "exec"), {"add": ns["add"]})
             passes = True
-        except Exception:  # noqa: BLE001 - any failed clause
+        except Exception:  # noqa: BLE001 - any failed check
             passes = False
     finally:
         contract_grading.SEED = before
@@ -269,7 +271,8 @@ def graded(account):
     odd = course.submit_directly("odd-names", LESSON, solved).parent
     (odd / ODD).write_text("my notes\n")
     secret = course.root / "grading" / ".contract-secret"  # the instructor's, made as the grader would
-    course.table, course.table_passes_when_leaked = lookup_table(secret, solved)
+    test_add = next(c.source for c in course.source(LESSON).cells if nbgrader_meta(c).get("grade_id") == "test_add")
+    course.table, course.table_passes_when_leaked = lookup_table(secret, solved, test_add)
     course.submit_directly("cheat-table", LESSON, replace_answer(solved, "add", course.table))
     course.submit_directly("zz-honest", LESSON, solved)
 
@@ -299,11 +302,9 @@ def graded(account):
         course.root,
         TMPDIR=str(scratch),
     )
-    course.feedback = _as(
-        account,
-        [f"{account['venv']}/bin/python", "-m", "nbgrader", "generate_feedback", LESSON, "--student", "cheat-html"],
-        course.root,
-    )
+    # the feedback page is made from the account's autograded notebook by root's nbgrader: Debian's Python 3.11.2,
+    # which the account's venv uses, breaks soupsieve (nbconvert's HTML exporter) on any `img:not([alt])`
+    course.feedback = course.run("generate_feedback", LESSON, "--student", "cheat-html", check=False)
     listed = subprocess.run(
         ["ps", "-o", "pid=,stat=,args=", "-u", account["name"]], capture_output=True, text=True
     ).stdout.splitlines()
