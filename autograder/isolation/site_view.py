@@ -103,10 +103,17 @@ def _norm(name: str) -> str:
     return name.lower().replace("_", "-").replace(".", "-")
 
 
+def _site_paths() -> list[str]:
+    """The entries of sys.path that are site-packages or dist-packages folders, in order (not the current folder or
+    a checkout on the path, where a stray ``nnlib.egg-info`` would stand for the installed distribution)."""
+    folders = set(package_folders())
+    return [p for p in sys.path if p and os.path.realpath(p) in folders]
+
+
 def _installed() -> dict[str, md.Distribution]:
-    """{normalised name: distribution} of the environment (the first one on sys.path wins, as for imports)."""
+    """{normalised name: distribution} of the environment's site-packages (the first one wins, as for imports)."""
     found: dict[str, md.Distribution] = {}
-    for dist in md.distributions():
+    for dist in md.distributions(path=_site_paths()):
         name = dist.metadata["Name"]
         if name:
             found.setdefault(_norm(name), dist)
@@ -227,8 +234,7 @@ def view(lesson: str) -> View:
         packages |= _top_levels(installed[key])
     if _norm(COURSE_DISTRIBUTION) in installed and _norm(COURSE_DISTRIBUTION) not in dists:
         entries |= _entries(installed[_norm(COURSE_DISTRIBUTION)])
-    site_dirs = [os.path.realpath(p) for p in sys.path if p.endswith(("site-packages", "dist-packages"))]
-    site = next((p for p in site_dirs if os.path.isdir(p)), None)
+    site = next((os.path.realpath(p) for p in _site_paths()), None)
     if site is None:
         raise RuntimeError("site_view: the grading environment has no site-packages folder on sys.path")
     hidden = package_folders()
