@@ -329,7 +329,12 @@ def test_the_grading_ran_as_the_account(graded, account):
 @pytest.mark.parametrize("learner", ["aa-honest", "zz-honest"])
 def test_honest_learners_keep_full_marks(graded, learner, lesson):
     total = sum(graded.pts[lesson].values())
-    assert graded.scores[(learner, lesson)] == total, (graded.scores, graded.done.stderr[-3000:])
+    failed = {
+        nbgrader_meta(c)["grade_id"]: [o.get("evalue", "")[:600] for o in c.outputs if o.get("output_type") == "error"]
+        for c in graded.autograded(learner, lesson).cells
+        if is_test_cell(c) and any(o.get("output_type") == "error" for o in c.outputs)
+    }
+    assert graded.scores[(learner, lesson)] == total, (failed, graded.done.stdout[-2000:])
 
 
 @pytest.mark.parametrize("learner", ["cheat-limits", "cheat-html", "odd-names"])
