@@ -118,8 +118,9 @@ def reference(name: str):
 
 #: {lesson: {exercise: the nnlib objects its text allows ("May use: ... nnlib's X, imported at the top")}}: the
 #: ONE place the grading sandbox takes its allow-list from (``autograder.isolation.withheld``). While a lesson is graded,
-#: its learner's code reaches only these (numpy, scipy and the standard library are third-party and stay); every
-#: other object of nnlib, public or private, is absent. An exercise that names no nnlib object has ``()``.
+#: its learner's code reaches only these (numpy and the standard library stay; other installed packages are an
+#: allow-list of their own, ``THIRD_PARTY_MAY_USE``); every other object of nnlib, public or private, is absent.
+#: An exercise that names no nnlib object has ``()``.
 #: tests/lessons/test_may_use.py checks this table against the solution notebooks' "May use" lines.
 MAY_USE: dict[str, dict[str, tuple[str, ...]]] = {
     "00-start-here": {"add": ()},
@@ -177,3 +178,33 @@ def allowed(lesson: str) -> tuple[str, ...]:
     if lesson not in MAY_USE:
         raise KeyError(f"catalogue: unknown lesson {lesson!r}; known: {', '.join(MAY_USE)}")
     return tuple(sorted({target for names in MAY_USE[lesson].values() for target in names}))
+
+
+#: The third-party packages every graded notebook's kernel imports: numpy (every exercise may use it) and what
+#: the lessons' setup cells import (``%matplotlib inline``, ``matplotlib.figure``/``pyplot``, ``tqdm.auto``, which
+#: draws with ipywidgets). With the Python standard library, the kernel's own packages (ipykernel and what it
+#: needs) and ``THIRD_PARTY_MAY_USE``, these are the only installed packages in the grading sandbox
+#: (``autograder.isolation.site_view``, an allow-list); scipy, scikit-learn, torch and anything else installed
+#: beside the course do not exist there.
+KERNEL_USES: tuple[str, ...] = ("numpy", "matplotlib", "tqdm", "ipywidgets")
+
+#: {lesson: {exercise: the third-party objects ("module:name") or whole packages ("scipy") beyond numpy its text
+#: accepts ("May use: numpy; scipy.special.expit is accepted too")}}. The sandbox grants their top-level package
+#: while that lesson is graded (the grant is a whole package: scipy in lesson 02 brings scipy.special.softmax too,
+#: README's threat model). Lessons and exercises not listed accept numpy only. tests/lessons/test_may_use.py
+#: checks this against the "May use" lines.
+THIRD_PARTY_MAY_USE: dict[str, dict[str, tuple[str, ...]]] = {
+    "01-neuron": {"is_linearly_separable": ("scipy",)},
+    "02-activations": {
+        "sigmoid": ("scipy.special:expit",),
+        "softmax": ("scipy.special:logsumexp",),
+        "gelu": ("scipy.special:erf",),
+    },
+}
+
+
+def third_party_allowed(lesson: str) -> tuple[str, ...]:
+    """The third-party objects ("module:name") the texts of ``lesson`` accept beyond numpy (``THIRD_PARTY_MAY_USE``)."""
+    if lesson not in MAY_USE:
+        raise KeyError(f"catalogue: unknown lesson {lesson!r}; known: {', '.join(MAY_USE)}")
+    return tuple(sorted({t for names in THIRD_PARTY_MAY_USE.get(lesson, {}).values() for t in names}))

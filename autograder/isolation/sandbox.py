@@ -4,8 +4,10 @@ One ``Sandbox`` per learner and notebook. Its kernel runs under ``bwrap`` with:
 
 - every namespace unshared (user, PID, network, IPC, UTS, cgroup): no network at all, its own PID 1 (it can
   neither see nor signal the grader), ``--die-with-parent`` and ``--new-session``, all capabilities dropped;
-- a read-only view of only what it needs: ``/usr``, the Python installation and environment, and nnlib with
-  only what the graded lesson allows (``autograder.isolation.withheld``, an allow-list) bound where the grader's nnlib lives (and
+- a read-only view of only what it needs: ``/usr``, the Python installation and environment with only the
+  installed packages the kernel and the graded lesson need (``autograder.isolation.site_view``, an allow-list:
+  no scikit-learn, torch or, outside lessons 01 to 03, scipy), and nnlib with only what the lesson allows
+  (``autograder.isolation.withheld``, an allow-list) bound where the grader's nnlib lives (and
   where the environment's Python finds nnlib, if that is elsewhere: an editable install of another checkout);
   a private, writable copy of the learner's own files (regular files only, no notebooks, size-capped) as its
   working folder; a private ``/tmp`` and home; the kernel's connection folder (ZMQ over IPC); and, read-only,
@@ -35,6 +37,8 @@ from jupyter_client.manager import AsyncKernelManager
 from traitlets import Any
 
 from autograder.integration.hygiene import copy_regular_files
+from autograder.isolation.site_view import bwrap_args as site_view_args
+from autograder.isolation.site_view import cached_view
 from autograder.isolation.withheld import cached_withheld_nnlib, nnlib_source
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
@@ -153,6 +157,7 @@ class Sandbox:
             else []
         )
         self.nnlib = cached_withheld_nnlib(self.lesson)  # the lesson's references withheld (shared, read-only)
+        self.site = cached_view(self.lesson) if self.isolate else None  # the installed packages it may import
         self.cgroups: list[Path] = []
         self.name = f"ag-{uuid.uuid4().hex[:12]}"
         self.watchdog: Watchdog | None = None
@@ -312,6 +317,7 @@ class Sandbox:
                 args += ["--ro-bind", f"/etc/{etc}", f"/etc/{etc}"]
         for path in dict.fromkeys([base, prefix]):
             args += ["--ro-bind", path, path]
+        args += site_view_args(self.site or cached_view(self.lesson))  # an allow-list of installed packages
         for where in dict.fromkeys(p for p in (str(nnlib_source()), kernel_nnlib_location()) if p):
             args += ["--ro-bind", str(self.nnlib), where]
         args += [

@@ -246,7 +246,7 @@ def _message(qual: str, lesson: str, allowed_names: tuple[str, ...]) -> str:
             "is graded. Write the exercise with your own code (calling or wrapping the reference scores zero)."
         )
     names = ", ".join(a.split(":")[1] for a in allowed_names)
-    may = f"numpy and nnlib's {names}" if names else "numpy (and scipy), no nnlib"
+    may = f"numpy and nnlib's {names}" if names else "numpy, no nnlib"
     return (
         f"{qual} is not available while {lesson} is graded: your answer may use {may}, as the exercises "
         "say; calling it scores zero."
@@ -314,6 +314,22 @@ def build(lesson: str, dest: Path, src: Path | None = None) -> tuple[Path, dict[
         dest_path.parent.mkdir(parents=True, exist_ok=True)
         dest_path.write_text(_stub_module_source(sources, module, lesson, allowed_names))
     return out, closures
+
+
+def third_party_needs(lesson: str, src: Path | None = None) -> tuple[str, ...]:
+    """The top-level packages outside nnlib that the allowed objects of ``lesson`` import, anywhere in the code
+    copied with them (lesson 03's nnlib gelu imports scipy.special's erf when it is called): the sandbox's
+    Python environment must hold them (``autograder.isolation.site_view``)."""
+    sources = _Sources(src or nnlib_source())
+    found: set[str] = set()
+    for target in allowed(lesson):
+        text, _ = allowed_module_source(sources, *target.split(":"))
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.Import):
+                found.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+                found.add(node.module.split(".")[0])
+    return tuple(sorted(found - {"nnlib", "__future__"} - set(sys.stdlib_module_names)))
 
 
 _CACHE: dict[str, Path] = {}

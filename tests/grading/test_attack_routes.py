@@ -12,8 +12,8 @@ marks.
 Routes: the ten of the issue, and generic ones: an allowed function's ``__globals__``, ``__wrapped__`` and
 closures, ``inspect.getsource`` of a module re-run, ``importlib.reload``, nnlib's source or bytecode read from
 disk anywhere the kernel can see, other lessons' modules (``nnlib.security._mlp``), a scan of every live
-function (``gc``) and of ``sys.modules``. scipy and scikit-learn are third-party, like numpy: the course allows
-them (``scipy.special.expit`` for sigmoid), and their internals are not nnlib's references, so they stay.
+function (``gc``) and of ``sys.modules``. Routes through other installed packages (scipy, scikit-learn, torch)
+are tests/grading/test_third_party_routes.py's.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from autograder.catalogue import MAY_USE, REFERENCES
+from autograder.catalogue import MAY_USE, REFERENCES, THIRD_PARTY_MAY_USE
 from tests.support.notebooks import written_lessons
 
 from .test_references_off_limits import _exercise_texts
@@ -56,3 +56,35 @@ def test_the_parser_sees_every_form():
         "relu",
     }
     assert _may_use_names("May use: numpy. Calling nnlib's relu, imported at the top") == set()
+
+
+THIRD_PARTY = re.compile(r"\b(?:scipy|sklearn|scikit-learn|torch|pandas|jax|tensorflow)(?:\.\w+)*")
+
+
+def _third_party_named(text: str) -> set[str]:
+    """The third-party names (beyond numpy) an exercise's "May use:" sentence accepts: "scipy.special.expit"."""
+    sentence = re.split(r"(?:Calling|Copying) nnlib's", text.split("May use:", 1)[1], maxsplit=1)[0]
+    return set(THIRD_PARTY.findall(sentence))
+
+
+@pytest.mark.parametrize("lesson", written_lessons())
+def test_third_party_may_use_matches_the_exercise_texts(lesson):
+    """THIRD_PARTY_MAY_USE (what the sandbox's packages grant, autograder.isolation.site_view) holds each third-party
+    object or package the text names, and the text names every one of them: a whole package where the text
+    says so ("scipy too, e.g. scipy.optimize.linprog"), else exactly the objects ("scipy.special.expit")."""
+    for name, text in _exercise_texts(lesson).items():
+        named = _third_party_named(text)
+        table = {t.replace(":", ".") for t in THIRD_PARTY_MAY_USE.get(lesson, {}).get(name, ())}
+        assert table <= named, f"{lesson} {name}: THIRD_PARTY_MAY_USE grants {table - named}, the text does not"
+        uncovered = {n for n in named if not any(n == t or n.startswith(t + ".") for t in table)}
+        assert not uncovered, f"{lesson} {name}: the text accepts {uncovered}; add it to THIRD_PARTY_MAY_USE"
+
+
+def test_the_third_party_table_names_real_lessons_and_exercises():
+    for lesson, exercises in THIRD_PARTY_MAY_USE.items():
+        assert set(exercises) <= set(REFERENCES[lesson]), lesson
+        for targets in exercises.values():
+            for target in targets:
+                module, _, attr = target.partition(":")
+                found = importlib.import_module(module)
+                assert not attr or hasattr(found, attr), target
