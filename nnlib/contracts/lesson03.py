@@ -257,7 +257,7 @@ _INIT = Contract(
         "dtype": "Both float64",
         "shape": "W: (d_in, d_out), b: (d_out,)",
         "values": "W: (d_in, d_out) drawn from a normal distribution with mean 0 and variance 2 / d_in for "
-        "scheme=\"he\" or 2 / (d_in + d_out) for scheme=\"xavier\" (judged by the test cell's statistical checks)",
+        'scheme="he" or 2 / (d_in + d_out) for scheme="xavier" (judged by the test cell\'s statistical checks)',
         "repeatable": "Draw the random numbers from the generator rng you are given: then the same seed "
         "gives the same network (no generator of your own, no state kept between calls)",
     },

@@ -572,7 +572,7 @@ CONTRACTS = [
             "type": "return the list of (W, b) pairs, ready for mlp_forward(X_test, params, relu)",
             "shape": "layer sizes [d] + hidden_sizes + [k] with d = X.shape[1] and k = y.max() + 1",
             "values": "the numbered steps, with the draws from rng in the order the text fixes: each layer's "
-            "W ~ Normal(0, 2 / d_in) (init_dense(d_in, d_out, rng, \"he\") or "
+            'W ~ Normal(0, 2 / d_in) (init_dense(d_in, d_out, rng, "he") or '
             "rng.normal(0, np.sqrt(2 / d_in), size=(d_in, d_out))) and b zeros, first layer first; then every "
             "epoch one rng.permutation(n), the order, and minibatches order[start:start + batch_size] for start in "
             "range(0, n, batch_size) (the last one may be smaller, and is used); forward, cross_entropy_grad, "

@@ -260,7 +260,15 @@ def _example_call(name: str, rng):
 def test_every_route_is_real(cheater, lesson, name):
     """Outside the sandbox, the route computes the reference's answer (the attack is genuine)."""
     ns: dict = {}
-    exec(compile("import numpy as np\nfrom nnlib.activations import relu, sigmoid, softmax\n" + wrapped(lesson, name, ROUTES[cheater][lesson][name][1]), name, "exec"), ns)
+    exec(
+        compile(
+            "import numpy as np\nfrom nnlib.activations import relu, sigmoid, softmax\n"
+            + wrapped(lesson, name, ROUTES[cheater][lesson][name][1]),
+            name,
+            "exec",
+        ),
+        ns,
+    )
     args = _example_call(name, np.random.default_rng(0))
     got, expected = ns[name](*copy.deepcopy(args)), reference(name)(*copy.deepcopy(args))
     assert np.allclose(np.asarray(got, float), np.asarray(expected, float), atol=1e-9), (name, got, expected)
@@ -316,7 +324,9 @@ def test_every_third_party_route_scores_zero_and_says_why(graded, cheater, lesso
         assert f"{package} {WHY} {lesson}" in message, f"{cheater} {lesson} {name}: no why: {message}"
 
 
-@pytest.mark.parametrize("cheater,lesson", [(c, lesson) for c in ROUTES for lesson in ROUTES[c] if installed_routes(c, lesson)])
+@pytest.mark.parametrize(
+    "cheater,lesson", [(c, lesson) for c in ROUTES for lesson in ROUTES[c] if installed_routes(c, lesson)]
+)
 def test_the_cheaters_keep_only_the_points_of_exercises_not_attacked(graded, cheater, lesson):
     """train is graded with the learner's own cross_entropy_grad (BUILT_WITH_OWN): attacked, it costs train too."""
     routes = installed_routes(cheater, lesson)
