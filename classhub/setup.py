@@ -47,6 +47,8 @@ def global_config_text(s: Settings) -> str:
         f"c.CourseDirectory.course_id = {COURSE_ID!r}\n"
         "# submissions: at most 20 MiB, and the inbound entry 0755 (not nbgrader's 0777); collect checks again\n"
         "c.ExchangeFactory.submit = 'autograder.integration.hygiene.SafeExchangeSubmit'\n"
+        "# the shared exchange stays the instructor's 0755 (nbgrader's release would make it 0777)\n"
+        "c.ExchangeFactory.release_assignment = 'autograder.integration.hygiene.SharedReleaseAssignment'\n"
     )
 
 

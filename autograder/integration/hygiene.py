@@ -325,6 +325,16 @@ def _collect_class():
 # ----------------------------------------------------------------------------------------------------
 # the exchange: submit (the learner's side, named by a class server's global nbgrader config)
 # ----------------------------------------------------------------------------------------------------
+def _out_of_space(exc: OSError) -> bool:
+    """Whether ``exc`` says a file system is full: errno ENOSPC/EDQUOT, or shutil.copytree's Error that collects
+    them (its errno is None; each of its rows ends with the OSError's text)."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    rows = exc.args[0] if isinstance(exc, shutil.Error) and exc.args and isinstance(exc.args[0], list) else []
+    codes = (f"[Errno {errno.ENOSPC}]", f"[Errno {errno.EDQUOT}]")
+    return any(isinstance(row, tuple) and any(code in str(row[-1]) for code in codes) for row in rows)
+
+
 def _submit_class():
     from nbgrader.exchange.default.submit import ExchangeSubmit
     from traitlets import Integer
@@ -348,7 +358,7 @@ def _submit_class():
             try:
                 super().copy_files()
             except OSError as exc:
-                if exc.errno in (errno.ENOSPC, errno.EDQUOT):  # the learner's box (classhub/boxes.py) is full
+                if _out_of_space(exc):  # the learner's box (classhub/boxes.py) is full
                     shutil.rmtree(os.path.join(self.inbound_path, self.assignment_filename), ignore_errors=True)
                     self.fail(
                         f"your exchange box is full ({exc.strerror}), so this submission was not made: it holds "
@@ -363,7 +373,29 @@ def _submit_class():
     return SafeExchangeSubmit
 
 
+# ----------------------------------------------------------------------------------------------------
+# the exchange: release (the instructor's side on a class server, named by its global nbgrader config)
+# ----------------------------------------------------------------------------------------------------
+def _release_class():
+    from nbgrader.exchange.default.release_assignment import ExchangeReleaseAssignment
+
+    class SharedReleaseAssignment(ExchangeReleaseAssignment):
+        """nbgrader's release into a class server's shared exchange, which stays as ``classhub install`` made it
+        (the instructor's, 0755: learners read it and submit into their own boxes, classhub/boxes.py); nbgrader's
+        own release would make it 0777, writable by every account."""
+
+        def ensure_root(self):
+            if not os.path.isdir(self.root):
+                self.fail(f"the exchange {self.root} does not exist: run python -m classhub install (as root)")
+            if not os.access(self.root, os.W_OK | os.X_OK):
+                self.fail(f"the exchange {self.root} is not writable by this account: release as the instructor")
+
+    return SharedReleaseAssignment
+
+
 def __getattr__(name):
+    if name == "SharedReleaseAssignment":
+        return _release_class()
     if name == "SafeExchangeCollect":
         return _collect_class()
     if name == "SafeExchangeSubmit":

@@ -322,7 +322,11 @@ def test_the_class_journey(hub, browser, artifacts):
         # -- b plants a submission under a's name, newer than a's own: not in the shared exchange (no learner can
         # write there), so in b's own box
         shared = Path(hub.settings.exchange) / COURSE_ID / "inbound"
-        for target in (shared / f"{a}+{LESSON}+x+y", Path(hub.settings.exchange) / "x", Path(hub.settings.boxes) / a):
+        for target in (
+            shared / f"{a}+{LESSON}+x+y",
+            Path(hub.settings.exchange) / "x",
+            Path(hub.settings.boxes) / a / "x",
+        ):
             done = hub.as_user(b, "/usr/bin/python3", "-c", f"import os; os.mkdir({str(target)!r})")
             assert done.returncode != 0 and "PermissionError" in done.stderr, f"{b} could write {target}"
         inbound = Path(hub.settings.boxes) / b / COURSE_ID / "inbound"
@@ -506,6 +510,12 @@ def test_a_learner_cannot_write_more_than_their_box_into_the_exchange(hub):
         "        written += 4 << 20\n"
         "except OSError as e:\n"
         "    print('stopped', e.strerror, written >> 20)\n"
+        "try:  # and the last blocks, so that nothing fits any more\n"
+        f"    with open({str(box / COURSE_ID / 'inbound' / 'last.bin')!r}, 'wb') as f:\n"
+        "        while True:\n"
+        "            f.write(bytes(4096)); f.flush(); os.fsync(f.fileno())\n"
+        "except OSError:\n"
+        "    pass\n"
     )
     done = hub.as_user(learner, "/usr/bin/python3", "-c", writer)
     assert "stopped No space left on device" in done.stdout, done.stdout + done.stderr
@@ -526,7 +536,8 @@ def test_a_learner_cannot_write_more_than_their_box_into_the_exchange(hub):
         learner,
         "/usr/bin/python3",
         "-c",
-        f"import glob, shutil; [shutil.rmtree(p) for p in glob.glob({str(box / COURSE_ID / 'inbound' / '*+flood+*')!r})]",
+        f"import glob, os, shutil; [shutil.rmtree(p) for p in glob.glob({str(box / COURSE_ID / 'inbound' / '*+flood+*')!r})]; "
+        f"os.remove({str(box / COURSE_ID / 'inbound' / 'last.bin')!r})",
     )
     assert done.returncode == 0, done.stderr
     done = hub.as_user(learner, "nbgrader", "submit", LESSON)
