@@ -362,10 +362,10 @@ RIGHT = {
         "def mse_grad(pred, target):\n    return (np.asarray(pred, float) - target) * (2.0 / np.size(pred))\n",
     ],
     "cross_entropy": [
-        "from scipy.special import logsumexp\n"
+        # numpy's logaddexp folded along each row (the text allows numpy only: scipy is absent while 05 is graded)
         "def cross_entropy(logits, y):\n"
         "    z = np.asarray(logits, dtype=float)\n"
-        "    return float(np.mean(logsumexp(z, axis=1) - z[np.arange(len(y)), y]))\n",
+        "    return float(np.mean(np.logaddexp.reduce(z, axis=1) - z[np.arange(len(y)), y]))\n",
     ],
     "cross_entropy_grad": [
         "def cross_entropy_grad(logits, y):\n"
