@@ -523,10 +523,12 @@ def test_a_learner_cannot_write_more_than_their_box_into_the_exchange(hub):
     assert size <= BOX_LIMIT_MIB << 20 and used <= size, (used, size)
     # a submission into the full box is refused with a message that says what to do, and leaves nothing half-made
     done = hub.as_user(learner, "nbgrader", "fetch_assignment", LESSON)
+    before = set((box / COURSE_ID / "inbound").glob(f"{learner}+{LESSON}+*"))  # the journey's entries, if it ran
     done = hub.as_user(learner, "nbgrader", "submit", LESSON)
     out = done.stdout + done.stderr
     assert done.returncode != 0 and "your exchange box is full" in out, out
-    assert not [p for p in (box / COURSE_ID / "inbound").glob(f"{learner}+{LESSON}+*")], "a half submission is left"
+    left = set((box / COURSE_ID / "inbound").glob(f"{learner}+{LESSON}+*")) - before
+    assert not left, f"a half submission is left: {sorted(map(str, left))}"
     # everyone else goes on: another learner submits
     done = hub.as_user(other, "nbgrader", "fetch_assignment", LESSON)
     done = hub.as_user(other, "nbgrader", "submit", LESSON)
