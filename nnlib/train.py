@@ -87,6 +87,18 @@ def _evaluate(net, X, y):
     return total / X.shape[0], correct / X.shape[0]
 
 
+def _network_inputs(net, X, func: str) -> np.ndarray:
+    """``X`` as float64 `(n, d)` for ``net`` (an nnlib Network with d inputs, n >= 1), or a clear error."""
+    if not isinstance(net, Network):
+        raise TypeError(f"{func}: net must be an nnlib Network (e.g. Network.mlp(...)), got {type(net).__name__}")
+    X = as_float_array(X, func, "X", ndim=2, copy=False)
+    if X.shape[1] != net.d_in:
+        raise ValueError(f"{func}: X has {X.shape[1]} features but the network expects {net.d_in}")
+    if X.shape[0] == 0:
+        raise ValueError(f"{func}: X has no samples")
+    return X
+
+
 def fit(
     net,
     X,
@@ -125,13 +137,7 @@ def fit(
             validation data; TrainingDiverged (a FloatingPointError) when the loss becomes NaN or infinite.
     """
     func = "fit"
-    if not isinstance(net, Network):
-        raise TypeError(f"{func}: net must be an nnlib Network (e.g. Network.mlp(...)), got {type(net).__name__}")
-    X = as_float_array(X, func, "X", ndim=2, copy=False)
-    if X.shape[1] != net.d_in:
-        raise ValueError(f"{func}: X has {X.shape[1]} features but the network expects {net.d_in}")
-    if X.shape[0] == 0:
-        raise ValueError(f"{func}: X has no samples")
+    X = _network_inputs(net, X, func)
     if not np.isfinite(X).all():
         raise ValueError(f"{func}: X contains inf")
     y = check_labels(y, func, net.d_out, name="y", n=X.shape[0])
@@ -286,13 +292,7 @@ def lr_range_test(
     Raises: TypeError/ValueError for bad arguments, e.g. lr_min >= lr_max.
     """
     func = "lr_range_test"
-    if not isinstance(net, Network):
-        raise TypeError(f"{func}: net must be an nnlib Network (e.g. Network.mlp(...)), got {type(net).__name__}")
-    X = as_float_array(X, func, "X", ndim=2, copy=False)
-    if X.shape[1] != net.d_in:
-        raise ValueError(f"{func}: X has {X.shape[1]} features but the network expects {net.d_in}")
-    if X.shape[0] == 0:
-        raise ValueError(f"{func}: X has no samples")
+    X = _network_inputs(net, X, func)
     y = check_labels(y, func, net.d_out, name="y", n=X.shape[0])
     rng = check_rng(rng, func)
     lr_min = check_positive(lr_min, func, "lr_min")
